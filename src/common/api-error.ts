@@ -1,0 +1,44 @@
+import { HttpStatus } from '@nestjs/common';
+
+/** Machine-readable error codes of the common error shape `{code, message, request_id}`. */
+export type ApiErrorCode =
+  | 'InvalidParameter'
+  | 'InvalidAudio'
+  | 'Unauthorized'
+  | 'NotFound'
+  | 'PayloadTooLarge'
+  | 'UnsupportedMediaType'
+  | 'ModelNotLoaded'
+  | 'ServerBusy'
+  | 'SynthesisFailed'
+  | 'InternalError';
+
+/** An error that reaches the client as-is: HTTP status, code and message. */
+export class ApiError extends Error {
+  override name = 'ApiError';
+
+  constructor(
+    readonly status: HttpStatus,
+    readonly code: ApiErrorCode,
+    message: string,
+    /** Extra response headers, e.g. Retry-After for 503. */
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+
+  static invalidParameter(message: string): ApiError {
+    return new ApiError(HttpStatus.BAD_REQUEST, 'InvalidParameter', message);
+  }
+
+  static notFound(message: string): ApiError {
+    return new ApiError(HttpStatus.NOT_FOUND, 'NotFound', message);
+  }
+}
+
+/** The body of every error response. */
+export interface ErrorBody {
+  code: string;
+  message: string;
+  request_id: string;
+}

@@ -1,0 +1,50 @@
+/** The validated, typed settings of one running service. */
+export interface AppConfig {
+  host: string;
+  port: number;
+  /** Accepted bearer tokens; empty means the API is open (only allowed on loopback). */
+  apiTokens: string[];
+  database: DatabaseConfig;
+  storage: StorageConfig;
+  maxUploadBytes: number;
+  inference: InferenceConfig;
+  synthesis: SynthesisLimits;
+  realtime: RealtimeLimits;
+  logLevel: string;
+}
+
+export type DatabaseConfig =
+  | { type: 'sqlite'; path: string }
+  | { type: 'mysql'; url: string };
+
+export type StorageConfig =
+  | { driver: 'local'; dir: string }
+  | {
+      driver: 's3';
+      endpoint?: string;
+      region: string;
+      bucket: string;
+      accessKeyId?: string;
+      secretAccessKey?: string;
+      forcePathStyle: boolean;
+    };
+
+export interface InferenceConfig {
+  modelDir: string;
+  device: 'cpu' | 'cuda';
+  /** CPU intra-op threads; 0 lets onnxruntime decide. */
+  threads: number;
+}
+
+export interface SynthesisLimits {
+  maxConcurrent: number;
+  queueSize: number;
+  maxTextLength: number;
+}
+
+export interface RealtimeLimits {
+  idleTimeoutMs: number;
+  maxFrameBytes: number;
+}
+
+export const APP_CONFIG = Symbol('APP_CONFIG');

@@ -1,0 +1,116 @@
+import { Transform } from 'class-transformer';
+import {
+  IsBooleanString,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+} from 'class-validator';
+
+/** Every setting the service reads from the environment, with its default and its rule. */
+export class EnvironmentVariables {
+  @IsString()
+  @MinLength(1)
+  HOST = '127.0.0.1';
+
+  @Transform(({ value }: { value: unknown }) => Number(value))
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT = 8080;
+
+  @IsOptional()
+  @IsString()
+  @Matches(/^[^\s,]+(,[^\s,]+)*$/, {
+    message: 'API_TOKENS must be a comma-separated list of tokens without spaces',
+  })
+  API_TOKENS?: string;
+
+  @IsString()
+  @Matches(/^(sqlite:.+|mysql:\/\/.+|mariadb:\/\/.+)$/, {
+    message: 'DATABASE_URL must start with sqlite: or mysql:// (or mariadb://)',
+  })
+  DATABASE_URL = 'sqlite:./data/cosyvoice.db';
+
+  @IsIn(['local', 's3'])
+  STORAGE_DRIVER: 'local' | 's3' = 'local';
+
+  @IsString()
+  @MinLength(1)
+  STORAGE_DIR = './data/audio';
+
+  @IsOptional()
+  @Matches(/^https?:\/\/.+/, { message: 'S3_ENDPOINT must be an http(s) URL' })
+  S3_ENDPOINT?: string;
+
+  @IsString()
+  S3_REGION = 'us-east-1';
+
+  @IsOptional()
+  @IsString()
+  S3_BUCKET?: string;
+
+  @IsOptional()
+  @IsString()
+  S3_ACCESS_KEY_ID?: string;
+
+  @IsOptional()
+  @IsString()
+  S3_SECRET_ACCESS_KEY?: string;
+
+  @IsBooleanString({ message: 'S3_FORCE_PATH_STYLE must be true or false' })
+  S3_FORCE_PATH_STYLE = 'false';
+
+  @Transform(({ value }: { value: unknown }) => Number(value))
+  @IsInt()
+  @Min(1024)
+  MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
+
+  @IsString()
+  @MinLength(1)
+  MODEL_DIR = './models/CosyVoice2-0.5B';
+
+  @IsIn(['cpu', 'cuda'])
+  INFERENCE_DEVICE: 'cpu' | 'cuda' = 'cpu';
+
+  @Transform(({ value }: { value: unknown }) => Number(value))
+  @IsInt()
+  @Min(0)
+  @Max(256)
+  INFERENCE_THREADS = 0;
+
+  @Transform(({ value }: { value: unknown }) => Number(value))
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  MAX_CONCURRENT_SYNTHESES = 2;
+
+  @Transform(({ value }: { value: unknown }) => Number(value))
+  @IsInt()
+  @Min(0)
+  @Max(10000)
+  SYNTHESIS_QUEUE_SIZE = 16;
+
+  @Transform(({ value }: { value: unknown }) => Number(value))
+  @IsInt()
+  @Min(1)
+  @Max(100000)
+  MAX_TEXT_LENGTH = 5000;
+
+  @Transform(({ value }: { value: unknown }) => Number(value))
+  @IsInt()
+  @Min(1000)
+  WS_IDLE_TIMEOUT_MS = 60_000;
+
+  @Transform(({ value }: { value: unknown }) => Number(value))
+  @IsInt()
+  @Min(1024)
+  WS_MAX_FRAME_BYTES = 256 * 1024;
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL = 'info';
+}

@@ -1,0 +1,93 @@
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import { isIP } from 'node:net';
+import { AppConfig, DatabaseConfig, StorageConfig } from './app-config.js';
+import { EnvironmentVariables } from './environment.variables.js';
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '::1']);
+
+export function isLoopbackHost(host: string): boolean {
+  return LOOPBACK_HOSTS.has(host) || (isIP(host) === 4 && host.startsWith('127.'));
+}
+
+/** Reads and validates the environment; throws a ConfigError naming the bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const defined = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
+  );
+  const vars = plainToInstance(EnvironmentVariables, defined, { exposeDefaultValues: true });
+  const errors = validateSync(vars, { skipMissingProperties: false });
+  if (errors.length > 0) {
+    const lines = errors.map((error) => {
+      const reasons = Object.values(error.constraints ?? {}).join('; ');
+      return `${error.property}=${JSON.stringify(defined[error.property] ?? null)}: ${reasons}`;
+    });
+    throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+
+  const apiTokens = vars.API_TOKENS ? vars.API_TOKENS.split(',') : [];
+  if (apiTokens.length === 0 && !isLoopbackHost(vars.HOST)) {
+    throw new ConfigError(
+      `API_TOKENS is required when HOST=${vars.HOST} is not a loopback address ` +
+        '(set API_TOKENS=token1,token2 or bind HOST=127.0.0.1)',
+    );
+  }
+
+  return {
+    host: vars.HOST,
+    port: vars.PORT,
+    apiTokens,
+    database: parseDatabaseUrl(vars.DATABASE_URL),
+    storage: storageConfig(vars),
+    maxUploadBytes: vars.MAX_UPLOAD_BYTES,
+    inference: {
+      modelDir: vars.MODEL_DIR,
+      device: vars.INFERENCE_DEVICE,
+      threads: vars.INFERENCE_THREADS,
+    },
+    synthesis: {
+      maxConcurrent: vars.MAX_CONCURRENT_SYNTHESES,
+      queueSize: vars.SYNTHESIS_QUEUE_SIZE,
+      maxTextLength: vars.MAX_TEXT_LENGTH,
+    },
+    realtime: {
+      idleTimeoutMs: vars.WS_IDLE_TIMEOUT_MS,
+      maxFrameBytes: vars.WS_MAX_FRAME_BYTES,
+    },
+    logLevel: vars.LOG_LEVEL,
+  };
+}
+
+function parseDatabaseUrl(url: string): DatabaseConfig {
+  if (url.startsWith('sqlite:')) {
+    return { type: 'sqlite', path: url.slice('sqlite:'.length) };
+  }
+  try {
+    new URL(url);
+  } catch {
+    throw new ConfigError(`DATABASE_URL=${JSON.stringify(url)}: not a valid URL`);
+  }
+  return { type: 'mysql', url: url.replace(/^mariadb:/, 'mysql:') };
+}
+
+function storageConfig(vars: EnvironmentVariables): StorageConfig {
+  if (vars.STORAGE_DRIVER === 'local') {
+    return { driver: 'local', dir: vars.STORAGE_DIR };
+  }
+  if (!vars.S3_BUCKET) {
+    throw new ConfigError('S3_BUCKET is required when STORAGE_DRIVER=s3');
+  }
+  return {
+    driver: 's3',
+    endpoint: vars.S3_ENDPOINT,
+    region: vars.S3_REGION,
+    bucket: vars.S3_BUCKET,
+    accessKeyId: vars.S3_ACCESS_KEY_ID,
+    secretAccessKey: vars.S3_SECRET_ACCESS_KEY,
+    forcePathStyle: vars.S3_FORCE_PATH_STYLE === 'true',
+  };
+}

@@ -1,0 +1,27 @@
+import type { PcmAudio } from '../audio/audio.types.js';
+import type {
+  InferenceStatus,
+  SpeechChunk,
+  SynthesisInput,
+  VoiceFeatures,
+} from './inference.types.js';
+
+/** Injection token of the active InferenceProvider. */
+export const INFERENCE_PROVIDER = Symbol('INFERENCE_PROVIDER');
+
+/**
+ * What the rest of the service knows about speech generation. The CosyVoice2 ONNX engine
+ * implements it; tests or a remote backend can provide another implementation.
+ */
+export interface InferenceProvider {
+  status(): InferenceStatus;
+  /** Computes the per-voice features once (at upload). Throws ModelNotLoadedError if not loaded. */
+  extractVoiceFeatures(audio: PcmAudio, signal?: AbortSignal): Promise<VoiceFeatures>;
+  /** Yields 24 kHz speech chunks in order; stops promptly when `input.signal` aborts. */
+  synthesize(input: SynthesisInput): AsyncIterable<SpeechChunk>;
+}
+
+/** Raised by a provider whose model pack is missing or broken. */
+export class ModelNotLoadedError extends Error {
+  override name = 'ModelNotLoadedError';
+}

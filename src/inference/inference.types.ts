@@ -1,0 +1,57 @@
+/** The three synthesis modes of the API (`input.mode`). */
+export type SynthesisMode =
+  | 'fast_replication'
+  | 'cross_lingual_replication'
+  | 'natural_language_replication';
+
+/**
+ * Everything the engine needs from one reference voice, computed once at upload and stored.
+ * Token/mel alignment is already applied: promptMelFrames === 2 * speechTokens.length.
+ */
+export interface VoiceFeatures {
+  /** CAM++ speaker embedding, 192 floats. */
+  speakerEmbedding: Float32Array;
+  /** Prompt speech tokens (25 Hz), values 0..6560. */
+  speechTokens: Int32Array;
+  /** Prompt mel, row-major [frames, 80] at 50 Hz (24 kHz Matcha mel). */
+  promptMel: Float32Array;
+  promptMelFrames: number;
+}
+
+export interface SynthesisInput {
+  mode: SynthesisMode;
+  /**
+   * Text to speak: a whole string, or pieces arriving over time (WebSocket duplex),
+   * which the engine synthesises as they arrive.
+   */
+  text: string | AsyncIterable<string>;
+  /** Transcript of the reference audio (used by fast_replication). */
+  promptText: string;
+  /** Style instruction (natural_language_replication). */
+  instruct?: string;
+  voice: VoiceFeatures;
+  /** 0.5..2.0 */
+  speed: number;
+  /** Stream chunk by chunk (true) or yield the whole utterance per sentence (false). */
+  stream: boolean;
+  /** Makes sampling reproducible. */
+  seed?: number;
+  signal?: AbortSignal;
+}
+
+/** One piece of generated speech: 24 kHz mono float PCM in [-0.99, 0.99]. */
+export interface SpeechChunk {
+  samples: Float32Array;
+  /** Seconds spent in model sessions for this chunk. */
+  modelSeconds: number;
+}
+
+export interface InferenceStatus {
+  loaded: boolean;
+  /** Execution provider actually used, e.g. "cpu" or "cuda". */
+  device?: string;
+  /** Why the model is not loaded (missing file, wrong input name, ...) and how to fix it. */
+  error?: string;
+}
+
+export const ENGINE_SAMPLE_RATE = 24000;

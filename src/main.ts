@@ -1,0 +1,23 @@
+import { Logger } from '@nestjs/common';
+import { createApp } from './app.factory.js';
+import { ConfigError, loadConfig } from './config/load-config.js';
+
+async function bootstrap(): Promise<void> {
+  const config = loadConfig();
+  const app = await createApp(config);
+  await app.listen(config.port, config.host);
+  const logger = new Logger('Bootstrap');
+  if (config.apiTokens.length === 0) {
+    logger.warn(`API_TOKENS is not set: the API is open to anyone who can reach ${config.host}`);
+  }
+  logger.log(`listening on http://${config.host}:${config.port} (docs at /docs)`);
+}
+
+bootstrap().catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+  } else {
+    console.error(error);
+  }
+  process.exit(1);
+});
