@@ -26,11 +26,10 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     genReqId: () => randomUUID(),
     bodyLimit: 1024 * 1024,
   });
-  const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot(config),
-    adapter,
-    { logger: NEST_LOG_LEVELS[config.logLevel] ?? NEST_LOG_LEVELS.info, abortOnError: false },
-  );
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
+    logger: NEST_LOG_LEVELS[config.logLevel] ?? NEST_LOG_LEVELS.info,
+    abortOnError: false,
+  });
   await app.register(multipart, {
     limits: { fileSize: config.maxUploadBytes, files: 1, fields: 8, fieldSize: 64 * 1024 },
   });
@@ -43,9 +42,12 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
       stopAtFirstError: false,
     }),
   );
-  app.getHttpAdapter().getInstance().addHook('onSend', async (request, reply) => {
-    reply.header('x-request-id', request.id);
-  });
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onSend', async (request, reply) => {
+      reply.header('x-request-id', request.id);
+    });
   setupOpenApi(app);
   app.enableShutdownHooks();
   return app;

@@ -13,9 +13,7 @@ export interface AppConfig {
   logLevel: string;
 }
 
-export type DatabaseConfig =
-  | { type: 'sqlite'; path: string }
-  | { type: 'mysql'; url: string };
+export type DatabaseConfig = { type: 'sqlite'; path: string } | { type: 'mysql'; url: string };
 
 export type StorageConfig =
   | { driver: 'local'; dir: string }

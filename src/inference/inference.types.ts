@@ -1,8 +1,6 @@
 /** The three synthesis modes of the API (`input.mode`). */
 export type SynthesisMode =
-  | 'fast_replication'
-  | 'cross_lingual_replication'
-  | 'natural_language_replication';
+  'fast_replication' | 'cross_lingual_replication' | 'natural_language_replication';
 
 /**
  * Everything the engine needs from one reference voice, computed once at upload and stored.
