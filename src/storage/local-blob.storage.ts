@@ -1,0 +1,85 @@
+import { randomBytes } from 'node:crypto';
+import {
+  access,
+  constants,
+  mkdir,
+  readFile,
+  rename,
+  rm,
+  unlink,
+  writeFile,
+} from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { BlobNotFoundError, BlobStorage } from './blob-storage.js';
+import { assertValidStorageKey } from './storage-key.js';
+
+const TEMP_SUFFIX = '.partial';
+
+/** Objects as files in one directory; writes go to a temporary file that is renamed into place. */
+export class LocalBlobStorage implements BlobStorage {
+  private readonly dir: string;
+
+  constructor(dir: string) {
+    this.dir = resolve(dir);
+  }
+
+  async put(key: string, data: Buffer): Promise<void> {
+    const target = this.pathOf(key);
+    const temp = `${target}.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`;
+    await mkdir(this.dir, { recursive: true });
+    try {
+      await writeFile(temp, data, { flush: true });
+      await rename(temp, target);
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw error;
+    }
+  }
+
+  async get(key: string): Promise<Buffer> {
+    try {
+      return await readFile(this.pathOf(key));
+    } catch (error) {
+      if (isMissingFile(error)) {
+        throw new BlobNotFoundError(key);
+      }
+      throw error;
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    try {
+      await unlink(this.pathOf(key));
+    } catch (error) {
+      if (!isMissingFile(error)) {
+        throw error;
+      }
+    }
+  }
+
+  async exists(key: string): Promise<boolean> {
+    try {
+      await access(this.pathOf(key), constants.F_OK);
+      return true;
+    } catch (error) {
+      if (isMissingFile(error)) {
+        return false;
+      }
+      throw error;
+    }
+  }
+
+  async ping(): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    await access(this.dir, constants.R_OK | constants.W_OK);
+  }
+
+  private pathOf(key: string): string {
+    assertValidStorageKey(key);
+    return join(this.dir, key);
+  }
+}
+
+function isMissingFile(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
+}
