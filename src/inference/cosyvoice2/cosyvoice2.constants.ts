@@ -1,0 +1,27 @@
+/** Model numbers of CosyVoice2-0.5B (see the internals report; official repository at ace7c47). */
+
+/** Speech token vocabulary: tokens 0..6560 are speech, 6561 is EOS. */
+export const SPEECH_TOKEN_VOCAB = 6561;
+export const EOS_TOKEN = 6561;
+/** Any of these ends generation (6562/6563 are never masked). */
+export const STOP_TOKENS: ReadonlySet<number> = new Set([6561, 6562, 6563]);
+
+/** Rows of `llm_embedding`. */
+export const SOS_EMBEDDING_ROW = 0;
+export const TASK_ID_EMBEDDING_ROW = 1;
+
+/** Text token `<|endofprompt|>` that closes an instruct2 instruction. */
+export const END_OF_PROMPT_TEXT = '<|endofprompt|>';
+
+/** min/max speech tokens per target text token. */
+export const MIN_TOKEN_TEXT_RATIO = 2;
+export const MAX_TOKEN_TEXT_RATIO = 20;
+
+export const MEL_BINS = 80;
+export const TOKEN_MEL_RATIO = 2;
+export const SAMPLES_PER_MEL_FRAME = 480;
+export const OUTPUT_SAMPLE_RATE = 24000;
+export const AUDIO_LIMIT = 0.99;
+
+/** Longest prompt the speech tokenizer accepts, in seconds. */
+export const MAX_PROMPT_SECONDS = 30;
