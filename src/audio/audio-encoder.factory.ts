@@ -1,0 +1,23 @@
+import { EncoderOptions, StreamingAudioEncoder } from './audio.types.js';
+import { Mp3StreamEncoder } from './mp3.encoder.js';
+import { PcmStreamEncoder } from './pcm.encoder.js';
+import { WavStreamEncoder } from './wav.encoder.js';
+
+/**
+ * An incremental encoder for the requested output format. Push samples at
+ * `options.sampleRate`; the concatenation of every returned buffer (including `end()`) is one
+ * valid file: WAV with an unknown-length header, CBR MP3, or raw 16-bit LE mono PCM.
+ */
+export function createAudioEncoder(options: EncoderOptions): StreamingAudioEncoder {
+  if (!Number.isInteger(options.sampleRate) || options.sampleRate <= 0) {
+    throw new RangeError(`invalid output sample rate ${options.sampleRate}`);
+  }
+  switch (options.format) {
+    case 'wav':
+      return new WavStreamEncoder(options.sampleRate);
+    case 'mp3':
+      return new Mp3StreamEncoder(options.sampleRate, options.bitRateKbps);
+    case 'pcm':
+      return new PcmStreamEncoder();
+  }
+}

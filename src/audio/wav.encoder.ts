@@ -1,0 +1,58 @@
+import { PcmAudio, StreamingAudioEncoder } from './audio.types.js';
+import { floatToPcm16Bytes } from './sample-conversion.js';
+
+/** 16-bit PCM mono WAV writer, for whole files and for streams of unknown length. */
+
+const WAV_HEADER_BYTES = 44;
+const UNKNOWN_SIZE = 0xffffffff;
+
+/**
+ * The canonical 44-byte header of a 16-bit mono PCM WAV file. With `dataBytes` undefined both
+ * size fields are 0xFFFFFFFF ("unknown length", what ffmpeg writes to a pipe); ffprobe, sox and
+ * common players then read the data chunk up to the end of the file.
+ */
+export function wavHeader(sampleRate: number, dataBytes?: number): Buffer {
+  const header = Buffer.alloc(WAV_HEADER_BYTES);
+  header.write('RIFF', 0, 'latin1');
+  header.writeUInt32LE(dataBytes === undefined ? UNKNOWN_SIZE : 36 + dataBytes, 4);
+  header.write('WAVE', 8, 'latin1');
+  header.write('fmt ', 12, 'latin1');
+  header.writeUInt32LE(16, 16); // fmt chunk size
+  header.writeUInt16LE(1, 20); // WAVE_FORMAT_PCM
+  header.writeUInt16LE(1, 22); // mono
+  header.writeUInt32LE(sampleRate, 24);
+  header.writeUInt32LE(sampleRate * 2, 28); // byte rate
+  header.writeUInt16LE(2, 32); // block align
+  header.writeUInt16LE(16, 34); // bits per sample
+  header.write('data', 36, 'latin1');
+  header.writeUInt32LE(dataBytes === undefined ? UNKNOWN_SIZE : dataBytes, 40);
+  return header;
+}
+
+/** A complete WAV file (16-bit PCM mono) with exact size fields. Samples are clipped. */
+export function encodeWav(pcm: PcmAudio): Buffer {
+  const data = floatToPcm16Bytes(pcm.samples);
+  return Buffer.concat([wavHeader(pcm.sampleRate, data.length), data]);
+}
+
+/** Streaming WAV: the first returned buffer starts with an unknown-length header. */
+export class WavStreamEncoder implements StreamingAudioEncoder {
+  private headerSent = false;
+
+  constructor(private readonly sampleRate: number) {}
+
+  push(samples: Float32Array): Buffer {
+    const data = floatToPcm16Bytes(samples);
+    return Buffer.concat([this.takeHeader(), data]);
+  }
+
+  end(): Buffer {
+    return this.takeHeader();
+  }
+
+  private takeHeader(): Buffer {
+    if (this.headerSent) return Buffer.alloc(0);
+    this.headerSent = true;
+    return wavHeader(this.sampleRate);
+  }
+}
