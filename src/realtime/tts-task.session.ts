@@ -1,0 +1,348 @@
+import { Logger } from '@nestjs/common';
+import { plainToInstance } from 'class-transformer';
+import { ValidationError, validateSync } from 'class-validator';
+import { ApiError } from '../common/api-error.js';
+import type { EncodedAudioChunk, SynthesisRequest } from '../synthesis/synthesis-request.js';
+import { RunTaskParametersDto } from './dto/run-task-parameters.dto.js';
+import { TextPieceQueue } from './text-piece.queue.js';
+import {
+  TASK_ACTIONS,
+  TaskEventMessage,
+  resultGenerated,
+  taskFailed,
+  taskFinished,
+  taskStarted,
+} from './tts-task.protocol.js';
+
+/** What a session needs from SynthesisService. */
+export interface TaskSynthesizer {
+  /** Longest text, in characters, of one `continue-task`. */
+  readonly textLimit: number;
+  start(request: SynthesisRequest, signal: AbortSignal): Promise<AsyncIterable<EncodedAudioChunk>>;
+}
+
+/** `error_code` of task-failed for frames that break the protocol (state, JSON, action). */
+export const PROTOCOL_ERROR = 'ProtocolError';
+/** `error_code` of task-failed for bad or missing parameters and text over the limit. */
+export const INVALID_PARAMETER = 'InvalidParameter';
+
+/** Why a task was stopped by the session itself; reported as task-failed. */
+class TaskFailure extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+interface Frame {
+  action: string;
+  taskId: string;
+  payload: Record<string, unknown>;
+}
+
+interface Task {
+  id: string;
+  text: TextPieceQueue;
+  abort: AbortController;
+  characters: number;
+  /** Non-whitespace characters received: a task without any is refused at finish-task. */
+  spokenCharacters: number;
+  done: Promise<void>;
+}
+
+/**
+ * The duplex task state machine of one WebSocket connection, without the socket:
+ * idle --run-task--> running --continue-task*--> running --finish-task--> finishing --> idle.
+ *
+ * A failure report (`task-failed`) names the task it is about. A frame that names the running
+ * task and is wrong (text over the limit, same id sent with a second run-task, ...) fails that
+ * task; a frame that names another task id, or none, is refused without touching the running
+ * task. After `task-finished` or `task-failed` the connection takes a new `run-task`.
+ */
+export class TtsTaskSession {
+  private readonly logger = new Logger(TtsTaskSession.name);
+  private task: Task | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly synthesizer: TaskSynthesizer,
+    private readonly send: (message: TaskEventMessage) => void,
+  ) {}
+
+  /** True while the session waits for the client (no task, or a task still taking text). */
+  get awaitingClient(): boolean {
+    return this.task === undefined || !this.task.text.isEnded;
+  }
+
+  /** Resolves when the current task (if any) has ended and sent its last event. */
+  async settled(): Promise<void> {
+    await this.task?.done;
+  }
+
+  handleFrame(data: string | Buffer, isBinary: boolean): void {
+    if (this.closed) {
+      return;
+    }
+    if (isBinary) {
+      this.refuse('', PROTOCOL_ERROR, 'binary frames are not accepted; send JSON text frames');
+      return;
+    }
+    const frame = this.parse(data.toString());
+    if (!frame) {
+      return;
+    }
+    switch (frame.action) {
+      case 'run-task':
+        this.runTask(frame);
+        return;
+      case 'continue-task':
+        this.continueTask(frame);
+        return;
+      case 'finish-task':
+        this.finishTask(frame);
+        return;
+      default:
+        this.failFrame(
+          frame.taskId,
+          PROTOCOL_ERROR,
+          `unknown action ${JSON.stringify(frame.action)}; expected one of ${TASK_ACTIONS.join(', ')}`,
+        );
+    }
+  }
+
+  /** The client went away: stop the running task without reporting anything. */
+  close(): void {
+    this.closed = true;
+    if (this.task) {
+      this.abortTask(this.task, new TaskFailure('ClientDisconnected', 'the client disconnected'));
+    }
+  }
+
+  private parse(text: string): Frame | undefined {
+    let message: unknown;
+    try {
+      message = JSON.parse(text);
+    } catch (error) {
+      this.refuse('', PROTOCOL_ERROR, `invalid JSON: ${(error as Error).message}`);
+      return undefined;
+    }
+    if (!isRecord(message) || !isRecord(message.header)) {
+      this.refuse('', PROTOCOL_ERROR, 'a message must be a JSON object with a "header" object');
+      return undefined;
+    }
+    const { action, task_id: taskId } = message.header;
+    if (typeof taskId !== 'string' || taskId === '') {
+      this.refuse('', PROTOCOL_ERROR, 'header.task_id must be a non-empty string');
+      return undefined;
+    }
+    if (typeof action !== 'string') {
+      this.failFrame(taskId, PROTOCOL_ERROR, 'header.action must be a string');
+      return undefined;
+    }
+    const payload = message.payload === undefined ? {} : message.payload;
+    if (!isRecord(payload)) {
+      this.failFrame(taskId, PROTOCOL_ERROR, 'payload must be a JSON object');
+      return undefined;
+    }
+    return { action, taskId, payload };
+  }
+
+  private runTask(frame: Frame): void {
+    if (this.task) {
+      this.failFrame(
+        frame.taskId,
+        PROTOCOL_ERROR,
+        `run-task while task ${this.task.id} is running; send finish-task and wait for ` +
+          'task-finished (or task-failed) before starting another task',
+      );
+      return;
+    }
+    const request = this.parseRunTask(frame);
+    if (typeof request === 'string') {
+      this.refuse(frame.taskId, INVALID_PARAMETER, request);
+      return;
+    }
+    const text = new TextPieceQueue();
+    const task: Task = {
+      id: frame.taskId,
+      text,
+      abort: new AbortController(),
+      characters: 0,
+      spokenCharacters: 0,
+      done: Promise.resolve(),
+    };
+    this.task = task;
+    task.done = this.execute(task, { ...request, text });
+  }
+
+  /** The synthesis request of a run-task, or a message saying what is wrong with it. */
+  private parseRunTask(frame: Frame): Omit<SynthesisRequest, 'text'> | string {
+    const { model, parameters } = frame.payload;
+    if (model === undefined) {
+      return 'payload.model is required (e.g. "cosyvoice-v2")';
+    }
+    if (typeof model !== 'string') {
+      return 'payload.model must be a string';
+    }
+    if (!isRecord(parameters)) {
+      return 'payload.parameters is required: an object with mode, reference_audio_id, ...';
+    }
+    const dto = plainToInstance(RunTaskParametersDto, parameters);
+    const errors = validateSync(dto, { forbidUnknownValues: false });
+    if (errors.length > 0) {
+      return errors.flatMap(describe).join('; ');
+    }
+    return {
+      model,
+      mode: dto.mode,
+      referenceAudioId: dto.reference_audio_id,
+      instruct: dto.instruct,
+      sampleRate: dto.sample_rate,
+      bitRate: dto.bit_rate,
+      volume: dto.volume,
+      speed: dto.speed,
+      outputFormat: dto.output_format,
+      seed: dto.seed,
+      stream: true,
+    };
+  }
+
+  private continueTask(frame: Frame): void {
+    const task = this.taskNamed(frame, 'continue-task');
+    if (!task) {
+      return;
+    }
+    if (task.text.isEnded) {
+      this.failFrame(frame.taskId, PROTOCOL_ERROR, 'continue-task after finish-task');
+      return;
+    }
+    const input = frame.payload.input;
+    const text = isRecord(input) ? input.text : undefined;
+    if (typeof text !== 'string') {
+      this.failFrame(frame.taskId, INVALID_PARAMETER, 'payload.input.text must be a string');
+      return;
+    }
+    const length = [...text].length;
+    if (length > this.synthesizer.textLimit) {
+      this.failFrame(
+        frame.taskId,
+        INVALID_PARAMETER,
+        `payload.input.text has ${length} characters; the limit is ${this.synthesizer.textLimit}`,
+      );
+      return;
+    }
+    task.characters += length;
+    task.spokenCharacters += text.trim().length;
+    task.text.push(text);
+  }
+
+  private finishTask(frame: Frame): void {
+    const task = this.taskNamed(frame, 'finish-task');
+    if (!task || task.text.isEnded) {
+      return;
+    }
+    if (task.spokenCharacters === 0) {
+      this.failFrame(
+        frame.taskId,
+        INVALID_PARAMETER,
+        'no text to synthesize: send continue-task with payload.input.text before finish-task',
+      );
+      return;
+    }
+    task.text.end();
+  }
+
+  /** The running task if the frame names it; otherwise reports why not and returns undefined. */
+  private taskNamed(frame: Frame, action: string): Task | undefined {
+    if (!this.task) {
+      this.refuse(frame.taskId, PROTOCOL_ERROR, `${action} before run-task: no task is running`);
+      return undefined;
+    }
+    if (frame.taskId !== this.task.id) {
+      this.refuse(
+        frame.taskId,
+        PROTOCOL_ERROR,
+        `${action} names task_id ${frame.taskId}, but the running task is ${this.task.id}`,
+      );
+      return undefined;
+    }
+    return this.task;
+  }
+
+  private async execute(task: Task, request: SynthesisRequest): Promise<void> {
+    try {
+      const chunks = await this.synthesizer.start(request, task.abort.signal);
+      this.emit(taskStarted(task.id));
+      for await (const chunk of chunks) {
+        const { metrics } = chunk;
+        this.emit(
+          resultGenerated(task.id, chunk.audio, {
+            speech_len: metrics.speechSeconds,
+            server_cost_time: metrics.serverCostSeconds,
+            generate_time: metrics.modelSeconds,
+            first_package_time: metrics.firstPackageSeconds,
+          }),
+        );
+      }
+      task.abort.signal.throwIfAborted();
+      this.finishWith(task, taskFinished(task.id, task.characters));
+    } catch (error) {
+      const reason: unknown = task.abort.signal.aborted ? task.abort.signal.reason : error;
+      if (!(reason instanceof ApiError || reason instanceof TaskFailure)) {
+        this.logger.error(reason instanceof Error ? (reason.stack ?? reason.message) : reason);
+      }
+      const { code, message } =
+        reason instanceof ApiError || reason instanceof TaskFailure
+          ? reason
+          : { code: 'InternalError', message: 'synthesis failed: internal error' };
+      this.finishWith(task, taskFailed(task.id, code, message));
+    }
+  }
+
+  private finishWith(task: Task, last: TaskEventMessage): void {
+    if (this.task === task) {
+      this.task = undefined;
+    }
+    this.emit(last);
+  }
+
+  /** Reports a bad frame; if it names the running task, that task fails with this error. */
+  private failFrame(taskId: string, code: string, message: string): void {
+    if (this.task && this.task.id === taskId) {
+      this.abortTask(this.task, new TaskFailure(code, message));
+      return;
+    }
+    this.refuse(taskId, code, message);
+  }
+
+  /** Stops a task; its `execute` then reports the reason as task-failed. */
+  private abortTask(task: Task, reason: TaskFailure): void {
+    if (!task.abort.signal.aborted) {
+      task.abort.abort(reason);
+      task.text.fail(reason);
+    }
+  }
+
+  private refuse(taskId: string, code: string, message: string): void {
+    this.emit(taskFailed(taskId, code, message));
+  }
+
+  private emit(message: TaskEventMessage): void {
+    if (!this.closed) {
+      this.send(message);
+    }
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function describe(error: ValidationError): string[] {
+  const own = Object.values(error.constraints ?? {}).map(
+    (constraint) => `payload.parameters.${constraint}`,
+  );
+  return [...own, ...(error.children ?? []).flatMap(describe)];
+}

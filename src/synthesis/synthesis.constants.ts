@@ -1,0 +1,39 @@
+import type { OutputAudioFormat } from '../audio/audio.types.js';
+import type { SynthesisMode } from '../inference/inference.types.js';
+
+/** The model name of the REST API and the alias the WebSocket clients send. */
+export const MODEL_NAME = 'CosyVoice2-0.5B';
+export const MODEL_ALIASES: readonly string[] = [MODEL_NAME, 'cosyvoice-v2'];
+
+export const SYNTHESIS_MODES: readonly SynthesisMode[] = [
+  'fast_replication',
+  'cross_lingual_replication',
+  'natural_language_replication',
+];
+
+export const OUTPUT_FORMATS: readonly OutputAudioFormat[] = ['wav', 'mp3', 'pcm'];
+
+/** MP3 bit rates of the API; 384k is encoded at the MP3 maximum of 320 kbit/s. */
+export const BIT_RATES = ['16k', '32k', '48k', '64k', '128k', '192k', '256k', '320k', '384k'];
+
+/** Output sample rates MP3 (MPEG-1/2/2.5 layer III) can carry. */
+export const MP3_SAMPLE_RATES: readonly number[] = [
+  8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000,
+];
+
+export const MIN_SAMPLE_RATE = 8000;
+export const MAX_SAMPLE_RATE = 48000;
+export const MIN_SPEED = 0.5;
+export const MAX_SPEED = 2.0;
+export const MAX_VOLUME = 10;
+
+export const DEFAULT_SAMPLE_RATE = 24000;
+export const DEFAULT_BIT_RATE = '192k';
+export const DEFAULT_VOLUME = 1.0;
+export const DEFAULT_SPEED = 1.0;
+export const DEFAULT_OUTPUT_FORMAT: OutputAudioFormat = 'wav';
+
+/** `'192k'` → 192; `'384k'` → 320 (the MP3 maximum). */
+export function bitRateKbps(bitRate: string): number {
+  return Math.min(Number.parseInt(bitRate, 10), 320);
+}
