@@ -1,0 +1,250 @@
+/**
+ * The model pack manifest (`cosyvoice2-pack.json` in MODEL_DIR): which file plays which role,
+ * with optional size and sha256 per file, plus the I/O contract every graph role must satisfy.
+ */
+
+/** Name of the manifest file inside MODEL_DIR. */
+export const MANIFEST_FILE_NAME = 'cosyvoice2-pack.json';
+export const MANIFEST_FORMAT = 'cosyvoice2-pack';
+export const MANIFEST_VERSION = 1;
+
+/** The command that fetches a complete pack; every "missing file" message names it. */
+export const DOWNLOAD_COMMAND = 'npm run models:download';
+
+export const GRAPH_ROLES = [
+  'campplus',
+  'speechTokenizer',
+  'embedTokens',
+  'llm',
+  'flowEncoder',
+  'flowEstimator',
+  'hift',
+] as const;
+export type GraphRole = (typeof GRAPH_ROLES)[number];
+
+export const TABLE_ROLES = [
+  'speechEmbedding',
+  'llmEmbedding',
+  'llmDecoderWeight',
+  'llmDecoderBias',
+] as const;
+export type TableRole = (typeof TABLE_ROLES)[number];
+
+export const MODEL_ROLES = [...GRAPH_ROLES, ...TABLE_ROLES, 'tokenizer'] as const;
+export type ModelRole = (typeof MODEL_ROLES)[number];
+
+/** One file of the pack, relative to MODEL_DIR. */
+export interface PackFileEntry {
+  file: string;
+  /** Size in bytes, when known (checked at boot and after download). */
+  size?: number;
+  /** Lower-case hex sha256, when known (checked after download). */
+  sha256?: string;
+}
+
+export interface ModelPackManifest {
+  format: typeof MANIFEST_FORMAT;
+  version: typeof MANIFEST_VERSION;
+  roles: Record<ModelRole, PackFileEntry>;
+  /**
+   * Files that no role loads but that the pack was built from (the Qwen2 `vocab.json` and
+   * `merges.txt` behind `tokenizer.json`), keyed by path relative to MODEL_DIR.
+   */
+  sources?: Record<string, Omit<PackFileEntry, 'file'>>;
+}
+
+/** Default file names: the official CosyVoice2-0.5B files plus the ailia-models export. */
+export const DEFAULT_ROLE_FILES: Readonly<Record<ModelRole, string>> = {
+  campplus: 'campplus.onnx',
+  speechTokenizer: 'speech_tokenizer_v2.onnx',
+  embedTokens: 'CosyVoice2-0.5B_embed_tokens.onnx',
+  llm: 'CosyVoice2-0.5B_llm.onnx',
+  flowEncoder: 'CosyVoice2-0.5B_flow_encoder.onnx',
+  flowEstimator: 'flow.decoder.estimator.fp32.onnx',
+  hift: 'CosyVoice2-0.5B_hift.onnx',
+  speechEmbedding: 'CosyVoice2-0.5B_speech_embedding.npy',
+  llmEmbedding: 'CosyVoice2-0.5B_llm_embedding.npy',
+  llmDecoderWeight: 'CosyVoice2-0.5B_llm_decoder_weight.npy',
+  llmDecoderBias: 'CosyVoice2-0.5B_llm_decoder_bias.npy',
+  tokenizer: 'tokenizer.json',
+};
+
+export function defaultManifest(): ModelPackManifest {
+  const roles = {} as Record<ModelRole, PackFileEntry>;
+  for (const role of MODEL_ROLES) roles[role] = { file: DEFAULT_ROLE_FILES[role] };
+  return { format: MANIFEST_FORMAT, version: MANIFEST_VERSION, roles };
+}
+
+/**
+ * Validates a parsed `cosyvoice2-pack.json`. Roles it leaves out take their default file name.
+ * Throws an Error whose message says which field is wrong.
+ */
+export function parseManifest(value: unknown): ModelPackManifest {
+  if (!isRecord(value)) throw new Error('the manifest is not a JSON object');
+  if (value.format !== MANIFEST_FORMAT) {
+    throw new Error(`"format" must be "${MANIFEST_FORMAT}", got ${JSON.stringify(value.format)}`);
+  }
+  if (value.version !== MANIFEST_VERSION) {
+    throw new Error(`"version" must be ${MANIFEST_VERSION}, got ${JSON.stringify(value.version)}`);
+  }
+  const roles = value.roles ?? {};
+  if (!isRecord(roles)) throw new Error('"roles" must be an object');
+  const known = new Set<string>(MODEL_ROLES);
+  for (const key of Object.keys(roles)) {
+    if (!known.has(key)) {
+      throw new Error(`unknown role "${key}" (roles: ${MODEL_ROLES.join(', ')})`);
+    }
+  }
+  const manifest = defaultManifest();
+  for (const role of MODEL_ROLES) {
+    if (roles[role] !== undefined) manifest.roles[role] = parseEntry(roles[role], `roles.${role}`);
+  }
+  if (value.sources !== undefined) {
+    if (!isRecord(value.sources)) throw new Error('"sources" must be an object');
+    manifest.sources = {};
+    for (const [path, entry] of Object.entries(value.sources)) {
+      const { size, sha256 } = parseEntry({ ...asRecord(entry), file: path }, `sources.${path}`);
+      manifest.sources[path] = withoutUndefined({ size, sha256 });
+    }
+  }
+  return manifest;
+}
+
+function parseEntry(value: unknown, where: string): PackFileEntry {
+  if (!isRecord(value)) throw new Error(`"${where}" must be an object with a "file"`);
+  const { file, size, sha256 } = value;
+  if (typeof file !== 'string' || file === '' || file.startsWith('/') || file.includes('..')) {
+    throw new Error(`"${where}.file" must be a relative path inside the model directory`);
+  }
+  if (size !== undefined && (!Number.isSafeInteger(size) || (size as number) < 0)) {
+    throw new Error(`"${where}.size" must be a byte count`);
+  }
+  if (sha256 !== undefined && (typeof sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(sha256))) {
+    throw new Error(`"${where}.sha256" must be 64 lower-case hex digits`);
+  }
+  return withoutUndefined({ file, size: size as number | undefined, sha256 });
+}
+
+function withoutUndefined<T extends object>(entry: T): T {
+  return Object.fromEntries(Object.entries(entry).filter(([, v]) => v !== undefined)) as T;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function asRecord(value: unknown): Record<string, unknown> {
+  return isRecord(value) ? value : {};
+}
+
+/** Rows of speech_embedding / llm_decoder: 6561 speech tokens, eos 6561, 6562, fill 6563. */
+export const SPEECH_TABLE_ROWS = 6564;
+
+// ---------------------------------------------------------------------------------------------
+// I/O contract of each graph role (names from the official code and the ailia-models pipeline).
+
+/** Element types as onnxruntime reports them in `inputMetadata` / `outputMetadata`. */
+export type TensorElementType = 'float32' | 'float16' | 'int32' | 'int64' | 'bool';
+export type TokenElementType = 'int32' | 'int64';
+
+const F32: readonly TensorElementType[] = ['float32'];
+const INT: readonly TokenElementType[] = ['int32', 'int64'];
+const I32: readonly TensorElementType[] = ['int32'];
+const BOOL: readonly TensorElementType[] = ['bool'];
+
+/** One tensor of a graph. `dims` entries that are numbers must match a numeric graph dimension. */
+export interface TensorContract {
+  rank: number;
+  types: readonly TensorElementType[];
+  dims?: readonly (number | null)[];
+}
+
+export interface NamedTensorContract extends TensorContract {
+  name: string;
+}
+
+/** Outputs are taken by position; a `name` is only given where the real file's name is known. */
+export interface OutputContract extends TensorContract {
+  name?: string;
+}
+
+/** The per-layer KV cache inputs/outputs of the LLM: `key_cache0..N-1`, `value_cache0..N-1`. */
+export interface LayerCacheContract {
+  inputPrefixes: readonly string[];
+  tensor: TensorContract;
+  /** Outputs after the fixed ones, interleaved per layer in `inputPrefixes` order. */
+  outputsPerLayer: number;
+}
+
+export interface GraphContract {
+  inputs: readonly NamedTensorContract[];
+  outputs: readonly OutputContract[];
+  layerCache?: LayerCacheContract;
+}
+
+export const GRAPH_CONTRACTS: Readonly<Record<GraphRole, GraphContract>> = {
+  campplus: {
+    inputs: [{ name: 'input', rank: 3, types: F32, dims: [null, null, 80] }],
+    outputs: [{ rank: 2, types: F32, dims: [null, 192] }],
+  },
+  speechTokenizer: {
+    inputs: [
+      { name: 'feats', rank: 3, types: F32, dims: [1, 128, null] },
+      { name: 'feats_length', rank: 1, types: I32, dims: [1] },
+    ],
+    outputs: [{ rank: 2, types: INT, dims: [1, null] }],
+  },
+  embedTokens: {
+    inputs: [{ name: 'input', rank: 2, types: INT, dims: [1, null] }],
+    outputs: [{ rank: 3, types: F32, dims: [1, null, null] }],
+  },
+  llm: {
+    inputs: [
+      { name: 'xs', rank: 3, types: F32, dims: [1, null, null] },
+      { name: 'masks', rank: 3, types: BOOL, dims: [1, null, null] },
+    ],
+    // hidden states after the final norm, then k0, v0, k1, v1, ...
+    outputs: [{ rank: 3, types: F32, dims: [1, null, null] }],
+    layerCache: {
+      inputPrefixes: ['key_cache', 'value_cache'],
+      tensor: { rank: 4, types: F32, dims: [1, null, null, null] },
+      outputsPerLayer: 2,
+    },
+  },
+  flowEncoder: {
+    inputs: [
+      { name: 'token', rank: 2, types: INT, dims: [1, null] },
+      { name: 'token_len', rank: 1, types: I32, dims: [1] },
+      { name: 'prompt_token', rank: 2, types: INT, dims: [1, null] },
+      { name: 'prompt_token_len', rank: 1, types: I32, dims: [1] },
+      { name: 'prompt_feat', rank: 3, types: F32, dims: [1, null, 80] },
+      { name: 'embedding', rank: 2, types: F32, dims: [1, 192] },
+    ],
+    // mu, mask, spks, cond
+    outputs: [
+      { rank: 3, types: F32, dims: [1, 80, null] },
+      { rank: 3, types: F32, dims: [1, 1, null] },
+      { rank: 2, types: F32, dims: [1, 80] },
+      { rank: 3, types: F32, dims: [1, 80, null] },
+    ],
+  },
+  flowEstimator: {
+    inputs: [
+      { name: 'x', rank: 3, types: F32, dims: [2, 80, null] },
+      { name: 'mask', rank: 3, types: F32, dims: [2, 1, null] },
+      { name: 'mu', rank: 3, types: F32, dims: [2, 80, null] },
+      { name: 't', rank: 1, types: F32, dims: [2] },
+      { name: 'spks', rank: 2, types: F32, dims: [2, 80] },
+      { name: 'cond', rank: 3, types: F32, dims: [2, 80, null] },
+    ],
+    outputs: [{ name: 'estimator_out', rank: 3, types: F32, dims: [2, 80, null] }],
+  },
+  hift: {
+    inputs: [{ name: 'speech_feat', rank: 3, types: F32, dims: [1, 80, null] }],
+    // magnitude, phase (already through sin); the iSTFT runs outside the graph
+    outputs: [
+      { rank: 3, types: F32, dims: [1, 9, null] },
+      { rank: 3, types: F32, dims: [1, 9, null] },
+    ],
+  },
+};
