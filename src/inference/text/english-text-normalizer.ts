@@ -1,0 +1,254 @@
+import {
+  pluralizeLastWord,
+  readDigitsInEnglish,
+  readEnglishDecimal,
+  readEnglishInteger,
+  readEnglishNumber,
+  readEnglishOrdinal,
+  readEnglishYear,
+} from './english-numbers.js';
+
+/**
+ * English text normalisation: money, percentages, times, dates, ordinals, decimals, years,
+ * cardinals and a few symbols read out as words (what wetext + inflect do in the official
+ * frontend; our own rules), then whitespace collapsed.
+ */
+export function normalizeEnglishText(text: string): string {
+  return readSymbolsInEnglish(readNumbersInEnglish(text)).replace(/\s+/g, ' ').trim();
+}
+
+interface Currency {
+  one: string;
+  many: string;
+  subunitOne?: string;
+  subunitMany?: string;
+}
+
+const CURRENCIES: Record<string, Currency> = {
+  $: { one: 'dollar', many: 'dollars', subunitOne: 'cent', subunitMany: 'cents' },
+  '£': { one: 'pound', many: 'pounds', subunitOne: 'penny', subunitMany: 'pence' },
+  '€': { one: 'euro', many: 'euros', subunitOne: 'cent', subunitMany: 'cents' },
+  '¥': { one: 'yen', many: 'yen' },
+  '₹': { one: 'rupee', many: 'rupees', subunitOne: 'paisa', subunitMany: 'paise' },
+};
+
+const SCALE_WORDS: Record<string, string> = {
+  thousand: 'thousand',
+  million: 'million',
+  billion: 'billion',
+  trillion: 'trillion',
+  k: 'thousand',
+  K: 'thousand',
+  m: 'million',
+  M: 'million',
+  mn: 'million',
+  b: 'billion',
+  B: 'billion',
+  bn: 'billion',
+};
+
+const MONTHS = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
+
+const UNITS: Record<string, [string, string]> = {
+  '°C': ['degree Celsius', 'degrees Celsius'],
+  '℃': ['degree Celsius', 'degrees Celsius'],
+  '°F': ['degree Fahrenheit', 'degrees Fahrenheit'],
+  '℉': ['degree Fahrenheit', 'degrees Fahrenheit'],
+  '°': ['degree', 'degrees'],
+  km: ['kilometer', 'kilometers'],
+  kg: ['kilogram', 'kilograms'],
+  cm: ['centimeter', 'centimeters'],
+  mm: ['millimeter', 'millimeters'],
+  ml: ['milliliter', 'milliliters'],
+  mph: ['mile per hour', 'miles per hour'],
+  'km/h': ['kilometer per hour', 'kilometers per hour'],
+};
+
+const NUMBER = String.raw`\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?`;
+
+function escapeForRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+const MONEY_PATTERN = new RegExp(
+  String.raw`(-?)([${Object.keys(CURRENCIES).map(escapeForRegex).join('')}])\s?(${NUMBER})(?:\s?(thousand|million|billion|trillion|bn|mn|[kKmMbB])\b)?`,
+  'g',
+);
+
+const UNIT_PATTERN = new RegExp(
+  String.raw`(?<![\w.])(-?)(${NUMBER})(?:\s?[-~～–]\s?(${NUMBER}))?\s?(${Object.keys(UNITS)
+    .sort((a, b) => b.length - a.length)
+    .map(escapeForRegex)
+    .join('|')})(?![A-Za-z])`,
+  'g',
+);
+
+/** Replaces Arabic numerals (with their context) by English words. */
+export function readNumbersInEnglish(text: string): string {
+  let result = text.replace(
+    MONEY_PATTERN,
+    (_match, sign: string, symbol: string, amount: string, scale: string | undefined) =>
+      `${sign === '-' ? 'minus ' : ''}${readMoney(amount, CURRENCIES[symbol], scale)}`,
+  );
+  result = result.replace(
+    new RegExp(String.raw`(?<![\d.])(-?)(${NUMBER})\s?%`, 'g'),
+    (_match, sign: string, amount: string) =>
+      `${sign === '-' ? 'minus ' : ''}${readEnglishNumber(amount)} percent`,
+  );
+  result = result.replace(
+    UNIT_PATTERN,
+    (_match, sign: string, amount: string, rangeEnd: string | undefined, unit: string) => {
+      const [one, many] = UNITS[unit];
+      const from = readEnglishNumber(sign + amount);
+      if (rangeEnd !== undefined) return `${from} to ${readEnglishNumber(rangeEnd)} ${many}`;
+      return `${from} ${amount === '1' && sign === '' ? one : many}`;
+    },
+  );
+
+  result = result.replace(
+    /(?<![\d.:])(\d{1,2}):(\d{2})(?::(\d{2}))?(?![\d:])(?:\s?([AaPp])\.?\s?[Mm]\b(\.?))?/g,
+    (match, hour: string, minute: string, second?: string, half?: string, dot?: string) =>
+      readClockTime(Number(hour), Number(minute), second, half, dot) ?? match,
+  );
+  result = result.replace(
+    /(?<![\d.:])(\d{1,2})\s?([AaPp])\.?\s?[Mm]\b(\.?)/g,
+    (match, hour: string, half: string, dot: string) =>
+      Number(hour) >= 1 && Number(hour) <= 12
+        ? `${readEnglishInteger(hour)} ${half.toUpperCase()}M${dot}`
+        : match,
+  );
+
+  result = result.replace(
+    /(?<![\d.])(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?![\d.])/g,
+    (match, year: string, month: string, day: string) => {
+      const monthNumber = Number(month);
+      const dayNumber = Number(day);
+      if (monthNumber < 1 || monthNumber > 12 || dayNumber < 1 || dayNumber > 31) return match;
+      return `${MONTHS[monthNumber - 1]} ${readEnglishOrdinal(day)}, ${readEnglishYear(Number(year))}`;
+    },
+  );
+  result = result.replace(/(?<![\d.])(\d{3})-(\d{3})-(\d{4})(?![\d.])/g, (phone) =>
+    phone.split('-').map(readDigitsInEnglish).join(', '),
+  );
+
+  result = result.replace(/(?<![\d.])0\d*(?:-\d+)+(?![\d.])/g, (code) =>
+    code.split('-').map(readDigitsInEnglish).join(', '),
+  );
+  result = result.replace(/(?<![\d.])\d+(?:\.\d+){2,}(?![\d.])/g, (dotted) =>
+    dotted.split('.').map(readEnglishInteger).join(' dot '),
+  );
+  result = result.replace(/(\d)\s*-\s*(\d+(?:\.\d+)?)(?=\s*=)/g, '$1 minus $2');
+  result = result.replace(
+    new RegExp(String.raw`(?<![\d.])(${NUMBER})\s?[-–~]\s?(${NUMBER})(?![\d.])`, 'g'),
+    (_match, from: string, to: string) => `${readEnglishNumber(from)} to ${readEnglishNumber(to)}`,
+  );
+
+  result = result.replace(/(?<![\d.])(\d+)(?:st|nd|rd|th)\b/gi, (_match, digits: string) =>
+    readEnglishOrdinal(digits),
+  );
+  result = result.replace(/(?<![\d.])(\d{4})'?s\b/g, (match, decade: string) =>
+    Number(decade) % 10 === 0 ? pluralizeLastWord(readEnglishYear(Number(decade))) : match,
+  );
+  result = result.replace(
+    /(?<![\d.])(\d{1,3})\/([1-9]\d{0,2})(?![\d.])/g,
+    (_match, top: string, bottom: string) => readFraction(top, bottom),
+  );
+
+  result = result.replace(/(?<![\d.])\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d])/g, readEnglishNumber);
+  result = result.replace(
+    /(?<![\d.])(\d+)\.(\d+)(?![\d]|\.\d)/g,
+    (_match, integer: string, fraction: string) => readEnglishDecimal(integer, fraction),
+  );
+  result = result.replace(/(?<![\w-])-(?=\d)/g, 'minus ');
+  result = result.replace(/(?<![\d.,])(1[1-9]\d\d|20[1-9]\d)(?!\d|[.,]\d)/g, (year: string) =>
+    readEnglishYear(Number(year)),
+  );
+  return result.replace(/\d+/g, (digits) =>
+    digits.length > 1 && digits.startsWith('0')
+      ? readDigitsInEnglish(digits)
+      : readEnglishInteger(digits),
+  );
+}
+
+/** Symbols spoken as words. */
+function readSymbolsInEnglish(text: string): string {
+  return text
+    .replace(/\s*&\s*/g, ' and ')
+    .replace(/\s*@\s*/g, ' at ')
+    .replace(/\s*\+\s*/g, ' plus ')
+    .replace(/\s*=\s*/g, ' equals ')
+    .replace(/\s*×\s*/g, ' times ')
+    .replace(/\s*%/g, ' percent');
+}
+
+function readMoney(amount: string, currency: Currency, scale: string | undefined): string {
+  if (scale !== undefined)
+    return `${readEnglishNumber(amount)} ${SCALE_WORDS[scale]} ${currency.many}`;
+  const [integerDigits, fractionDigits = ''] = amount.replace(/,/g, '').split('.');
+  const units = Number(integerDigits);
+  const hasSubunit =
+    currency.subunitOne !== undefined && fractionDigits.length > 0 && fractionDigits.length <= 2;
+  if (!hasSubunit) {
+    const reading = readEnglishDecimal(integerDigits, fractionDigits.replace(/^0+$/, ''));
+    return `${reading} ${units === 1 && fractionDigits.replace(/0/g, '') === '' ? currency.one : currency.many}`;
+  }
+  const subunits = Number(fractionDigits.padEnd(2, '0'));
+  const parts: string[] = [];
+  if (units > 0 || subunits === 0) {
+    parts.push(
+      `${readEnglishInteger(integerDigits)} ${units === 1 ? currency.one : currency.many}`,
+    );
+  }
+  if (subunits > 0) {
+    parts.push(
+      `${readEnglishInteger(String(subunits))} ${subunits === 1 ? currency.subunitOne : currency.subunitMany}`,
+    );
+  }
+  return parts.join(' and ');
+}
+
+/** 10:30 → "ten thirty", 10:05 → "ten oh five", 10:00 → "ten o'clock", 9:15 pm → "nine fifteen PM". */
+function readClockTime(
+  hour: number,
+  minute: number,
+  second: string | undefined,
+  half: string | undefined,
+  dot: string | undefined,
+): string | undefined {
+  if (hour > 24 || minute > 59 || (second !== undefined && Number(second) > 59)) return undefined;
+  const words = [readEnglishInteger(String(hour))];
+  if (minute === 0 && half === undefined && second === undefined) words.push("o'clock");
+  else if (minute > 0 && minute < 10) words.push(`oh ${readEnglishInteger(String(minute))}`);
+  else if (minute >= 10) words.push(readEnglishInteger(String(minute)));
+  if (second !== undefined && Number(second) > 0) {
+    const seconds = Number(second);
+    words.push(
+      `and ${readEnglishInteger(String(seconds))} ${seconds === 1 ? 'second' : 'seconds'}`,
+    );
+  }
+  if (half !== undefined) words.push(`${half.toUpperCase()}M${dot ?? ''}`);
+  return words.join(' ');
+}
+
+/** 1/2 → "one half", 3/4 → "three quarters", 2/3 → "two thirds". */
+function readFraction(top: string, bottom: string): string {
+  const numerator = readEnglishInteger(top);
+  const plural = Number(top) !== 1;
+  if (bottom === '2') return `${numerator} ${plural ? 'halves' : 'half'}`;
+  if (bottom === '4') return `${numerator} ${plural ? 'quarters' : 'quarter'}`;
+  const denominator = readEnglishOrdinal(bottom);
+  return `${numerator} ${plural ? `${denominator}s` : denominator}`;
+}
