@@ -1,0 +1,26 @@
+import { ApiProperty } from '@nestjs/swagger';
+
+/** The reference audio object of the API: `{"id","filename","bytes","created_at","text"}`. */
+export class ReferenceAudioDto {
+  @ApiProperty({
+    description: 'Reference audio id (UUID v4)',
+    format: 'uuid',
+    example: '50a5fdb9-c3ad-445a-adbb-3be327500000',
+  })
+  id!: string;
+
+  @ApiProperty({ description: 'Name of the uploaded file', example: 'zero_shot_prompt.wav' })
+  filename!: string;
+
+  @ApiProperty({ description: 'Size of the uploaded file in bytes', example: 111496 })
+  bytes!: number;
+
+  @ApiProperty({ description: 'Upload time, Unix seconds', example: 1748416005 })
+  created_at!: number;
+
+  @ApiProperty({
+    description: 'Transcript of the audio',
+    example: '希望你以后能够做得比我还好哟',
+  })
+  text!: string;
+}

@@ -1,0 +1,51 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
+
+export const MAX_TRANSCRIPT_LENGTH = 1000;
+export const MIN_PCM_SAMPLE_RATE = 8000;
+export const MAX_PCM_SAMPLE_RATE = 48000;
+
+/** The text fields of the multipart upload (validated; the file part is read separately). */
+export class UploadReferenceAudioFieldsDto {
+  @ApiProperty({
+    description: 'Transcript of the audio (what is said in it)',
+    example: '希望你以后能够做得比我还好哟',
+    maxLength: MAX_TRANSCRIPT_LENGTH,
+  })
+  @IsString({ message: 'text is required' })
+  @MinLength(1, { message: 'text must not be empty' })
+  @MaxLength(MAX_TRANSCRIPT_LENGTH, {
+    message: `text must be at most ${MAX_TRANSCRIPT_LENGTH} characters`,
+  })
+  text!: string;
+
+  @ApiPropertyOptional({
+    description: 'Sample rate in Hz of a raw PCM file (16-bit LE mono); ignored for WAV and MP3',
+    type: 'integer',
+    minimum: MIN_PCM_SAMPLE_RATE,
+    maximum: MAX_PCM_SAMPLE_RATE,
+    default: 16000,
+    example: 16000,
+  })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt({ message: 'sample_rate must be an integer' })
+  @Min(MIN_PCM_SAMPLE_RATE, {
+    message: `sample_rate must be between ${MIN_PCM_SAMPLE_RATE} and ${MAX_PCM_SAMPLE_RATE}`,
+  })
+  @Max(MAX_PCM_SAMPLE_RATE, {
+    message: `sample_rate must be between ${MIN_PCM_SAMPLE_RATE} and ${MAX_PCM_SAMPLE_RATE}`,
+  })
+  sample_rate?: number;
+}
+
+/** The whole multipart body as documented in OpenAPI (`file` + the fields above). */
+export class UploadReferenceAudioBodyDto extends UploadReferenceAudioFieldsDto {
+  @ApiProperty({
+    description: 'The audio: WAV, MP3 or raw PCM (format recognised from the bytes), 0.5–30 s',
+    type: 'string',
+    format: 'binary',
+  })
+  file!: unknown;
+}

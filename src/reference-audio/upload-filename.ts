@@ -1,0 +1,38 @@
+import { ApiError } from '../common/api-error.js';
+
+const MAX_FILENAME_LENGTH = 255;
+
+/**
+ * The client's file name is only stored and shown, never used as a storage key; still, a name
+ * that tries to be a path (`../x`, `a/b`, `a\b`) or carries control characters is refused with
+ * 400 rather than silently rewritten, so the client learns its request was wrong.
+ * Returns the name to store, or undefined when the client sent none.
+ */
+export function checkUploadFilename(filename: string | undefined): string | undefined {
+  if (filename === undefined || filename === '') {
+    return undefined;
+  }
+  if (hasControlCharacter(filename)) {
+    throw ApiError.invalidParameter('file name must not contain control characters');
+  }
+  if (/[/\\]/.test(filename) || filename === '.' || filename === '..') {
+    throw ApiError.invalidParameter(
+      `file name must be a plain name without path components; got ${JSON.stringify(filename)}`,
+    );
+  }
+  if (filename.length > MAX_FILENAME_LENGTH) {
+    throw ApiError.invalidParameter(`file name must be at most ${MAX_FILENAME_LENGTH} characters`);
+  }
+  return filename;
+}
+
+/** C0 controls, DEL and C1 controls. */
+function hasControlCharacter(text: string): boolean {
+  for (const char of text) {
+    const code = char.codePointAt(0) ?? 0;
+    if (code < 0x20 || (code >= 0x7f && code <= 0x9f)) {
+      return true;
+    }
+  }
+  return false;
+}

@@ -1,0 +1,46 @@
+import type { TestApp } from './test-app.js';
+
+export const REFERENCE_AUDIO_PATH = '/api/v1/audio/reference_audio';
+
+/** `Authorization: Bearer <the app's token>` */
+export function authHeaders(app: TestApp): Record<string, string> {
+  return { authorization: `Bearer ${app.token}` };
+}
+
+export interface UploadOptions {
+  bytes?: Buffer;
+  /** File name of the `file` part (default `voice.wav`). */
+  filename?: string;
+  /** `text` field; omit with `null`. */
+  text?: string | null;
+  sampleRate?: number;
+}
+
+/** POSTs a multipart upload with the real fetch + FormData, as a browser or SDK would. */
+export function uploadReferenceAudio(app: TestApp, options: UploadOptions): Promise<Response> {
+  const form = new FormData();
+  if (options.bytes) {
+    form.append('file', new Blob([new Uint8Array(options.bytes)]), options.filename ?? 'voice.wav');
+  }
+  if (options.text !== null) {
+    form.append('text', options.text ?? '希望你以后能够做得比我还好哟');
+  }
+  if (options.sampleRate !== undefined) {
+    form.append('sample_rate', String(options.sampleRate));
+  }
+  return fetch(`${app.baseUrl}${REFERENCE_AUDIO_PATH}`, {
+    method: 'POST',
+    headers: authHeaders(app),
+    body: form,
+  });
+}
+
+/** Uploads a voice and returns its id; fails the test when the upload is refused. */
+export async function createReferenceAudio(app: TestApp, options: UploadOptions): Promise<string> {
+  const response = await uploadReferenceAudio(app, options);
+  const body = (await response.json()) as { id?: string; message?: string };
+  if (response.status !== 200 || !body.id) {
+    throw new Error(`upload failed with ${response.status}: ${JSON.stringify(body)}`);
+  }
+  return body.id;
+}

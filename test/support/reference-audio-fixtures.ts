@@ -1,0 +1,91 @@
+import { spawnSync } from 'node:child_process';
+
+/**
+ * A deterministic speech-like signal: voiced "syllables" (a gliding fundamental with decaying
+ * harmonics, like vowels) separated by short pauses, peak about 0.6.
+ */
+export function speechLikeSamples(seconds: number, sampleRate: number): Float32Array {
+  const samples = new Float32Array(Math.round(seconds * sampleRate));
+  const syllableSeconds = 0.25;
+  let phase = 0;
+  for (let i = 0; i < samples.length; i++) {
+    const t = i / sampleRate;
+    const syllable = Math.floor(t / syllableSeconds);
+    const within = (t % syllableSeconds) / syllableSeconds;
+    const envelope = within < 0.8 ? Math.sin((Math.PI * within) / 0.8) : 0;
+    const f0 = 110 + 40 * Math.sin(syllable * 1.7) + 30 * within;
+    phase += (2 * Math.PI * f0) / sampleRate;
+    let value = 0;
+    for (let harmonic = 1; harmonic <= 8; harmonic++) {
+      value += Math.sin(harmonic * phase) / harmonic;
+    }
+    samples[i] = 0.3 * envelope * value;
+  }
+  return samples;
+}
+
+/** Raw 16-bit signed little-endian mono PCM. */
+export function makePcm16(samples: Float32Array): Buffer {
+  const out = Buffer.alloc(samples.length * 2);
+  samples.forEach((value, i) => {
+    out.writeInt16LE(Math.round(Math.max(-1, Math.min(1, value)) * 32767), i * 2);
+  });
+  return out;
+}
+
+/** A canonical 44-byte-header 16-bit mono PCM WAV file. */
+export function makeWav(samples: Float32Array, sampleRate: number): Buffer {
+  const data = makePcm16(samples);
+  const header = Buffer.alloc(44);
+  header.write('RIFF', 0, 'latin1');
+  header.writeUInt32LE(36 + data.length, 4);
+  header.write('WAVE', 8, 'latin1');
+  header.write('fmt ', 12, 'latin1');
+  header.writeUInt32LE(16, 16);
+  header.writeUInt16LE(1, 20);
+  header.writeUInt16LE(1, 22);
+  header.writeUInt32LE(sampleRate, 24);
+  header.writeUInt32LE(sampleRate * 2, 28);
+  header.writeUInt16LE(2, 32);
+  header.writeUInt16LE(16, 34);
+  header.write('data', 36, 'latin1');
+  header.writeUInt32LE(data.length, 40);
+  return Buffer.concat([header, data]);
+}
+
+/** A speech-like WAV of the given length. */
+export function makeSpeechWav(seconds = 2, sampleRate = 16000): Buffer {
+  return makeWav(speechLikeSamples(seconds, sampleRate), sampleRate);
+}
+
+/** An MP3 of the samples, encoded by the ffmpeg binary (independent of the service's encoder). */
+export function makeMp3(samples: Float32Array, sampleRate: number, bitRate = '64k'): Buffer {
+  const result = spawnSync(
+    'ffmpeg',
+    [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-f',
+      's16le',
+      '-ar',
+      String(sampleRate),
+      '-ac',
+      '1',
+      '-i',
+      'pipe:0',
+      '-codec:a',
+      'libmp3lame',
+      '-b:a',
+      bitRate,
+      '-f',
+      'mp3',
+      'pipe:1',
+    ],
+    { input: makePcm16(samples), maxBuffer: 64 * 1024 * 1024 },
+  );
+  if (result.status !== 0) {
+    throw new Error(`ffmpeg failed: ${result.stderr.toString()}`);
+  }
+  return result.stdout;
+}
