@@ -1,0 +1,44 @@
+import { containsChinese, detectLanguage, type TextLanguage } from './language.js';
+import { splitIntoSegments } from './sentence-splitter.js';
+import { normalizeText, skipsNormalization } from './text-normalizer.js';
+import type { TextTokenizer } from './text-tokenizer.js';
+
+/**
+ * The text side of CosyVoice2 synthesis (official `CosyVoiceFrontEnd.text_normalize` and
+ * `_extract_text_token`): normalisation, splitting into segments, language choice and BPE ids.
+ */
+export class TextFrontend {
+  constructor(private readonly tokenizer: TextTokenizer) {}
+
+  /** `zh` when the text holds a CJK ideograph (Chinese rules, lengths in characters), else `en`. */
+  detectLanguage(text: string): TextLanguage {
+    return detectLanguage(text);
+  }
+
+  /**
+   * Normalises the text to synthesise and splits it into the segments synthesised one after
+   * the other (60–80 characters for Chinese, tokens otherwise). Text with inline `<|…|>` tokens
+   * is neither normalised nor split. Blank text gives no segment.
+   */
+  prepareTargetText(text: string): string[] {
+    if (text.trim() === '') return [];
+    if (skipsNormalization(text)) return [text];
+    const isChinese = containsChinese(text);
+    return splitIntoSegments(normalizeText(text), (part) => this.tokenizer.count(part), isChinese);
+  }
+
+  /** Normalises the transcript of the reference audio (zero-shot prompt); it is not split. */
+  preparePromptText(text: string): string {
+    return normalizeText(text);
+  }
+
+  /** BPE ids of a prepared text; `<|endofprompt|>` and the other added tokens map to their ids. */
+  encode(text: string): Int32Array {
+    return this.tokenizer.encode(text);
+  }
+
+  /** Number of BPE tokens of a text (used for the 2×/20× speech length limits). */
+  countTokens(text: string): number {
+    return this.tokenizer.count(text);
+  }
+}

@@ -1,0 +1,61 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { TextFrontend } from '../../../src/inference/text/text-frontend.js';
+import { TextTokenizer } from '../../../src/inference/text/text-tokenizer.js';
+import { loadTestTokenizerJson } from '../../support/cosyvoice2-tokenizer.js';
+
+describe('TextFrontend', () => {
+  let frontend: TextFrontend;
+
+  beforeAll(() => {
+    frontend = new TextFrontend(new TextTokenizer(loadTestTokenizerJson()));
+  });
+
+  it('detects Chinese by CJK ideographs', () => {
+    expect(frontend.detectLanguage('Hello 世界')).toBe('zh');
+    expect(frontend.detectLanguage('Hello world')).toBe('en');
+  });
+
+  it('normalises and splits a Chinese target text', () => {
+    expect(frontend.prepareTargetText('今天是2024年5月1日，气温25°C，门票¥12.5')).toEqual([
+      '今天是二零二四年五月一日，气温二十五摄氏度，门票十二点五元。',
+    ]);
+  });
+
+  it('normalises and splits an English target text', () => {
+    expect(frontend.prepareTargetText('I paid $12.50 at 10:30')).toEqual([
+      'I paid twelve dollars and fifty cents at ten thirty.',
+    ]);
+  });
+
+  it('splits a long English text into segments measured in tokens', () => {
+    const sentence = 'This sentence is repeated to make a long paragraph for the splitter.';
+    const segments = frontend.prepareTargetText(Array(12).fill(sentence).join(' '));
+    expect(segments.length).toBeGreaterThan(1);
+    segments.slice(0, -1).forEach((segment) => {
+      expect(frontend.countTokens(segment)).toBeGreaterThan(60);
+      expect(frontend.countTokens(segment)).toBeLessThanOrEqual(80);
+    });
+  });
+
+  it('leaves a text with inline <|…|> tokens whole and unnormalised', () => {
+    const text = '<|im_start|>他在2024年说了123句话';
+    expect(frontend.prepareTargetText(text)).toEqual([text]);
+  });
+
+  it('gives no segment for blank or punctuation-only text', () => {
+    expect(frontend.prepareTargetText('  ')).toEqual([]);
+    expect(frontend.prepareTargetText('……')).toEqual([]);
+  });
+
+  it('normalises the prompt transcript without splitting or adding a final mark', () => {
+    expect(frontend.preparePromptText('希望你以后能够做的比我还好呦，我今年25岁')).toBe(
+      '希望你以后能够做的比我还好呦，我今年二十五岁',
+    );
+  });
+
+  it('encodes an instruct text with <|endofprompt|> as id 151646 at the end', () => {
+    const ids = frontend.encode('用四川话说这句话<|endofprompt|>');
+    expect(ids[ids.length - 1]).toBe(151_646);
+    expect(Array.from(frontend.encode('Hello world'))).toEqual([9707, 1879]);
+  });
+});
