@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { listSupportedBackends, Tensor } from 'onnxruntime-node';
@@ -8,6 +9,8 @@ import { ModelPackError } from '../../../src/inference/model-pack/model-pack.err
 import { loadModelPack } from '../../../src/inference/model-pack/model-pack.loader.js';
 import type { LoadedModelPack } from '../../../src/inference/model-pack/model-pack.types.js';
 import { prepareTinyPack } from '../../support/tiny-pack.js';
+
+Logger.overrideLogger(false);
 
 const cpu = (modelDir: string): InferenceConfig => ({ modelDir, device: 'cpu', threads: 1 });
 
