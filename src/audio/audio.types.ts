@@ -32,3 +32,12 @@ export interface StreamingAudioEncoder {
   push(samples: Float32Array): Buffer;
   end(): Buffer;
 }
+
+/**
+ * A row-major float32 feature matrix. Each feature function documents its layout
+ * (`[frames, bins]` or `[bins, frames]`); `frames` is the time dimension.
+ */
+export interface FeatureMatrix {
+  data: Float32Array;
+  frames: number;
+}
