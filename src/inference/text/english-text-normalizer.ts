@@ -14,7 +14,30 @@ import {
  * frontend; our own rules), then whitespace collapsed.
  */
 export function normalizeEnglishText(text: string): string {
-  return readSymbolsInEnglish(readNumbersInEnglish(text)).replace(/\s+/g, ' ').trim();
+  const expanded = expandAbbreviations(text);
+  return readSymbolsInEnglish(readNumbersInEnglish(expanded)).replace(/\s+/g, ' ').trim();
+}
+
+/**
+ * Abbreviations whose period would otherwise end a sentence, with their spoken form. Matched
+ * case-sensitively at a word start.
+ */
+const ABBREVIATIONS: readonly [RegExp, string][] = [
+  [/\bMr\.(?=\s)/g, 'Mister'],
+  [/\bMrs\.(?=\s)/g, 'Missus'],
+  [/\bMs\.(?=\s)/g, 'Miz'],
+  [/\bDr\.(?=\s)/g, 'Doctor'],
+  [/\bProf\.(?=\s)/g, 'Professor'],
+  [/\bvs\.(?=\s)/g, 'versus'],
+  [/\be\.g\.(?=[\s,])/g, 'for example'],
+  [/\bi\.e\.(?=[\s,])/g, 'that is'],
+  [/\betc\.(?=\s+[a-z])/g, 'et cetera'],
+  [/\bNo\.\s?(?=\d)/g, 'number '],
+  [/#(?=\d)/g, 'number '],
+];
+
+function expandAbbreviations(text: string): string {
+  return ABBREVIATIONS.reduce((result, [pattern, spoken]) => result.replace(pattern, spoken), text);
 }
 
 interface Currency {
@@ -140,6 +163,12 @@ export function readNumbersInEnglish(text: string): string {
       return `${MONTHS[monthNumber - 1]} ${readEnglishOrdinal(day)}, ${readEnglishYear(Number(year))}`;
     },
   );
+  result = result.replace(
+    new RegExp(String.raw`\b(${MONTHS.join('|')})\.? (\d{1,2})(?:st|nd|rd|th)?\b(?![\d:])`, 'g'),
+    (match, month: string, day: string) =>
+      Number(day) >= 1 && Number(day) <= 31 ? `${month} ${readEnglishOrdinal(day)}` : match,
+  );
+  result = result.replace(/\b24\/7\b/g, 'twenty-four seven');
   result = result.replace(/(?<![\d.])(\d{3})-(\d{3})-(\d{4})(?![\d.])/g, (phone) =>
     phone.split('-').map(readDigitsInEnglish).join(', '),
   );
@@ -176,11 +205,15 @@ export function readNumbersInEnglish(text: string): string {
   result = result.replace(/(?<![\d.,])(1[1-9]\d\d|20[1-9]\d)(?!\d|[.,]\d)/g, (year: string) =>
     readEnglishYear(Number(year)),
   );
-  return result.replace(/\d+/g, (digits) =>
-    digits.length > 1 && digits.startsWith('0')
-      ? readDigitsInEnglish(digits)
-      : readEnglishInteger(digits),
-  );
+  return result.replace(/\d+/g, (digits, offset: number, whole: string) => {
+    const reading =
+      digits.length > 1 && digits.startsWith('0')
+        ? readDigitsInEnglish(digits)
+        : readEnglishInteger(digits);
+    const spaceBefore = /\p{L}/u.test(whole[offset - 1] ?? '') ? ' ' : '';
+    const spaceAfter = /\p{L}/u.test(whole[offset + digits.length] ?? '') ? ' ' : '';
+    return spaceBefore + reading + spaceAfter;
+  });
 }
 
 /** Symbols spoken as words. */

@@ -141,6 +141,17 @@ describe('normalizeText — English', () => {
     ['1+1=2', 'one plus one equals two'],
     ['10 - 5 = 5', 'ten minus five equals five'],
     ['Call 555-123-4567 now', 'Call five five five, one two three, four five six seven now'],
+    ['Open 24/7', 'Open twenty-four seven'],
+    ['MP3 players in 3D', 'MP three players in three D'],
+    ['on May 5, 2024', 'on May fifth, twenty twenty-four'],
+    ['on March 3rd', 'on March third'],
+    // abbreviations whose period is not a sentence end
+    ['Mr. Smith met Dr. Jones', 'Mister Smith met Doctor Jones'],
+    [
+      'fruit, e.g. apples, pears etc. and more',
+      'fruit, for example apples, pears et cetera and more',
+    ],
+    ['No. 5 and #1', 'number five and number one'],
     // whitespace
     ['   multiple    spaces   here  ', 'multiple spaces here'],
     ['line one\nline two', 'line one line two'],

@@ -20,7 +20,15 @@ describe('TextTokenizer with the real Qwen2 vocabulary and the CosyVoice2 added 
     expect(tokenizer.count('Hello world')).toBe(2);
   });
 
+  it('encodes the Qwen2 chat template with its well-known ids', () => {
+    const text = '<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n<|im_start|>user\n';
+    expect(Array.from(tokenizer.encode(text))).toEqual([
+      151644, 8948, 198, 2610, 525, 264, 10950, 17847, 13, 151645, 198, 151644, 872, 198,
+    ]);
+  });
+
   it('encodes Chinese with the Qwen2 ids', () => {
+    expect(Array.from(tokenizer.encode('你好'))).toEqual([108386]);
     expect(Array.from(tokenizer.encode('用四川话说这句话'))).toEqual([
       11622, 102110, 103101, 106599,
     ]);
