@@ -133,9 +133,7 @@ const UNIT_PATTERN = new RegExp(
 
 /** Replaces Arabic numerals (with their context) by their Mandarin reading. */
 export function readNumbersInChinese(text: string): string {
-  let result = text.replace(/[０-９]/g, (digit) =>
-    String.fromCharCode(digit.charCodeAt(0) - 0xfee0),
-  );
+  let result = text;
 
   result = result.replace(
     /(?<!\d)(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?![\d.])/g,

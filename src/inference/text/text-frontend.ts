@@ -18,7 +18,8 @@ export class TextFrontend {
   /**
    * Normalises the text to synthesise and splits it into the segments synthesised one after
    * the other (60–80 characters for Chinese, tokens otherwise). Text with inline `<|…|>` tokens
-   * is neither normalised nor split. Blank text gives no segment.
+   * is neither normalised nor split. Blank text gives no segment. For text that arrives in
+   * pieces, cut it with `IncrementalTextSplitter` and pass each sentence here.
    */
   prepareTargetText(text: string): string[] {
     if (text.trim() === '') return [];

@@ -82,6 +82,7 @@ describe('normalizeText — Chinese', () => {
     ['等一下——马上来', '等一下 马上来'],
     ['苹果、香蕉，', '苹果、香蕉。'],
     ['  前后空格  ', '前后空格'],
+    ['全角数字１２３个', '全角数字一百二十三个'],
   ])('official clean-up: %j → %j', (input, expected) => {
     expect(normalizeText(input)).toBe(expected);
   });
@@ -155,6 +156,7 @@ describe('normalizeText — English', () => {
     // whitespace
     ['   multiple    spaces   here  ', 'multiple spaces here'],
     ['line one\nline two', 'line one line two'],
+    ['full-width １２ digits', 'full-width twelve digits'],
   ])('%s → %s', (input, expected) => {
     expect(normalizeText(input)).toBe(expected);
   });
@@ -211,5 +213,73 @@ describe('number readings', () => {
     expect(readEnglishOrdinal('90')).toBe('ninetieth');
     expect(readEnglishYear(2010)).toBe('twenty ten');
     expect(readEnglishYear(1100)).toBe('eleven hundred');
+  });
+});
+
+describe('normalizeText — robustness', () => {
+  const atoms = [
+    '1',
+    '23',
+    '0',
+    '007',
+    '2024',
+    '3.14',
+    '-',
+    '.',
+    ',',
+    ':',
+    '/',
+    '%',
+    '$',
+    '¥',
+    '€',
+    '£',
+    '+',
+    '=',
+    '年',
+    '月',
+    '日',
+    '点',
+    ' ',
+    'km',
+    'kg',
+    '°C',
+    '²',
+    'am',
+    'st',
+    'th',
+    'a',
+    '你好',
+    'Hello',
+    '12:30',
+    '2024-05-01',
+    '1,234',
+    '~',
+    'x',
+    '#',
+    'No.',
+    '（',
+    '）',
+    '\n',
+    '，',
+    '。',
+    '?',
+    '…',
+  ];
+
+  it('leaves no Arabic digit and never throws on 3000 random mixes of numbers and symbols', () => {
+    let seed = 12_345;
+    const random = (): number => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    for (let index = 0; index < 3000; index += 1) {
+      let text = '';
+      const atomCount = 1 + Math.floor(random() * 10);
+      for (let atom = 0; atom < atomCount; atom += 1) {
+        text += atoms[Math.floor(random() * atoms.length)];
+      }
+      expect(normalizeText(text), JSON.stringify(text)).not.toMatch(/\d/);
+    }
   });
 });
