@@ -1,0 +1,220 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { decodeAudio } from '../../../src/audio/audio-decoder.js';
+import { ApiError } from '../../../src/common/api-error.js';
+import type { AppConfig } from '../../../src/config/app-config.js';
+import { ModelNotLoadedError } from '../../../src/inference/inference.provider.js';
+import type { ReferenceAudioService } from '../../../src/reference-audio/reference-audio.service.js';
+import type {
+  EncodedAudioChunk,
+  SynthesisRequest,
+} from '../../../src/synthesis/synthesis-request.js';
+import { SynthesisLimiter } from '../../../src/synthesis/synthesis.limiter.js';
+import { SynthesisService } from '../../../src/synthesis/synthesis.service.js';
+import {
+  FAKE_AMPLITUDE,
+  FAKE_SECONDS_PER_CHARACTER,
+  FakeSpeechEngine,
+  fakeVoice,
+} from '../../support/fake-speech.engine.js';
+
+const TEXT = '收到好友从远方寄来的生日礼物'; // 14 characters → 0.7 s of fake speech
+
+const REQUEST: SynthesisRequest = {
+  model: 'CosyVoice2-0.5B',
+  mode: 'fast_replication',
+  text: TEXT,
+  referenceAudioId: 'voice-a',
+  stream: true,
+};
+
+async function collect(chunks: AsyncIterable<EncodedAudioChunk>): Promise<EncodedAudioChunk[]> {
+  const all: EncodedAudioChunk[] = [];
+  for await (const chunk of chunks) {
+    all.push(chunk);
+  }
+  return all;
+}
+
+const joined = (chunks: EncodedAudioChunk[]) => Buffer.concat(chunks.map((c) => c.audio));
+
+function rms(samples: Float32Array): number {
+  let sum = 0;
+  for (const value of samples) sum += value * value;
+  return Math.sqrt(sum / samples.length);
+}
+
+describe(SynthesisService.name, () => {
+  let engine: FakeSpeechEngine;
+  let limiter: SynthesisLimiter;
+  let sut: SynthesisService;
+
+  beforeEach(() => {
+    engine = new FakeSpeechEngine();
+    const config = {
+      synthesis: { maxConcurrent: 1, queueSize: 0, maxTextLength: 20 },
+    } as AppConfig;
+    limiter = new SynthesisLimiter(config);
+    const referenceAudio = {
+      async getVoiceFeatures(id: string) {
+        if (id !== 'voice-a') {
+          throw ApiError.notFound(`reference audio ${id} not found`);
+        }
+        return { features: fakeVoice(300), promptText: '希望你以后能够做得比我还好哟' };
+      },
+    } as unknown as ReferenceAudioService;
+    sut = new SynthesisService(engine, referenceAudio, limiter, config);
+  });
+
+  describe('checks before any audio (400)', () => {
+    it.each([
+      [{ model: 'gpt-4o-mini-tts' }, /^model must be one of CosyVoice2-0.5B, cosyvoice-v2/],
+      [{ mode: 'karaoke' }, /^mode must be one of fast_replication/],
+      [{ mode: 'natural_language_replication' }, /^instruct is required/],
+      [{ text: '   ' }, /^text must not be empty/],
+      [{ text: 'x'.repeat(21) }, /^text has 21 characters; the limit is 20/],
+      [{ outputFormat: 'mp3', sampleRate: 44000 }, /^sample_rate 44000 cannot be carried by mp3/],
+      [{ sampleRate: 4000 }, /^sample_rate must be an integer from 8000 to 48000/],
+      [{ speed: 2.5 }, /^speed must be a number from 0.5 to 2/],
+      [{ bitRate: '100k' }, /^bit_rate must be one of 16k/],
+    ] as [Partial<SynthesisRequest>, RegExp][])('%o', async (change, message) => {
+      const error = await sut.start({ ...REQUEST, ...change }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ApiError);
+      expect(error).toMatchObject({ status: 400, code: 'InvalidParameter' });
+      expect((error as ApiError).message).toMatch(message);
+      expect(limiter.active).toBe(0);
+    });
+
+    it('accepts the WebSocket alias cosyvoice-v2 and passes the instruct only in its mode', async () => {
+      await collect(
+        await sut.start({
+          ...REQUEST,
+          model: 'cosyvoice-v2',
+          mode: 'natural_language_replication',
+          instruct: '用四川话说',
+        }),
+      );
+      await collect(await sut.start({ ...REQUEST, instruct: 'ignored' }));
+      expect(engine.inputs.map((input) => input.instruct)).toEqual(['用四川话说', undefined]);
+      expect(engine.inputs[0].promptText).toBe('希望你以后能够做得比我还好哟');
+    });
+
+    it('answers 404 for an unknown voice without taking a slot', async () => {
+      const error = await sut.start({ ...REQUEST, referenceAudioId: 'nope' }).catch((e) => e);
+      expect(error).toMatchObject({ status: 404, code: 'NotFound' });
+      expect(limiter.active).toBe(0);
+    });
+
+    it('answers 503 ModelNotLoaded with Retry-After when the pack is missing', async () => {
+      engine.loaded = false;
+      const error = await sut.start(REQUEST).catch((e: unknown) => e);
+      expect(error).toMatchObject({ status: 503, code: 'ModelNotLoaded' });
+      expect(Number((error as ApiError).headers['Retry-After'])).toBeGreaterThan(0);
+    });
+
+    it('answers 503 ServerBusy when every slot is taken and the queue is full', async () => {
+      const running = await sut.start(REQUEST);
+      const error = await sut.start(REQUEST).catch((e: unknown) => e);
+      expect(error).toMatchObject({ status: 503, code: 'ServerBusy' });
+      await collect(running);
+      await expect(sut.start(REQUEST)).resolves.toBeDefined();
+    });
+  });
+
+  describe('output', () => {
+    it('concatenates to one WAV at 24 kHz whose length is the speech, with metrics per chunk', async () => {
+      const chunks = await collect(await sut.start(REQUEST));
+      expect(chunks.length).toBeGreaterThan(1);
+      const audio = await decodeAudio(joined(chunks));
+      expect(audio.format).toBe('wav');
+      expect(audio.sampleRate).toBe(24000);
+      expect(audio.duration).toBeCloseTo([...TEXT].length * FAKE_SECONDS_PER_CHARACTER, 3);
+      const speech = chunks.reduce((sum, c) => sum + c.metrics.speechSeconds, 0);
+      expect(speech).toBeCloseTo(audio.duration, 6);
+      for (const { metrics } of chunks) {
+        expect(metrics.speechSeconds).toBeGreaterThan(0);
+        expect(metrics.serverCostSeconds).toBeGreaterThanOrEqual(0);
+        expect(metrics.modelSeconds).toBeGreaterThan(0);
+        expect(metrics.firstPackageSeconds).toBe(chunks[0].metrics.firstPackageSeconds);
+      }
+    });
+
+    it('resamples to sample_rate keeping the duration', async () => {
+      const audio = await decodeAudio(
+        joined(await collect(await sut.start({ ...REQUEST, sampleRate: 16000 }))),
+      );
+      expect(audio.sampleRate).toBe(16000);
+      expect(audio.duration).toBeCloseTo(0.7, 2);
+    });
+
+    it('applies volume as a gain (2.0 doubles the RMS)', async () => {
+      const quiet = await decodeAudio(joined(await collect(await sut.start(REQUEST))));
+      const loud = await decodeAudio(
+        joined(await collect(await sut.start({ ...REQUEST, volume: 2 }))),
+      );
+      expect(rms(quiet.samples)).toBeCloseTo(FAKE_AMPLITUDE / Math.SQRT2, 2);
+      expect(rms(loud.samples) / rms(quiet.samples)).toBeCloseTo(2, 2);
+    });
+
+    it('writes raw 16-bit PCM and MP3 that decode to the same duration', async () => {
+      const pcm = joined(await collect(await sut.start({ ...REQUEST, outputFormat: 'pcm' })));
+      expect(pcm.length).toBe(2 * Math.round(0.7 * 24000));
+      const mp3Chunks = await collect(await sut.start({ ...REQUEST, outputFormat: 'mp3' }));
+      const mp3 = await decodeAudio(joined(mp3Chunks));
+      expect(mp3.format).toBe('mp3');
+      expect(mp3.duration).toBeGreaterThan(0.65);
+      expect(mp3.duration).toBeLessThan(0.85);
+      expect(mp3Chunks.every((c) => c.metrics.speechSeconds > 0)).toBe(true);
+      const speech = mp3Chunks.reduce((sum, c) => sum + c.metrics.speechSeconds, 0);
+      expect(speech).toBeCloseTo(0.7, 6);
+    });
+
+    it('speaks text pieces that arrive over time, measuring latency from the first piece', async () => {
+      async function* pieces() {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        yield '你好。';
+        yield '再见。';
+      }
+      const chunks = await collect(await sut.start({ ...REQUEST, text: pieces() }));
+      const audio = await decodeAudio(joined(chunks));
+      expect(audio.duration).toBeCloseTo(0.3, 3);
+      expect(chunks[0].metrics.firstPackageSeconds).toBeLessThan(0.045);
+    });
+  });
+
+  describe('failures and aborts', () => {
+    it('turns an engine error into SynthesisFailed and frees the slot', async () => {
+      engine.failure = { afterChunks: 1, error: new Error('onnx session exploded') };
+      const chunks = await sut.start(REQUEST);
+      const error = await collect(chunks).catch((e: unknown) => e);
+      expect(error).toMatchObject({
+        status: 500,
+        code: 'SynthesisFailed',
+        message: 'synthesis failed: onnx session exploded',
+      });
+      expect(limiter.active).toBe(0);
+    });
+
+    it('turns a model lost mid-stream into ModelNotLoaded', async () => {
+      engine.failure = { afterChunks: 0, error: new ModelNotLoadedError('file vanished') };
+      const error = await collect(await sut.start(REQUEST)).catch((e: unknown) => e);
+      expect(error).toMatchObject({ status: 503, code: 'ModelNotLoaded' });
+    });
+
+    it('passes the abort signal to the engine and frees the slot when it aborts', async () => {
+      engine.delayMs = 10;
+      const controller = new AbortController();
+      const chunks = await sut.start(REQUEST, controller.signal);
+      const seen: EncodedAudioChunk[] = [];
+      const error = await (async () => {
+        for await (const chunk of chunks) {
+          seen.push(chunk);
+          controller.abort(new Error('client gone'));
+        }
+      })().catch((e: unknown) => e);
+      expect(error).toMatchObject({ message: 'client gone' });
+      expect(seen).toHaveLength(1);
+      expect(engine.inputs[0].signal?.aborted).toBe(true);
+      expect(limiter.active).toBe(0);
+    });
+  });
+});
