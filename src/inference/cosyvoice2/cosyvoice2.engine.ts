@@ -1,0 +1,132 @@
+import { Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import type { PcmAudio } from '../../audio/audio.types.js';
+import type { InferenceConfig } from '../../config/app-config.js';
+import { ModelNotLoadedError, type InferenceProvider } from '../inference.provider.js';
+import type {
+  InferenceStatus,
+  SpeechChunk,
+  SynthesisInput,
+  VoiceFeatures,
+} from '../inference.types.js';
+import { loadModelPack } from '../model-pack/model-pack.loader.js';
+import type { LoadedModelPack } from '../model-pack/model-pack.types.js';
+import { TextFrontend } from '../text/text-frontend.js';
+import { TextTokenizer } from '../text/text-tokenizer.js';
+import { CosyVoice2Synthesizer } from './cosyvoice2.synthesizer.js';
+import type { EmbeddingTable } from './embedding-table.js';
+import { FlowDecoder } from './flow-decoder.js';
+import { HiftVocoder } from './hift-vocoder.js';
+import { LlmDecoder } from './llm-decoder.js';
+import { SessionTimer } from './session-timer.js';
+import { SynthesisTextSource } from './synthesis-text.source.js';
+import { TokenToWav } from './token-to-wav.js';
+import { VoiceFeatureExtractor } from './voice-feature.extractor.js';
+
+/** The parts built from a loaded pack. */
+interface EngineRuntime {
+  pack: LoadedModelPack;
+  voiceFeatures: VoiceFeatureExtractor;
+  synthesizer: CosyVoice2Synthesizer;
+}
+
+/**
+ * The CosyVoice2-0.5B engine on onnxruntime-node. It loads the model pack once (at module init);
+ * a missing or broken pack leaves it unloaded with the loader's message (status, and a
+ * ModelNotLoadedError from every call) instead of stopping the service. A CUDA device that
+ * cannot be used fails the load loudly.
+ */
+export class CosyVoice2Engine implements InferenceProvider, OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('CosyVoice2Engine');
+  private runtime: EngineRuntime | undefined;
+  private loadError = 'the CosyVoice2 model pack has not been loaded yet';
+
+  constructor(private readonly config: InferenceConfig) {}
+
+  async onModuleInit(): Promise<void> {
+    await this.load();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    const runtime = this.runtime;
+    this.runtime = undefined;
+    this.loadError = 'the engine has been shut down';
+    await runtime?.pack.release();
+  }
+
+  /** Loads the pack of `config.modelDir`; throws only when a requested CUDA device is unusable. */
+  async load(): Promise<void> {
+    try {
+      const pack = await loadModelPack(this.config);
+      this.runtime = buildRuntime(pack);
+      this.logger.log(
+        `CosyVoice2 engine ready on ${pack.device} (${pack.dims.numLayers} LLM layers, hidden ${pack.dims.hiddenSize})`,
+      );
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (this.config.device === 'cuda' && /INFERENCE_DEVICE=cuda/.test(message)) {
+        throw error;
+      }
+      this.loadError = message;
+      this.logger.error(`CosyVoice2 model pack not loaded: ${message}`);
+    }
+  }
+
+  status(): InferenceStatus {
+    if (this.runtime) return { loaded: true, device: this.runtime.pack.device };
+    return { loaded: false, error: this.loadError };
+  }
+
+  async extractVoiceFeatures(audio: PcmAudio, signal?: AbortSignal): Promise<VoiceFeatures> {
+    const runtime = this.requireRuntime();
+    return runtime.voiceFeatures.extract(audio, new SessionTimer(), signal);
+  }
+
+  synthesize(input: SynthesisInput): AsyncIterable<SpeechChunk> {
+    return this.requireRuntime().synthesizer.synthesize(input);
+  }
+
+  private requireRuntime(): EngineRuntime {
+    if (!this.runtime) throw new ModelNotLoadedError(this.loadError);
+    return this.runtime;
+  }
+}
+
+function table(source: { data: Float32Array; shape: number[] }): EmbeddingTable {
+  const [rows, cols = 1] = source.shape;
+  return { data: source.data, rows, cols };
+}
+
+function buildRuntime(pack: LoadedModelPack): EngineRuntime {
+  const { sessions, tables, dims, tokenDtypes } = pack;
+  const llm = new LlmDecoder({
+    llm: sessions.llm,
+    embedTokens: sessions.embedTokens,
+    embedTokensIdType: tokenDtypes.textIds,
+    speechEmbedding: table(tables.speechEmbedding),
+    llmEmbedding: table(tables.llmEmbedding),
+    decoderWeight: table(tables.llmDecoderWeight),
+    decoderBias: tables.llmDecoderBias.data,
+    layers: dims.numLayers,
+    kvHeads: dims.kvHeads,
+    headDim: dims.headDim,
+  });
+  const flow = new FlowDecoder({
+    encoder: sessions.flowEncoder,
+    estimator: sessions.flowEstimator,
+    tokenType: tokenDtypes.flowToken,
+    promptTokenType: tokenDtypes.flowPromptToken,
+  });
+  const frontend = new TextFrontend(new TextTokenizer(pack.tokenizerJson));
+  return {
+    pack,
+    voiceFeatures: new VoiceFeatureExtractor({
+      campplus: sessions.campplus,
+      speechTokenizer: sessions.speechTokenizer,
+    }),
+    synthesizer: new CosyVoice2Synthesizer(
+      new SynthesisTextSource(frontend),
+      llm,
+      new TokenToWav(flow, new HiftVocoder(sessions.hift)),
+    ),
+  };
+}

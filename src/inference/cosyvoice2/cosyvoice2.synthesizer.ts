@@ -1,0 +1,108 @@
+import type { SpeechChunk, SynthesisInput } from '../inference.types.js';
+import type { LlmDecoder } from './llm-decoder.js';
+import { llmPromptParts } from './llm-prompt.js';
+import { SeededRandom } from './seeded-random.js';
+import { SessionTimer } from './session-timer.js';
+import { SpeechTokenSampler } from './speech-token.sampler.js';
+import { StreamingTokenSchedule } from './streaming-token2wav.schedule.js';
+import type { SynthesisTextSource } from './synthesis-text.source.js';
+import type { TokenToWav } from './token-to-wav.js';
+
+/** What one segment of a request shares with the others. */
+interface RequestContext {
+  input: SynthesisInput;
+  promptTextIds: Int32Array;
+  llmPromptSpeech: Int32Array;
+  sampler: SpeechTokenSampler;
+  timer: SessionTimer;
+}
+
+/**
+ * One synthesis request: text segments in order, each through the LLM and token2wav. Sampling
+ * uses one PRNG per request, seeded by `input.seed` (or a fresh random seed), so a seed
+ * reproduces the whole request bit for bit.
+ */
+export class CosyVoice2Synthesizer {
+  constructor(
+    private readonly text: SynthesisTextSource,
+    private readonly llm: LlmDecoder,
+    private readonly tokenToWav: TokenToWav,
+  ) {}
+
+  async *synthesize(input: SynthesisInput): AsyncGenerator<SpeechChunk> {
+    const { signal } = input;
+    signal?.throwIfAborted();
+    const promptText = input.mode === 'fast_replication' ? this.text.prompt(input.promptText) : '';
+    const parts = llmPromptParts(input.mode, promptText, input.instruct);
+    const context: RequestContext = {
+      input,
+      promptTextIds: this.text.encode(parts.promptText),
+      llmPromptSpeech: parts.usePromptSpeech ? input.voice.speechTokens : new Int32Array(0),
+      sampler: new SpeechTokenSampler(SeededRandom.fromOptionalSeed(input.seed)),
+      timer: new SessionTimer(),
+    };
+    for await (const segment of this.text.segments(input.text, signal)) {
+      signal?.throwIfAborted();
+      const chunks = input.stream
+        ? this.streamSegment(segment, context)
+        : this.wholeSegment(segment, context);
+      for await (const chunk of chunks) {
+        signal?.throwIfAborted();
+        yield chunk;
+      }
+    }
+  }
+
+  private async *wholeSegment(
+    segment: string,
+    context: RequestContext,
+  ): AsyncGenerator<SpeechChunk> {
+    const { input, timer } = context;
+    const tokens: number[] = [];
+    for await (const token of this.tokens(segment, context)) tokens.push(token);
+    const samples = await this.tokenToWav.whole(
+      Int32Array.from(tokens),
+      input.voice,
+      input.speed,
+      timer,
+      input.signal,
+    );
+    if (samples.length > 0) yield { samples, modelSeconds: timer.takeSeconds() };
+  }
+
+  private async *streamSegment(
+    segment: string,
+    context: RequestContext,
+  ): AsyncGenerator<SpeechChunk> {
+    const { input, timer } = context;
+    const schedule = new StreamingTokenSchedule(input.voice.speechTokens.length);
+    const stream = this.tokenToWav.stream(input.voice, input.speed);
+    const tokens: number[] = [];
+    for await (const token of this.tokens(segment, context)) {
+      tokens.push(token);
+      const step = schedule.nextChunk(tokens.length);
+      if (!step) continue;
+      const samples = await stream.chunk(Int32Array.from(tokens), step, timer, input.signal);
+      yield { samples, modelSeconds: timer.takeSeconds() };
+    }
+    if (tokens.length === 0) return;
+    const last = schedule.finalChunk(tokens.length);
+    const samples = await stream.chunk(Int32Array.from(tokens), last, timer, input.signal);
+    if (samples.length > 0) yield { samples, modelSeconds: timer.takeSeconds() };
+  }
+
+  private tokens(segment: string, context: RequestContext): AsyncGenerator<number> {
+    const targetIds = this.text.encode(segment);
+    const textIds = new Int32Array(context.promptTextIds.length + targetIds.length);
+    textIds.set(context.promptTextIds, 0);
+    textIds.set(targetIds, context.promptTextIds.length);
+    return this.llm.generate({
+      textIds,
+      targetTextTokens: targetIds.length,
+      promptSpeechTokens: context.llmPromptSpeech,
+      sampler: context.sampler,
+      timer: context.timer,
+      signal: context.input.signal,
+    });
+  }
+}

@@ -1,0 +1,38 @@
+import { abortable } from './abortable-iterable.js';
+import { IncrementalTextSplitter } from '../text/incremental-text-splitter.js';
+import type { TextFrontend } from '../text/text-frontend.js';
+
+/**
+ * The text of a request as the engine consumes it: normalised segments in order, whether the
+ * text is one string or arrives in pieces. Pieces go through an IncrementalTextSplitter, and each
+ * completed sentence is normalised and synthesised as soon as it is complete (sentence-level
+ * streaming; the official bistream LLM schedule is not used).
+ */
+export class SynthesisTextSource {
+  constructor(private readonly frontend: TextFrontend) {}
+
+  /** The normalised transcript of the reference audio. */
+  prompt(text: string): string {
+    return this.frontend.preparePromptText(text);
+  }
+
+  encode(text: string): Int32Array {
+    return this.frontend.encode(text);
+  }
+
+  /** Normalised segments in order; waiting for a text piece ends as soon as `signal` aborts. */
+  async *segments(
+    text: string | AsyncIterable<string>,
+    signal?: AbortSignal,
+  ): AsyncGenerator<string> {
+    if (typeof text === 'string') {
+      yield* this.frontend.prepareTargetText(text);
+      return;
+    }
+    const splitter = new IncrementalTextSplitter();
+    for await (const piece of abortable(text, signal)) {
+      for (const sentence of splitter.push(piece)) yield* this.frontend.prepareTargetText(sentence);
+    }
+    for (const sentence of splitter.flush()) yield* this.frontend.prepareTargetText(sentence);
+  }
+}

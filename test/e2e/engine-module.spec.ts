@@ -1,0 +1,117 @@
+import { Logger } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { listSupportedBackends } from 'onnxruntime-node';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { AppConfig, InferenceConfig } from '../../src/config/app-config.js';
+import { ConfigModule } from '../../src/config/config.module.js';
+import { InferenceModule } from '../../src/inference/inference.module.js';
+import {
+  INFERENCE_PROVIDER,
+  ModelNotLoadedError,
+  type InferenceProvider,
+} from '../../src/inference/inference.provider.js';
+import type { VoiceFeatures } from '../../src/inference/inference.types.js';
+import { prepareTinyPack } from '../support/tiny-pack.js';
+
+/** Boots InferenceModule alone with `inference` settings and returns its provider. */
+async function bootInference(inference: InferenceConfig): Promise<InferenceProvider> {
+  const moduleRef = await Test.createTestingModule({
+    imports: [ConfigModule.forRoot({ inference } as AppConfig), InferenceModule],
+  }).compile();
+  await moduleRef.init();
+  return moduleRef.get<InferenceProvider>(INFERENCE_PROVIDER);
+}
+
+/** Renames a graph tensor by replacing every occurrence of its name (same length). */
+async function replaceBytes(path: string, from: string, to: string): Promise<void> {
+  const bytes = await readFile(path);
+  let index = bytes.indexOf(Buffer.from(from));
+  expect(index).toBeGreaterThanOrEqual(0);
+  while (index >= 0) {
+    Buffer.from(to).copy(bytes, index);
+    index = bytes.indexOf(Buffer.from(from), index + from.length);
+  }
+  await writeFile(path, bytes);
+}
+
+const voice: VoiceFeatures = {
+  speakerEmbedding: new Float32Array(192),
+  speechTokens: new Int32Array(4),
+  promptMel: new Float32Array(8 * 80),
+  promptMelFrames: 8,
+};
+
+function expectNotLoaded(provider: InferenceProvider, message: string): void {
+  expect(provider.status()).toEqual({ loaded: false, error: message });
+  expect(() =>
+    provider.synthesize({
+      mode: 'fast_replication',
+      text: 'hello',
+      promptText: 'hi',
+      voice,
+      speed: 1,
+      stream: false,
+    }),
+  ).toThrow(new ModelNotLoadedError(message));
+}
+
+describe('InferenceModule', () => {
+  beforeAll(() => {
+    Logger.overrideLogger(false);
+  });
+
+  it('loads the pack at init and provides a ready engine', async () => {
+    const provider = await bootInference({
+      modelDir: await prepareTinyPack(),
+      device: 'cpu',
+      threads: 1,
+    });
+    expect(provider.status()).toEqual({ loaded: true, device: 'cpu' });
+  });
+
+  it('boots without a pack file and names it with the download command', async () => {
+    const dir = await prepareTinyPack();
+    await rm(join(dir, 'CosyVoice2-0.5B_llm.onnx'));
+    const provider = await bootInference({ modelDir: dir, device: 'cpu', threads: 1 });
+    const { error } = provider.status();
+    expect(error).toContain('CosyVoice2-0.5B_llm.onnx');
+    expect(error).toContain('npm run models:download');
+    expectNotLoaded(provider, error ?? '');
+    await expect(
+      provider.extractVoiceFeatures({ samples: new Float32Array(16000), sampleRate: 16000 }),
+    ).rejects.toThrow(ModelNotLoadedError);
+  });
+
+  it('boots with a graph whose input has the wrong name and says which', async () => {
+    const dir = await prepareTinyPack();
+    await replaceBytes(join(dir, 'CosyVoice2-0.5B_hift.onnx'), 'speech_feat', 'speech_fea7');
+    const provider = await bootInference({ modelDir: dir, device: 'cpu', threads: 1 });
+    const { error } = provider.status();
+    expect(error).toMatch(/CosyVoice2-0\.5B_hift\.onnx: input 'speech_feat' is missing/);
+    expectNotLoaded(provider, error ?? '');
+  });
+
+  it('boots when MODEL_DIR does not exist', async () => {
+    const provider = await bootInference({
+      modelDir: join(await prepareTinyPack(), 'absent'),
+      device: 'cpu',
+      threads: 1,
+    });
+    expect(provider.status().error).toMatch(/does not exist.*npm run models:download/);
+  });
+
+  const cudaBundled = listSupportedBackends().some(
+    (backend) => backend.name === 'cuda' && backend.bundled,
+  );
+  it.skipIf(cudaBundled)(
+    'fails boot loudly when INFERENCE_DEVICE=cuda cannot be used',
+    async () => {
+      const modelDir = await prepareTinyPack();
+      await expect(bootInference({ modelDir, device: 'cuda', threads: 0 })).rejects.toThrow(
+        /INFERENCE_DEVICE=cuda/,
+      );
+    },
+  );
+});

@@ -1,0 +1,350 @@
+import { Logger } from '@nestjs/common';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { CosyVoice2Engine } from '../../src/inference/cosyvoice2/cosyvoice2.engine.js';
+import { LlmDecoder, type LlmRequest } from '../../src/inference/cosyvoice2/llm-decoder.js';
+import { StreamingTokenSchedule } from '../../src/inference/cosyvoice2/streaming-token2wav.schedule.js';
+import { VoiceFeatureError } from '../../src/inference/cosyvoice2/voice-feature.extractor.js';
+import type {
+  SpeechChunk,
+  SynthesisInput,
+  VoiceFeatures,
+} from '../../src/inference/inference.types.js';
+import { prepareTinyPack } from '../support/tiny-pack.js';
+
+/** Samples per speech token: 2 mel frames × 480 samples. */
+const SAMPLES_PER_TOKEN = 960;
+const HOLD_BACK = 3840;
+const END_OF_PROMPT_ID = 151646;
+
+const TEXT =
+  'The quick brown fox jumps over the lazy dog, and then it runs far away into the green forest.';
+/** Long enough (one segment, over 78 speech tokens) for streamed hops of 25 and 50 and a tail. */
+const TWO_SENTENCES = `${TEXT} Then the fox sleeps under a big old tree until the sun rises again.`;
+
+/** A 3 s reference "voice": a gliding tone with a slow tremolo, at 16 kHz. */
+function referenceAudio(sampleRate = 16000, seconds = 3): Float32Array {
+  return Float32Array.from({ length: sampleRate * seconds }, (_, i) => {
+    const t = i / sampleRate;
+    return 0.3 * Math.sin(2 * Math.PI * (140 + 40 * t) * t) * (0.6 + 0.4 * Math.sin(3 * t));
+  });
+}
+
+async function collect(chunks: AsyncIterable<SpeechChunk>): Promise<Float32Array[]> {
+  const out: Float32Array[] = [];
+  for await (const chunk of chunks) out.push(chunk.samples);
+  return out;
+}
+
+function concat(parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+/** Records every LLM request and how many speech tokens it produced. */
+function spyOnLlm(): { requests: LlmRequest[]; tokenCounts: number[] } {
+  const original = LlmDecoder.prototype.generate;
+  const record = { requests: [] as LlmRequest[], tokenCounts: [] as number[] };
+  vi.spyOn(LlmDecoder.prototype, 'generate').mockImplementation(async function* (
+    this: LlmDecoder,
+    request: LlmRequest,
+  ) {
+    record.requests.push(request);
+    let count = 0;
+    for await (const token of original.call(this, request)) {
+      count++;
+      yield token;
+    }
+    record.tokenCounts.push(count);
+  });
+  return record;
+}
+
+/** Sample counts of each streamed chunk for a segment of `tokens` speech tokens. */
+function expectedStreamChunks(promptTokens: number, tokens: number): number[] {
+  const schedule = new StreamingTokenSchedule(promptTokens);
+  const lengths: number[] = [];
+  for (let generated = 1; generated <= tokens; generated++) {
+    const step = schedule.nextChunk(generated);
+    if (!step) continue;
+    const frames = step.melEnd - step.melStart;
+    lengths.push(frames * 480 + (lengths.length === 0 ? -HOLD_BACK : 0));
+  }
+  const last = schedule.finalChunk(tokens);
+  lengths.push((last.melEnd - last.melStart) * 480 + (lengths.length === 0 ? 0 : HOLD_BACK));
+  return lengths;
+}
+
+describe('CosyVoice2Engine on the tiny pack', () => {
+  let engine: CosyVoice2Engine;
+  let voice: VoiceFeatures;
+
+  const input = (overrides: Partial<SynthesisInput>): SynthesisInput => ({
+    mode: 'fast_replication',
+    text: TEXT,
+    promptText: 'This is the reference speaker talking.',
+    voice,
+    speed: 1,
+    stream: false,
+    seed: 11,
+    ...overrides,
+  });
+
+  beforeAll(async () => {
+    Logger.overrideLogger(false);
+    engine = new CosyVoice2Engine({ modelDir: await prepareTinyPack(), device: 'cpu', threads: 1 });
+    await engine.load();
+    expect(engine.status()).toEqual({ loaded: true, device: 'cpu' });
+    voice = await engine.extractVoiceFeatures({ samples: referenceAudio(), sampleRate: 16000 });
+  });
+
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  describe('voice features', () => {
+    it('gives a 192-d embedding and 2:1 aligned tokens and prompt mel', () => {
+      expect(voice.speakerEmbedding.length).toBe(192);
+      // 3 s: 300 Whisper frames -> 75 tokens; 150 Matcha frames -> 75 token pairs.
+      expect(voice.speechTokens.length).toBe(75);
+      expect(voice.promptMelFrames).toBe(150);
+      expect(voice.promptMel.length).toBe(150 * 80);
+      expect(voice.speechTokens.every((t) => t >= 0 && t < 6561)).toBe(true);
+    });
+
+    it('resamples other rates first (44.1 kHz gives the same counts)', async () => {
+      const features = await engine.extractVoiceFeatures({
+        samples: referenceAudio(44100),
+        sampleRate: 44100,
+      });
+      expect(features.speechTokens.length).toBe(75);
+      expect(features.promptMelFrames).toBe(150);
+    });
+
+    it('refuses reference audio longer than 30 s', async () => {
+      await expect(
+        engine.extractVoiceFeatures({ samples: new Float32Array(16000 * 31), sampleRate: 16000 }),
+      ).rejects.toThrow(VoiceFeatureError);
+    });
+  });
+
+  describe('modes (LLM input layout)', () => {
+    it('zero-shot puts the prompt text before the text and the prompt speech after task_id', async () => {
+      const llm = spyOnLlm();
+      const chunks = await collect(engine.synthesize(input({})));
+      expect(chunks.length).toBe(1);
+      const [request] = llm.requests;
+      expect(Array.from(request.promptSpeechTokens)).toEqual(Array.from(voice.speechTokens));
+      expect(request.textIds.length).toBeGreaterThan(request.targetTextTokens);
+    });
+
+    it('cross-lingual drops the prompt text and the prompt speech tokens', async () => {
+      const llm = spyOnLlm();
+      const chunks = await collect(engine.synthesize(input({ mode: 'cross_lingual_replication' })));
+      expect(chunks.length).toBe(1);
+      const [request] = llm.requests;
+      expect(request.promptSpeechTokens.length).toBe(0);
+      expect(request.textIds.length).toBe(request.targetTextTokens);
+    });
+
+    it('instruct2 uses the instruction + <|endofprompt|> as prompt text, without prompt speech', async () => {
+      const llm = spyOnLlm();
+      await collect(
+        engine.synthesize(
+          input({ mode: 'natural_language_replication', instruct: 'Speak slowly and calmly.' }),
+        ),
+      );
+      await collect(
+        engine.synthesize(
+          input({
+            mode: 'natural_language_replication',
+            instruct: 'Speak slowly and calmly.<|endofprompt|>',
+          }),
+        ),
+      );
+      const [appended, given] = llm.requests;
+      expect(Array.from(appended.textIds)).toEqual(Array.from(given.textIds));
+      const promptLength = appended.textIds.length - appended.targetTextTokens;
+      expect(appended.textIds[promptLength - 1]).toBe(END_OF_PROMPT_ID);
+      expect(appended.textIds.filter((id) => id === END_OF_PROMPT_ID).length).toBe(1);
+      expect(appended.promptSpeechTokens.length).toBe(0);
+    });
+  });
+
+  describe('lengths', () => {
+    it('whole synthesis yields 960 samples per speech token, within the 2x..20x limits', async () => {
+      const llm = spyOnLlm();
+      const [samples] = await collect(engine.synthesize(input({})));
+      const [tokens] = llm.tokenCounts;
+      const target = llm.requests[0].targetTextTokens;
+      expect(tokens).toBeGreaterThanOrEqual(2 * target);
+      expect(tokens).toBeLessThanOrEqual(20 * target);
+      expect(samples.length).toBe(tokens * SAMPLES_PER_TOKEN);
+      expect(samples.every((s) => Math.abs(s) <= 0.99)).toBe(true);
+    });
+
+    it('streaming yields the scheduled chunks (first after 25 tokens + look-ahead, held back 3840)', async () => {
+      const llm = spyOnLlm();
+      const chunks = await collect(engine.synthesize(input({ text: TWO_SENTENCES, stream: true })));
+      expect(llm.requests.length).toBe(1);
+      const [tokens] = llm.tokenCounts;
+      expect(tokens).toBeGreaterThan(25 + 50 + 3); // long enough for hops 25 and 50 and a tail
+      expect(chunks.length).toBe(3);
+      const lengths = chunks.map((c) => c.length);
+      expect(lengths).toEqual(expectedStreamChunks(voice.speechTokens.length, tokens));
+      expect(lengths[0]).toBe(25 * SAMPLES_PER_TOKEN - HOLD_BACK);
+      expect(lengths.reduce((a, b) => a + b, 0)).toBe(tokens * SAMPLES_PER_TOKEN);
+    });
+
+    it('streaming matches whole synthesis outside the 3840-sample cross-fade zones', async () => {
+      const whole = concat(await collect(engine.synthesize(input({ text: TWO_SENTENCES }))));
+      const streamedChunks = await collect(
+        engine.synthesize(input({ text: TWO_SENTENCES, stream: true })),
+      );
+      expect(streamedChunks.length).toBe(3);
+      const streamed = concat(streamedChunks);
+      expect(streamed.length).toBe(whole.length);
+      const inFade = new Uint8Array(whole.length);
+      let boundary = 0;
+      for (const chunk of streamedChunks.slice(0, -1)) {
+        boundary += chunk.length;
+        inFade.fill(1, boundary, boundary + HOLD_BACK);
+      }
+      let maxOutside = 0;
+      for (let i = 0; i < whole.length; i++) {
+        if (!inFade[i]) maxOutside = Math.max(maxOutside, Math.abs(whole[i] - streamed[i]));
+      }
+      expect(maxOutside).toBeLessThan(1e-4);
+    });
+
+    it('one chunk per text segment when not streaming', async () => {
+      const llm = spyOnLlm();
+      const long = Array.from({ length: 6 }, () => TEXT).join(' ');
+      const chunks = await collect(engine.synthesize(input({ text: long })));
+      expect(llm.requests.length).toBeGreaterThan(1);
+      expect(chunks.length).toBe(llm.requests.length);
+      chunks.forEach((c, i) => expect(c.length).toBe(llm.tokenCounts[i] * SAMPLES_PER_TOKEN));
+    });
+  });
+
+  describe('seeds', () => {
+    it('reproduces a synthesis bit for bit with the same seed, and differs with another', async () => {
+      const first = concat(await collect(engine.synthesize(input({ seed: 5, stream: true }))));
+      const again = concat(await collect(engine.synthesize(input({ seed: 5, stream: true }))));
+      const other = concat(await collect(engine.synthesize(input({ seed: 6, stream: true }))));
+      expect(Buffer.from(again.buffer).equals(Buffer.from(first.buffer))).toBe(true);
+      expect(
+        other.length === first.length &&
+          Buffer.from(other.buffer).equals(Buffer.from(first.buffer)),
+      ).toBe(false);
+    });
+  });
+
+  describe('speed', () => {
+    it.each([0.5, 1.5, 2])(
+      'whole synthesis at speed %f has floor(frames / speed) frames',
+      async (speed) => {
+        const llm = spyOnLlm();
+        const [samples] = await collect(engine.synthesize(input({ speed })));
+        const frames = 2 * llm.tokenCounts[0];
+        expect(samples.length).toBe(Math.floor(frames / speed) * 480);
+      },
+    );
+
+    it.each([0.5, 1.5])(
+      'streaming at speed %f has the same length as whole synthesis',
+      async (speed) => {
+        const llm = spyOnLlm();
+        const streamed = concat(await collect(engine.synthesize(input({ speed, stream: true }))));
+        const frames = 2 * llm.tokenCounts[0];
+        expect(streamed.length).toBe(Math.floor(frames / speed) * 480);
+      },
+    );
+  });
+
+  describe('text in pieces', () => {
+    it('synthesises each sentence as soon as it is complete', async () => {
+      let release: () => void = () => undefined;
+      const secondPieceAllowed = new Promise<void>((resolve) => (release = resolve));
+      let secondPieceSent = false;
+      async function* pieces(): AsyncGenerator<string> {
+        yield 'The quick brown fox jumps over ';
+        yield 'the lazy dog and runs far away. ';
+        await secondPieceAllowed;
+        secondPieceSent = true;
+        yield 'Then it sleeps under a big old tree.';
+      }
+      const chunks: Float32Array[] = [];
+      for await (const chunk of engine.synthesize(input({ text: pieces() }))) {
+        if (chunks.length === 0) {
+          expect(secondPieceSent).toBe(false);
+          release();
+        }
+        chunks.push(chunk.samples);
+      }
+      expect(chunks.length).toBe(2);
+    });
+  });
+
+  describe('cancellation', () => {
+    it('stops between LLM steps and yields nothing after the abort', async () => {
+      const controller = new AbortController();
+      const original = LlmDecoder.prototype.generate;
+      let produced = 0;
+      vi.spyOn(LlmDecoder.prototype, 'generate').mockImplementation(async function* (
+        this: LlmDecoder,
+        request: LlmRequest,
+      ) {
+        for await (const token of original.call(this, request)) {
+          produced++;
+          if (produced === 10) controller.abort();
+          yield token;
+        }
+      });
+      const received: SpeechChunk[] = [];
+      await expect(
+        (async () => {
+          for await (const chunk of engine.synthesize(
+            input({ stream: true, signal: controller.signal }),
+          )) {
+            received.push(chunk);
+          }
+        })(),
+      ).rejects.toThrow(/abort/i);
+      expect(received.length).toBe(0);
+      expect(produced).toBe(10);
+    });
+
+    it('stops after a streamed chunk when aborted by the consumer', async () => {
+      const controller = new AbortController();
+      const received: SpeechChunk[] = [];
+      await expect(
+        (async () => {
+          for await (const chunk of engine.synthesize(
+            input({ stream: true, signal: controller.signal }),
+          )) {
+            received.push(chunk);
+            controller.abort();
+          }
+        })(),
+      ).rejects.toThrow(/abort/i);
+      expect(received.length).toBe(1);
+    });
+
+    it('stops waiting for text pieces that never come', async () => {
+      const controller = new AbortController();
+      async function* stalled(): AsyncGenerator<string> {
+        yield 'Hello';
+        await new Promise(() => undefined);
+      }
+      setTimeout(() => controller.abort(), 50);
+      await expect(
+        collect(engine.synthesize(input({ text: stalled(), signal: controller.signal }))),
+      ).rejects.toThrow(/abort/i);
+    });
+  });
+});
