@@ -108,8 +108,9 @@ const UNITS: Record<string, string> = {
 const LIANG_MEASURE_WORDS =
   '个位只条本张台辆种名次年天周岁倍层家份双对杯碗瓶块片句首篇部件项门盒支根把枚座栋间架艘匹头场届期轮分秒千万亿';
 
-const MONTH_DAY_VALID = (month: number, day?: number): boolean =>
-  month >= 1 && month <= 12 && (day === undefined || (day >= 1 && day <= 31));
+function isValidMonthDay(month: number, day?: number): boolean {
+  return month >= 1 && month <= 12 && (day === undefined || (day >= 1 && day <= 31));
+}
 
 function escapeForRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -127,37 +128,39 @@ const UNIT_PATTERN = new RegExp(
   String.raw`(?<![\w.])(-?)(${NUMBER})(?:\s?[-~～–]\s?(${NUMBER}))?\s?(${Object.keys(UNITS)
     .sort((a, b) => b.length - a.length)
     .map(escapeForRegex)
-    .join('|')})(?![A-Za-z])`,
+    .join('|')})(?![A-Za-z\d])`,
   'g',
 );
 
-/** Replaces Arabic numerals (with their context) by their Mandarin reading. */
-export function readNumbersInChinese(text: string): string {
-  let result = text;
+/** Dates: 2024-05-01, 2024/5/1, 2024.05.01 → 二零二四年五月一日; 2008/08 → 二零零八年八月; 2024年 → 二零二四年. */
+function readDates(text: string): string {
+  return text
+    .replace(
+      /(?<!\d)(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?![\d.])/g,
+      (match, year: string, month: string, day: string) =>
+        isValidMonthDay(Number(month), Number(day))
+          ? `${readDigitsInChinese(year)}年${readChineseInteger(month)}月${readChineseInteger(day)}日`
+          : match,
+    )
+    .replace(
+      /(?<!\d)(19\d\d|20\d\d)[-/](\d{1,2})(?![\d/.-])/g,
+      (match, year: string, month: string) =>
+        isValidMonthDay(Number(month))
+          ? `${readDigitsInChinese(year)}年${readChineseInteger(month)}月`
+          : match,
+    )
+    .replace(
+      /(?<!\d)(\d{4})\s?[-~～到至]\s?(\d{4})(?=年)/g,
+      (_match, from: string, to: string) =>
+        `${readDigitsInChinese(from)}年到${readDigitsInChinese(to)}`,
+    )
+    .replace(/(?<!\d)\d{4}(?=年)/g, readDigitsInChinese);
+}
 
-  result = result.replace(
-    /(?<!\d)(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?![\d.])/g,
-    (match, year: string, month: string, day: string) =>
-      MONTH_DAY_VALID(Number(month), Number(day))
-        ? `${readDigitsInChinese(year)}年${readChineseInteger(month)}月${readChineseInteger(day)}日`
-        : match,
-  );
-  result = result.replace(
-    /(?<!\d)(19\d\d|20\d\d)[-/](\d{1,2})(?![\d/.-])/g,
-    (match, year: string, month: string) =>
-      MONTH_DAY_VALID(Number(month))
-        ? `${readDigitsInChinese(year)}年${readChineseInteger(month)}月`
-        : match,
-  );
-  result = result.replace(
-    /(?<!\d)(\d{4})\s?[-~～到至]\s?(\d{4})(?=年)/g,
-    (_match, from: string, to: string) =>
-      `${readDigitsInChinese(from)}年到${readDigitsInChinese(to)}`,
-  );
-  result = result.replace(/(?<!\d)\d{4}(?=年)/g, readDigitsInChinese);
-
-  result = result.replace(
-    /(?<![\d.])(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?(?![\d])/g,
+/** Clock times: 10:30 → 十点三十分, 2:00 → 两点; an impossible time is a score: 78:96 → 七十八比九十六. */
+function readClockTimes(text: string): string {
+  return text.replace(
+    /(?<![\d.])(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?(?!\d)/g,
     (match, hour: string, minute: string, second: string | undefined) =>
       readClockTime(
         Number(hour),
@@ -166,79 +169,121 @@ export function readNumbersInChinese(text: string): string {
       ) ??
       (second === undefined ? `${readChineseInteger(hour)}比${readChineseInteger(minute)}` : match),
   );
+}
 
-  result = result.replace(
+/** Currency before the amount: ¥12.5 → 十二点五元, $1.2亿 → 一点二亿美元. */
+function readMoney(text: string): string {
+  return text.replace(
     CURRENCY_PATTERN,
     (_match, symbol: string, amount: string, scale: string | undefined) =>
       `${readChineseNumber(amount)}${scale ?? ''}${CURRENCY_PREFIXES[symbol]}`,
   );
+}
 
-  result = result.replace(
-    new RegExp(String.raw`(${NUMBER})[%％]\s?[-~～]\s?(${NUMBER})[%％]`, 'g'),
-    (_match, from: string, to: string) =>
-      `百分之${readChineseNumber(from)}到百分之${readChineseNumber(to)}`,
-  );
-  result = result.replace(
-    new RegExp(String.raw`(?<![\d.])(-?)(${NUMBER})[%％]`, 'g'),
-    (_match, sign: string, amount: string) =>
-      `${sign === '-' ? '负' : ''}百分之${readChineseNumber(amount)}`,
-  );
+/** Percentages and per-mille: 50% → 百分之五十, 5%-10% → 百分之五到百分之十, 3‰ → 千分之三. */
+function readPercentages(text: string): string {
+  return text
+    .replace(
+      new RegExp(String.raw`(${NUMBER})[%％]\s?[-~～]\s?(${NUMBER})[%％]`, 'g'),
+      (_match, from: string, to: string) =>
+        `百分之${readChineseNumber(from)}到百分之${readChineseNumber(to)}`,
+    )
+    .replace(
+      new RegExp(String.raw`(?<![\d.])(-?)(${NUMBER})([%％‰])`, 'g'),
+      (_match, sign: string, amount: string, mark: string) =>
+        `${sign === '-' ? '负' : ''}${mark === '‰' ? '千分之' : '百分之'}${readChineseNumber(amount)}`,
+    );
+}
 
-  result = result.replace(
-    /(?<![\d.])(\d+(?:\.\d+)?)km\/h(?![A-Za-z])/g,
-    (_match, speed: string) => `每小时${readChineseNumber(speed)}公里`,
-  );
-  result = result.replace(
-    UNIT_PATTERN,
-    (_match, sign: string, amount: string, rangeEnd: string | undefined, unit: string) => {
-      const reading =
-        sign === '' && amount === '2' && rangeEnd === undefined && !UNITS[unit].endsWith('度')
-          ? '两'
-          : readChineseNumber(sign + amount);
-      const range = rangeEnd === undefined ? '' : `到${readChineseNumber(rangeEnd)}`;
-      return `${reading}${range}${UNITS[unit]}`;
-    },
-  );
+/** Numbers with a unit: 25kg → 二十五千克, 3-5km → 三到五公里, 10km/h → 每小时十公里. */
+function readMeasures(text: string): string {
+  return text
+    .replace(
+      /(?<![\d.])(\d+(?:\.\d+)?)km\/h(?![A-Za-z])/g,
+      (_match, speed: string) => `每小时${readChineseNumber(speed)}公里`,
+    )
+    .replace(
+      UNIT_PATTERN,
+      (_match, sign: string, amount: string, rangeEnd: string | undefined, unit: string) => {
+        const reading =
+          sign === '' && amount === '2' && rangeEnd === undefined && !UNITS[unit].endsWith('度')
+            ? '两'
+            : readChineseNumber(sign + amount);
+        const range = rangeEnd === undefined ? '' : `到${readChineseNumber(rangeEnd)}`;
+        return `${reading}${range}${UNITS[unit]}`;
+      },
+    );
+}
 
-  result = result.replace(/(?<![\d.])\d+(?:-\d+){2,}(?![\d.])/g, (digits) =>
-    readDigitsInChinese(digits.replace(/-/g, '')),
-  );
-  result = result.replace(/(?<![\d.])0\d+-\d+(?![\d.])/g, (digits) =>
-    readDigitsInChinese(digits.replace(/-/g, '')),
-  );
-  result = result.replace(/(?<![\d.])\d+(?:\.\d+){2,}(?![\d.])/g, (dotted) =>
-    dotted.split('.').map(readDigitsInChinese).join('点'),
-  );
+/** Codes read digit by digit: 010-64035547, 400-123-4567, 127.0.0.1 → 一二七点零点零点一. */
+function readDigitCodes(text: string): string {
+  return text
+    .replace(/(?<![\d.])(?:\d+(?:-\d+){2,}|0\d+-\d+)(?![\d.])/g, (digits) =>
+      readDigitsInChinese(digits.replace(/-/g, '')),
+    )
+    .replace(/(?<![\d.])\d+(?:\.\d+){2,}(?![\d.])/g, (dotted) =>
+      dotted.split('.').map(readDigitsInChinese).join('点'),
+    );
+}
 
-  result = result.replace(/(\d)\s*[+＋]\s*(?=-?\d)/g, '$1加');
-  result = result.replace(/(\d)\s*-\s*(\d+(?:\.\d+)?)(?=\s*[=＝])/g, '$1减$2');
-  result = result.replace(/(\d)\s*[×xX*]\s*(?=\d)/g, '$1乘');
-  result = result.replace(/(\d)\s*÷\s*(?=\d)/g, '$1除以');
-  result = result.replace(/(\d)\s*[=＝]\s*(?=-?\d)/g, '$1等于');
-  result = result.replace(/±\s*(?=\d)/g, '正负');
+/** Math signs between numbers: 1+2=3 → 1加2等于3, 5-3=2 → 5减3等于2, ±2 → 正负2. */
+function readMathSigns(text: string): string {
+  return text
+    .replace(/(\d)\s*[+＋]\s*(?=-?\d)/g, '$1加')
+    .replace(/(\d)\s*-\s*(\d+(?:\.\d+)?)(?=\s*[=＝])/g, '$1减$2')
+    .replace(/(\d)\s*[×xX*]\s*(?=\d)/g, '$1乘')
+    .replace(/(\d)\s*÷\s*(?=\d)/g, '$1除以')
+    .replace(/(\d)\s*[=＝]\s*(?=-?\d)/g, '$1等于')
+    .replace(/±\s*(?=\d)/g, '正负');
+}
 
-  result = result.replace(
-    new RegExp(String.raw`(?<![\d.])(${NUMBER})\s?[~～-]\s?(${NUMBER})(?![\d.])`, 'g'),
-    (_match, from: string, to: string) => `${readChineseNumber(from)}到${readChineseNumber(to)}`,
-  );
-  result = result.replace(
-    /(?<![\d.])(\d+)\/(\d+)(?![\d.])/g,
-    (_match, top: string, bottom: string) =>
-      `${readChineseInteger(bottom)}分之${readChineseInteger(top)}`,
-  );
-  result = result.replace(/(?<![\dA-Za-z])-(?=\d)/g, '负');
+/** Ranges, fractions and signs: 3-5 → 三到五, 1/5 → 五分之一, -2 → 负2. */
+function readRangesFractionsAndSigns(text: string): string {
+  return text
+    .replace(
+      new RegExp(String.raw`(?<![\d.])(${NUMBER})\s?[~～-]\s?(${NUMBER})(?![\d.])`, 'g'),
+      (_match, from: string, to: string) => `${readChineseNumber(from)}到${readChineseNumber(to)}`,
+    )
+    .replace(
+      /(?<![\d.])(\d+)\/(\d+)(?![\d.])/g,
+      (_match, top: string, bottom: string) =>
+        `${readChineseInteger(bottom)}分之${readChineseInteger(top)}`,
+    )
+    .replace(/(?<![\dA-Za-z])-(?=\d)/g, '负');
+}
 
-  result = result.replace(/\d{1,3}(?:,\d{3})+(?:\.\d+)?/g, readChineseNumber);
-  result = result.replace(/(\d+)\.(\d+)/g, (_match, integer: string, fraction: string) =>
-    readChineseDecimal(integer, fraction),
-  );
-  return result.replace(/\d+/g, (digits, offset: number, whole: string) =>
-    readChineseIntegerInContext(
-      digits,
-      whole.slice(0, offset),
-      whole.slice(offset + digits.length),
-    ),
-  );
+/** Whatever numbers are left: 1,234 → 一千二百三十四, 6.42 → 六点四二, 2个 → 两个, 13501234567 digit by digit. */
+function readPlainNumbers(text: string): string {
+  return text
+    .replace(/\d{1,3}(?:,\d{3})+(?:\.\d+)?/g, readChineseNumber)
+    .replace(/(\d+)\.(\d+)/g, (_match, integer: string, fraction: string) =>
+      readChineseDecimal(integer, fraction),
+    )
+    .replace(/\d+/g, (digits, offset: number, whole: string) =>
+      readChineseIntegerInContext(
+        digits,
+        whole.slice(0, offset),
+        whole.slice(offset + digits.length),
+      ),
+    );
+}
+
+/** The rules in the order they apply: each one reads what the later, more general ones would misread. */
+const CHINESE_NUMBER_RULES: readonly ((text: string) => string)[] = [
+  readDates,
+  readClockTimes,
+  readMoney,
+  readPercentages,
+  readMeasures,
+  readDigitCodes,
+  readMathSigns,
+  readRangesFractionsAndSigns,
+  readPlainNumbers,
+];
+
+/** Replaces Arabic numerals (with their context) by their Mandarin reading. */
+export function readNumbersInChinese(text: string): string {
+  return CHINESE_NUMBER_RULES.reduce((result, rule) => rule(result), text);
 }
 
 function readChineseIntegerInContext(digits: string, before: string, after: string): string {

@@ -119,19 +119,33 @@ const UNIT_PATTERN = new RegExp(
   'g',
 );
 
-/** Replaces Arabic numerals (with their context) by English words. */
-export function readNumbersInEnglish(text: string): string {
-  let result = text.replace(
+/** Currency before the amount: $12.50 → twelve dollars and fifty cents, $1.2 million, £5, €3. */
+function readMoneyAmounts(text: string): string {
+  return text.replace(
     MONEY_PATTERN,
     (_match, sign: string, symbol: string, amount: string, scale: string | undefined) =>
       `${sign === '-' ? 'minus ' : ''}${readMoney(amount, CURRENCIES[symbol], scale)}`,
   );
-  result = result.replace(
-    new RegExp(String.raw`(?<![\d.])(-?)(${NUMBER})\s?%`, 'g'),
-    (_match, sign: string, amount: string) =>
-      `${sign === '-' ? 'minus ' : ''}${readEnglishNumber(amount)} percent`,
-  );
-  result = result.replace(
+}
+
+/** 50% → fifty percent, 10-15% → ten to fifteen percent. */
+function readPercentages(text: string): string {
+  return text
+    .replace(
+      new RegExp(String.raw`(?<![\d.])(${NUMBER})%?\s?[-–~]\s?(${NUMBER})\s?%`, 'g'),
+      (_match, from: string, to: string) =>
+        `${readEnglishNumber(from)} to ${readEnglishNumber(to)} percent`,
+    )
+    .replace(
+      new RegExp(String.raw`(?<![\d.])(-?)(${NUMBER})\s?%`, 'g'),
+      (_match, sign: string, amount: string) =>
+        `${sign === '-' ? 'minus ' : ''}${readEnglishNumber(amount)} percent`,
+    );
+}
+
+/** Numbers with a unit: 5 km → five kilometers, -5°C → minus five degrees Celsius. */
+function readMeasures(text: string): string {
+  return text.replace(
     UNIT_PATTERN,
     (_match, sign: string, amount: string, rangeEnd: string | undefined, unit: string) => {
       const [one, many] = UNITS[unit];
@@ -140,80 +154,123 @@ export function readNumbersInEnglish(text: string): string {
       return `${from} ${amount === '1' && sign === '' ? one : many}`;
     },
   );
+}
 
-  result = result.replace(
-    /(?<![\d.:])(\d{1,2}):(\d{2})(?::(\d{2}))?(?![\d:])(?:\s?([AaPp])\.?\s?[Mm]\b(\.?))?/g,
-    (match, hour: string, minute: string, second?: string, half?: string, dot?: string) =>
-      readClockTime(Number(hour), Number(minute), second, half, dot) ?? match,
-  );
-  result = result.replace(
-    /(?<![\d.:])(\d{1,2})\s?([AaPp])\.?\s?[Mm]\b(\.?)/g,
-    (match, hour: string, half: string, dot: string) =>
-      Number(hour) >= 1 && Number(hour) <= 12
-        ? `${readEnglishInteger(hour)} ${half.toUpperCase()}M${dot}`
-        : match,
-  );
+/** 10:30 → ten thirty, 10:05 am → ten oh five AM, 9 p.m. → nine PM. */
+function readClockTimes(text: string): string {
+  return text
+    .replace(
+      /(?<![\d.:])(\d{1,2}):(\d{2})(?::(\d{2}))?(?![\d:])(?:\s?([AaPp])\.?\s?[Mm]\b(\.?))?/g,
+      (match, hour: string, minute: string, second?: string, half?: string, dot?: string) =>
+        readClockTime(Number(hour), Number(minute), second, half, dot) ?? match,
+    )
+    .replace(
+      /(?<![\d.:])(\d{1,2})\s?([AaPp])\.?\s?[Mm]\b(\.?)/g,
+      (match, hour: string, half: string, dot: string) =>
+        Number(hour) >= 1 && Number(hour) <= 12
+          ? `${readEnglishInteger(hour)} ${half.toUpperCase()}M${dot}`
+          : match,
+    );
+}
 
-  result = result.replace(
-    /(?<![\d.])(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?![\d.])/g,
-    (match, year: string, month: string, day: string) => {
-      const monthNumber = Number(month);
-      const dayNumber = Number(day);
-      if (monthNumber < 1 || monthNumber > 12 || dayNumber < 1 || dayNumber > 31) return match;
-      return `${MONTHS[monthNumber - 1]} ${readEnglishOrdinal(day)}, ${readEnglishYear(Number(year))}`;
-    },
-  );
-  result = result.replace(
-    new RegExp(String.raw`\b(${MONTHS.join('|')})\.? (\d{1,2})(?:st|nd|rd|th)?\b(?![\d:])`, 'g'),
-    (match, month: string, day: string) =>
-      Number(day) >= 1 && Number(day) <= 31 ? `${month} ${readEnglishOrdinal(day)}` : match,
-  );
-  result = result.replace(/\b24\/7\b/g, 'twenty-four seven');
-  result = result.replace(/(?<![\d.])(\d{3})-(\d{3})-(\d{4})(?![\d.])/g, (phone) =>
-    phone.split('-').map(readDigitsInEnglish).join(', '),
-  );
+/** 2024-05-01 → May first, twenty twenty-four; May 5 → May fifth. */
+function readDates(text: string): string {
+  return text
+    .replace(
+      /(?<![\d.])(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?![\d.])/g,
+      (match, year: string, month: string, day: string) => {
+        const monthNumber = Number(month);
+        const dayNumber = Number(day);
+        if (monthNumber < 1 || monthNumber > 12 || dayNumber < 1 || dayNumber > 31) return match;
+        return `${MONTHS[monthNumber - 1]} ${readEnglishOrdinal(day)}, ${readEnglishYear(Number(year))}`;
+      },
+    )
+    .replace(
+      new RegExp(String.raw`\b(${MONTHS.join('|')})\.? (\d{1,2})(?:st|nd|rd|th)?\b(?![\d:])`, 'g'),
+      (match, month: string, day: string) =>
+        Number(day) >= 1 && Number(day) <= 31 ? `${month} ${readEnglishOrdinal(day)}` : match,
+    );
+}
 
-  result = result.replace(/(?<![\d.])0\d*(?:-\d+)+(?![\d.])/g, (code) =>
-    code.split('-').map(readDigitsInEnglish).join(', '),
-  );
-  result = result.replace(/(?<![\d.])\d+(?:\.\d+){2,}(?![\d.])/g, (dotted) =>
-    dotted.split('.').map(readEnglishInteger).join(' dot '),
-  );
-  result = result.replace(/(\d)\s*-\s*(\d+(?:\.\d+)?)(?=\s*=)/g, '$1 minus $2');
-  result = result.replace(
-    new RegExp(String.raw`(?<![\d.])(${NUMBER})\s?[-–~]\s?(${NUMBER})(?![\d.])`, 'g'),
-    (_match, from: string, to: string) => `${readEnglishNumber(from)} to ${readEnglishNumber(to)}`,
-  );
+/** Codes read digit by digit: 555-123-4567, 010-6403, 127.0.0.1 (with "dot"); 24/7. */
+function readDigitCodes(text: string): string {
+  return text
+    .replace(/\b24\/7\b/g, 'twenty-four seven')
+    .replace(/(?<![\d.])(?:\d{3}-\d{3}-\d{4}|0\d*(?:-\d+)+)(?![\d.])/g, (code) =>
+      code.split('-').map(readDigitsInEnglish).join(', '),
+    )
+    .replace(/(?<![\d.])\d+(?:\.\d+){2,}(?![\d.])/g, (dotted) =>
+      dotted.split('.').map(readEnglishInteger).join(' dot '),
+    );
+}
 
-  result = result.replace(/(?<![\d.])(\d+)(?:st|nd|rd|th)\b/gi, (_match, digits: string) =>
-    readEnglishOrdinal(digits),
-  );
-  result = result.replace(/(?<![\d.])(\d{4})'?s\b/g, (match, decade: string) =>
-    Number(decade) % 10 === 0 ? pluralizeLastWord(readEnglishYear(Number(decade))) : match,
-  );
-  result = result.replace(
-    /(?<![\d.])(\d{1,3})\/([1-9]\d{0,2})(?![\d.])/g,
-    (_match, top: string, bottom: string) => readFraction(top, bottom),
-  );
+/** 10 - 5 = 5 → ten minus five = five; 3-4 → three to four. */
+function readSubtractionsAndRanges(text: string): string {
+  return text
+    .replace(/(\d)\s*-\s*(\d+(?:\.\d+)?)(?=\s*=)/g, '$1 minus $2')
+    .replace(
+      new RegExp(String.raw`(?<![\d.])(${NUMBER})\s?[-–~]\s?(${NUMBER})(?![\d.])`, 'g'),
+      (_match, from: string, to: string) =>
+        `${readEnglishNumber(from)} to ${readEnglishNumber(to)}`,
+    );
+}
 
-  result = result.replace(/(?<![\d.])\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d])/g, readEnglishNumber);
-  result = result.replace(
-    /(?<![\d.])(\d+)\.(\d+)(?![\d]|\.\d)/g,
-    (_match, integer: string, fraction: string) => readEnglishDecimal(integer, fraction),
-  );
-  result = result.replace(/(?<![\w-])-(?=\d)/g, 'minus ');
-  result = result.replace(/(?<![\d.,])(1[1-9]\d\d|20[1-9]\d)(?!\d|[.,]\d)/g, (year: string) =>
-    readEnglishYear(Number(year)),
-  );
-  return result.replace(/\d+/g, (digits, offset: number, whole: string) => {
-    const reading =
-      digits.length > 1 && digits.startsWith('0')
-        ? readDigitsInEnglish(digits)
-        : readEnglishInteger(digits);
-    const spaceBefore = /\p{L}/u.test(whole[offset - 1] ?? '') ? ' ' : '';
-    const spaceAfter = /\p{L}/u.test(whole[offset + digits.length] ?? '') ? ' ' : '';
-    return spaceBefore + reading + spaceAfter;
-  });
+/** 21st → twenty-first, 1990s → nineteen nineties, 3/4 → three quarters. */
+function readOrdinalsDecadesAndFractions(text: string): string {
+  return text
+    .replace(/(?<![\d.])(\d+)(?:st|nd|rd|th)\b/gi, (_match, digits: string) =>
+      readEnglishOrdinal(digits),
+    )
+    .replace(/(?<![\d.])(\d{4})'?s\b/g, (match, decade: string) =>
+      Number(decade) % 10 === 0 ? pluralizeLastWord(readEnglishYear(Number(decade))) : match,
+    )
+    .replace(
+      /(?<![\d.])(\d{1,3})\/([1-9]\d{0,2})(?![\d.])/g,
+      (_match, top: string, bottom: string) => readFraction(top, bottom),
+    );
+}
+
+/**
+ * Whatever numbers are left: 1,234 and 3.14 as numbers, -5 → minus five, 1100–1999 and
+ * 2010–2099 as years (1999 → nineteen ninety-nine), the rest as cardinals (007 digit by digit).
+ */
+function readPlainNumbers(text: string): string {
+  return text
+    .replace(/(?<![\d.])\d{1,3}(?:,\d{3})+(?:\.\d+)?(?!\d)/g, readEnglishNumber)
+    .replace(/(?<![\d.])(\d+)\.(\d+)(?!\d|\.\d)/g, (_match, integer: string, fraction: string) =>
+      readEnglishDecimal(integer, fraction),
+    )
+    .replace(/(?<![\w-])-(?=\d)/g, 'minus ')
+    .replace(/(?<![\d.,])(1[1-9]\d\d|20[1-9]\d)(?!\d|[.,]\d)/g, (year: string) =>
+      readEnglishYear(Number(year)),
+    )
+    .replace(/\d+/g, (digits, offset: number, whole: string) => {
+      const reading =
+        digits.length > 1 && digits.startsWith('0')
+          ? readDigitsInEnglish(digits)
+          : readEnglishInteger(digits);
+      const spaceBefore = /\p{L}/u.test(whole[offset - 1] ?? '') ? ' ' : '';
+      const spaceAfter = /\p{L}/u.test(whole[offset + digits.length] ?? '') ? ' ' : '';
+      return spaceBefore + reading + spaceAfter;
+    });
+}
+
+/** The rules in the order they apply: each one reads what the later, more general ones would misread. */
+const ENGLISH_NUMBER_RULES: readonly ((text: string) => string)[] = [
+  readMoneyAmounts,
+  readPercentages,
+  readMeasures,
+  readClockTimes,
+  readDates,
+  readDigitCodes,
+  readSubtractionsAndRanges,
+  readOrdinalsDecadesAndFractions,
+  readPlainNumbers,
+];
+
+/** Replaces Arabic numerals (with their context) by English words. */
+export function readNumbersInEnglish(text: string): string {
+  return ENGLISH_NUMBER_RULES.reduce((result, rule) => rule(result), text);
 }
 
 /** Symbols spoken as words. */

@@ -32,6 +32,7 @@ describe('normalizeText — Chinese', () => {
     ['打了50%的折扣', '打了百分之五十的折扣'],
     ['5%-10%的人', '百分之五到百分之十的人'],
     ['-5%的增长', '负百分之五的增长'],
+    ['误差3‰', '误差千分之三'],
     // years and dates
     ['2024年', '二零二四年'],
     ['2024年5月1日', '二零二四年五月一日'],
@@ -63,6 +64,7 @@ describe('normalizeText — Chinese', () => {
     ['实际面积120m²', '实际面积一百二十平方米'],
     ['x²的值', 'x平方的值'],
     ['时速10km/h', '时速每小时十公里'],
+    ['1V1对战', '一V一对战'],
     ['算式1+2=3', '算式一加二等于三'],
     ['算式5-3=2', '算式五减三等于二'],
     ['±2的平方都是4', '正负二的平方都是四'],
@@ -134,6 +136,7 @@ describe('normalizeText — English', () => {
     // percentages, units
     ['50% off', 'fifty percent off'],
     ['up 12.5%', 'up twelve point five percent'],
+    ['a 10-15% rise', 'a ten to fifteen percent rise'],
     ['It is -5°C', 'It is minus five degrees Celsius'],
     ['5 km away at 60 mph', 'five kilometers away at sixty miles per hour'],
     // symbols
