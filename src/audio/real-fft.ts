@@ -65,6 +65,11 @@ class ComplexFft {
     this.inIm = inIm;
     this.outRe = outRe;
     this.outIm = outIm;
+    if (this.size === 1) {
+      outRe[0] = inRe[0];
+      outIm[0] = inIm[0];
+      return;
+    }
     this.pass(0, this.size, 0, 1, 0);
   }
 
@@ -76,15 +81,17 @@ class ComplexFft {
     stride: number,
     outOffset: number,
   ): void {
-    if (level === this.factors.length) {
-      this.outRe[outOffset] = this.inRe[inOffset];
-      this.outIm[outOffset] = this.inIm[inOffset];
-      return;
-    }
     const radix = this.factors[level];
     const m = size / radix;
-    for (let r = 0; r < radix; r++) {
-      this.pass(level + 1, m, inOffset + r * stride, stride * radix, outOffset + r * m);
+    if (m === 1) {
+      for (let r = 0; r < radix; r++) {
+        this.outRe[outOffset + r] = this.inRe[inOffset + r * stride];
+        this.outIm[outOffset + r] = this.inIm[inOffset + r * stride];
+      }
+    } else {
+      for (let r = 0; r < radix; r++) {
+        this.pass(level + 1, m, inOffset + r * stride, stride * radix, outOffset + r * m);
+      }
     }
     const twiddleStep = this.size / size;
     for (let k = 0; k < m; k++) {
@@ -103,13 +110,20 @@ class ComplexFft {
     const ti = this.tempIm;
     tr[0] = re[base];
     ti[0] = im[base];
-    for (let r = 1; r < radix; r++) {
-      const index = base + r * m;
-      const w = r * twiddle;
-      const wr = this.cos[w];
-      const wi = this.sin[w];
-      tr[r] = re[index] * wr - im[index] * wi;
-      ti[r] = re[index] * wi + im[index] * wr;
+    if (twiddle === 0) {
+      for (let r = 1; r < radix; r++) {
+        tr[r] = re[base + r * m];
+        ti[r] = im[base + r * m];
+      }
+    } else {
+      for (let r = 1; r < radix; r++) {
+        const index = base + r * m;
+        const w = r * twiddle;
+        const wr = this.cos[w];
+        const wi = this.sin[w];
+        tr[r] = re[index] * wr - im[index] * wi;
+        ti[r] = re[index] * wi + im[index] * wr;
+      }
     }
     switch (radix) {
       case 2:
