@@ -117,6 +117,7 @@ describe('IncrementalTextSplitter', () => {
   it('counts speech units as one per CJK character and two per other word', () => {
     expect(countSpeechUnits('你好。')).toBe(2);
     expect(countSpeechUnits('Hello there.')).toBe(4);
-    expect(countSpeechUnits('用GPU跑3.5秒')).toBe(2 + 2 + 2 + 2 + 1);
+    // 用, 跑, 秒: three characters; GPU, 3, 5: three words of two units.
+    expect(countSpeechUnits('用GPU跑3.5秒')).toBe(3 + 3 * 2);
   });
 });
