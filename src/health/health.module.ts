@@ -1,4 +1,13 @@
 import { Module } from '@nestjs/common';
+import { InferenceModule } from '../inference/inference.module.js';
+import { StorageModule } from '../storage/storage.module.js';
+import { HealthController } from './health.controller.js';
+import { MetricsModule } from './metrics.module.js';
+import { ReadinessService } from './readiness.service.js';
 
-@Module({})
+@Module({
+  imports: [MetricsModule, StorageModule, InferenceModule],
+  controllers: [HealthController],
+  providers: [ReadinessService],
+})
 export class HealthModule {}

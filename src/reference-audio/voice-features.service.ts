@@ -1,4 +1,4 @@
-import { HttpStatus, Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
 import { decodeAudio } from '../audio/audio-decoder.js';
 import type { PcmAudio } from '../audio/audio.types.js';
 import { ApiError } from '../common/api-error.js';
@@ -37,7 +37,7 @@ export class VoiceFeaturesService {
     @Inject(BLOB_STORAGE) private readonly storage: BlobStorage,
     private readonly rows: ReferenceAudioRepository,
     private readonly cleanup: BlobCleanupService,
-    @Optional() @Inject(INFERENCE_PROVIDER) private readonly inference?: InferenceProvider,
+    @Inject(INFERENCE_PROVIDER) private readonly inference: InferenceProvider,
   ) {}
 
   /**
@@ -45,7 +45,7 @@ export class VoiceFeaturesService {
    * or null when no model is loaded (they are then computed on first use).
    */
   async storeForNewVoice(id: string, audio: PcmAudio): Promise<string | null> {
-    if (!this.inference?.status().loaded) {
+    if (!this.inference.status().loaded) {
       return null;
     }
     let features: VoiceFeatures;
@@ -108,8 +108,8 @@ export class VoiceFeaturesService {
   }
 
   private async computeAndStore(row: ReferenceAudioEntity): Promise<VoiceFeatures> {
-    if (!this.inference?.status().loaded) {
-      throw modelNotLoaded(this.inference?.status().error);
+    if (!this.inference.status().loaded) {
+      throw modelNotLoaded(this.inference.status().error);
     }
     const audio = await decodeAudio(await this.storage.get(row.storageKey), {
       pcmSampleRate: row.sampleRate,

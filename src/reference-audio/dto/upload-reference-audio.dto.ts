@@ -13,11 +13,12 @@ export class UploadReferenceAudioFieldsDto {
     example: '希望你以后能够做得比我还好哟',
     maxLength: MAX_TRANSCRIPT_LENGTH,
   })
-  @IsString({ message: 'text is required' })
-  @MinLength(1, { message: 'text must not be empty' })
+  // Checked bottom-up: presence first, then length.
   @MaxLength(MAX_TRANSCRIPT_LENGTH, {
     message: `text must be at most ${MAX_TRANSCRIPT_LENGTH} characters`,
   })
+  @MinLength(1, { message: 'text must not be empty' })
+  @IsString({ message: 'text is required' })
   text!: string;
 
   @ApiPropertyOptional({

@@ -1,0 +1,37 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+
+export class LivenessDto {
+  @ApiProperty({ enum: ['ok'], example: 'ok' })
+  status!: 'ok';
+}
+
+export class ReadinessCheckDto {
+  @ApiProperty({ enum: ['ok', 'error'], example: 'ok' })
+  status!: 'ok' | 'error';
+
+  @ApiPropertyOptional({ description: 'Why the check failed', example: 'connect ECONNREFUSED' })
+  error?: string;
+
+  @ApiPropertyOptional({ description: 'Model only: the execution provider in use', example: 'cpu' })
+  device?: string;
+}
+
+export class ReadinessChecksDto {
+  @ApiProperty({ type: ReadinessCheckDto, description: 'A query on the database' })
+  database!: ReadinessCheckDto;
+
+  @ApiProperty({ type: ReadinessCheckDto, description: 'A ping of the blob storage' })
+  storage!: ReadinessCheckDto;
+
+  @ApiProperty({ type: ReadinessCheckDto, description: 'The speech model is loaded' })
+  model!: ReadinessCheckDto;
+}
+
+/** Answer of GET /ready: 200 when every check is ok, 503 otherwise. */
+export class ReadinessDto {
+  @ApiProperty({ enum: ['ok', 'unavailable'], example: 'ok' })
+  status!: 'ok' | 'unavailable';
+
+  @ApiProperty({ type: ReadinessChecksDto })
+  checks!: ReadinessChecksDto;
+}
