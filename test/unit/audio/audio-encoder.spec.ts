@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { decodeAudio } from '../../../src/audio/audio-decoder.js';
 import { createAudioEncoder } from '../../../src/audio/audio-encoder.factory.js';
@@ -54,12 +54,11 @@ describe('WAV encoding', () => {
       const probed = ffprobe(path);
       expect(probed).toMatchObject({ codec: 'pcm_s16le', sampleRate: 16000, channels: 1 });
       expect(probed.duration).toBeCloseTo(2, 3);
-      // sox warns about the open-ended data chunk but must read every sample
-      const stat = execFileSync('sox', ['-V1', path, '-n', 'stat'], {
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      expect(stat).toBe('');
+      // sox warns about the open-ended data chunk (-V1 hides that) but must read every sample
+      const stat = spawnSync('sox', ['-V1', path, '-n', 'stat'], { encoding: 'utf8' });
+      expect(stat.status).toBe(0);
+      expect(stat.stderr).toMatch(new RegExp(`Samples read:\\s+${tone.length}\\b`));
+      expect(stat.stderr).toMatch(/Length \(seconds\):\s+2\.000000/);
       const soxInfo = execFileSync('soxi', ['-r', path], { encoding: 'utf8' });
       expect(Number(soxInfo.trim())).toBe(16000);
       const decodedBySox = execFileSync('sox', ['-V1', path, '-t', 'f32', '-'], {
