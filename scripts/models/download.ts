@@ -62,7 +62,8 @@ function progressRenderer(): (progress: DownloadProgress) => void {
     }
     if (state === 'done') {
       if (interactive) process.stderr.write('\r\u001b[K');
-      process.stderr.write(`✓ ${file} (${mb(receivedBytes)} MB, sha256 verified and recorded)\n`);
+      const checked = progress.sha256Verified ? 'sha256 verified' : 'sha256 recorded';
+      process.stderr.write(`✓ ${file} (${mb(receivedBytes)} MB, ${checked})\n`);
       lastDecile = -1;
       return;
     }

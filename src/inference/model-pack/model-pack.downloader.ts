@@ -47,6 +47,8 @@ export interface DownloadProgress {
   totalBytes?: number;
   /** 'skipped' = already complete; 'downloading' while bytes arrive; 'done' once verified. */
   state: 'skipped' | 'downloading' | 'done';
+  /** On 'done': whether the sha256 was checked against a known value (else only recorded). */
+  sha256Verified?: boolean;
 }
 
 export interface DownloadResult {
@@ -231,6 +233,7 @@ async function downloadFile(
         receivedBytes: size,
         totalBytes: size,
         state: 'done',
+        sha256Verified: expectedSha256 !== undefined,
       });
       return { file: planned.path, size, sha256 };
     } catch (error) {

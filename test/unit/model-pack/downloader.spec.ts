@@ -141,7 +141,16 @@ describe('downloadModelPack against a local HTTP server', () => {
   const gets = () => server.requests.filter((request) => request.method === 'GET');
 
   it('fetches a complete pack the loader accepts, with size and sha256 of every file in the manifest', async () => {
-    const result = await downloadModelPack(options());
+    const verified = new Map<string, boolean | undefined>();
+    const result = await downloadModelPack(
+      options({
+        onProgress: (event) => {
+          if (event.state === 'done') verified.set(event.file, event.sha256Verified);
+        },
+      }),
+    );
+    expect(verified.get('campplus.onnx')).toBe(true); // Hugging Face publishes the sha256
+    expect(verified.get('CosyVoice2-0.5B_llm.onnx')).toBe(false); // recorded only
     expect(result.skipped).toEqual([]);
     expect(result.downloaded).toHaveLength(11 + 2 + 1);
     const manifest = await readManifestFile(dir);
