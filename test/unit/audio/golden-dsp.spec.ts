@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { decodeAudio } from '../../../src/audio/audio-decoder.js';
 import { hiftIstft } from '../../../src/audio/hift-istft.js';
 import { kaldiFbank, subtractFrameMean } from '../../../src/audio/kaldi-fbank.js';
@@ -73,6 +73,9 @@ function maxAbsDifference(actual: Float32Array, expected: Float32Array): number 
   return worst;
 }
 
+/** Worst difference relative to its tolerance, per case, for the summary printed at the end. */
+const worstPerCase = new Map<string, { label: string; worst: number; tolerance: number }>();
+
 /** Compares shape and values, and reports the worst difference of this array. */
 function check(
   caseName: string,
@@ -84,6 +87,10 @@ function check(
 ): void {
   expect(actualShape, `${caseName} ${label} shape`).toEqual(reference.shape);
   const worst = maxAbsDifference(actual, load(reference));
+  const previous = worstPerCase.get(caseName);
+  if (!previous || !(worst / tolerance <= previous.worst / previous.tolerance)) {
+    worstPerCase.set(caseName, { label, worst, tolerance });
+  }
   console.warn(
     `golden-dsp ${caseName} ${label}: max |diff| ${worst.toExponential(2)} (tolerance ${tolerance})`,
   );
@@ -214,6 +221,14 @@ function speedCase(c: GoldenCase): void {
 
 describe(`golden DSP vectors (${manifest.cases.length} cases)`, () => {
   it('has cases', () => expect(manifest.cases.length).toBeGreaterThan(0));
+
+  afterAll(() => {
+    const lines = [...worstPerCase].map(
+      ([name, { label, worst, tolerance }]) =>
+        `  ${name.padEnd(24)} ${worst.toExponential(2)} in ${label} (tolerance ${tolerance})`,
+    );
+    console.warn(`golden-dsp worst difference per case (${goldenDir}):\n${lines.join('\n')}`);
+  });
 
   for (const c of manifest.cases) {
     describe(c.name, () => {
