@@ -125,6 +125,29 @@ describe('POST /api/v1/audio/speech (real engine on the tiny pack)', () => {
     await app?.close();
   });
 
+  it('documents the endpoint in OpenAPI with the request schema and examples', async () => {
+    const document = (await (await fetch(`${app.baseUrl}/docs-json`)).json()) as {
+      paths: Record<string, { post?: { requestBody?: unknown; responses?: object } }>;
+      components: {
+        schemas: Record<string, { properties: Record<string, { example?: unknown }> }>;
+      };
+    };
+    const operation = document.paths['/api/v1/audio/speech']?.post;
+    expect(JSON.stringify(operation?.requestBody)).toContain('CreateSpeechDto');
+    expect(Object.keys(operation?.responses ?? {})).toEqual(
+      expect.arrayContaining(['200', '400', '401', '404', '503']),
+    );
+    const input = document.components.schemas.SpeechInputDto.properties;
+    expect(input.mode.example).toBe('natural_language_replication');
+    expect(Object.keys(input)).toEqual(
+      expect.arrayContaining(['text', 'reference_audio_id', 'instruct', 'speed', 'output_format']),
+    );
+    const body = document.components.schemas.CreateSpeechDto.properties;
+    expect(Object.keys(body)).toEqual(
+      expect.arrayContaining(['model', 'input', 'stream', 'sample_rate', 'bit_rate', 'volume']),
+    );
+  });
+
   describe('the source document flows', () => {
     it('non-streaming: one JSON with the whole WAV file base64-encoded', async () => {
       const response = await postSpeech(app, {
