@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, isLoopbackHost, loadConfig } from '../../../src/config/load-config.js';
+
+describe('loadConfig', () => {
+  it('falls back to the embedded defaults: loopback, SQLite and local storage under ./data', () => {
+    const config = loadConfig({});
+    expect(config.host).toBe('127.0.0.1');
+    expect(config.port).toBe(8080);
+    expect(config.apiTokens).toEqual([]);
+    expect(config.database).toEqual({ type: 'sqlite', path: './data/cosyvoice.db' });
+    expect(config.storage).toEqual({ driver: 'local', dir: './data/audio' });
+    expect(config.maxUploadBytes).toBe(20 * 1024 * 1024);
+  });
+
+  it('reads every documented variable', () => {
+    const config = loadConfig({
+      HOST: '0.0.0.0',
+      PORT: '9000',
+      API_TOKENS: 'alpha,beta',
+      DATABASE_URL: 'mariadb://user:secret@db:3306/cosyvoice',
+      STORAGE_DRIVER: 's3',
+      S3_ENDPOINT: 'http://minio:9000',
+      S3_REGION: 'oss-cn-hangzhou',
+      S3_BUCKET: 'voices',
+      S3_ACCESS_KEY_ID: 'id',
+      S3_SECRET_ACCESS_KEY: 'secret',
+      S3_FORCE_PATH_STYLE: 'true',
+      MAX_UPLOAD_BYTES: '1048576',
+      MODEL_DIR: '/models/CosyVoice2-0.5B',
+    });
+    expect(config).toMatchObject({
+      host: '0.0.0.0',
+      port: 9000,
+      apiTokens: ['alpha', 'beta'],
+      database: { type: 'mysql', url: 'mysql://user:secret@db:3306/cosyvoice' },
+      storage: {
+        driver: 's3',
+        endpoint: 'http://minio:9000',
+        region: 'oss-cn-hangzhou',
+        bucket: 'voices',
+        accessKeyId: 'id',
+        secretAccessKey: 'secret',
+        forcePathStyle: true,
+      },
+      maxUploadBytes: 1048576,
+      inference: { modelDir: '/models/CosyVoice2-0.5B' },
+    });
+  });
+
+  it.each([
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['MAX_UPLOAD_BYTES', '-5'],
+    ['MAX_UPLOAD_BYTES', 'lots'],
+    ['DATABASE_URL', 'postgres://localhost/db'],
+    ['STORAGE_DRIVER', 'ftp'],
+    ['S3_ENDPOINT', 'minio:9000'],
+    ['S3_FORCE_PATH_STYLE', 'yes'],
+    ['API_TOKENS', 'one, two'],
+    ['LOG_LEVEL', 'loud'],
+  ])('refuses %s=%j with a message naming the variable', (name, value) => {
+    const env = { API_TOKENS: 'token', [name]: value };
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(new RegExp(`${name}=${JSON.stringify(value)}`));
+  });
+
+  it('refuses to run without API_TOKENS on a non-loopback address', () => {
+    for (const host of ['0.0.0.0', '192.168.1.20', 'example.com', '::']) {
+      expect(() => loadConfig({ HOST: host }), host).toThrow(
+        /API_TOKENS is required when HOST=.* is not a loopback address/,
+      );
+      expect(loadConfig({ HOST: host, API_TOKENS: 'secret' }).apiTokens).toEqual(['secret']);
+    }
+  });
+
+  it('runs open without API_TOKENS on a loopback address', () => {
+    for (const host of ['127.0.0.1', '127.0.0.53', 'localhost', '::1']) {
+      expect(isLoopbackHost(host), host).toBe(true);
+      expect(loadConfig({ HOST: host }).apiTokens).toEqual([]);
+    }
+  });
+
+  it('requires S3_BUCKET for the S3 driver', () => {
+    expect(() => loadConfig({ STORAGE_DRIVER: 's3' })).toThrow(/S3_BUCKET is required/);
+  });
+});
