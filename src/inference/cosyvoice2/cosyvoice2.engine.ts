@@ -9,25 +9,8 @@ import type {
   VoiceFeatures,
 } from '../inference.types.js';
 import { loadModelPack } from '../model-pack/model-pack.loader.js';
-import type { LoadedModelPack } from '../model-pack/model-pack.types.js';
-import { TextFrontend } from '../text/text-frontend.js';
-import { TextTokenizer } from '../text/text-tokenizer.js';
-import { CosyVoice2Synthesizer } from './cosyvoice2.synthesizer.js';
-import type { EmbeddingTable } from './embedding-table.js';
-import { FlowDecoder } from './flow-decoder.js';
-import { HiftVocoder } from './hift-vocoder.js';
-import { LlmDecoder } from './llm-decoder.js';
+import { buildEngineRuntime, type EngineRuntime } from './engine-runtime.js';
 import { SessionTimer } from './session-timer.js';
-import { SynthesisTextSource } from './synthesis-text.source.js';
-import { TokenToWav } from './token-to-wav.js';
-import { VoiceFeatureExtractor } from './voice-feature.extractor.js';
-
-/** The parts built from a loaded pack. */
-interface EngineRuntime {
-  pack: LoadedModelPack;
-  voiceFeatures: VoiceFeatureExtractor;
-  synthesizer: CosyVoice2Synthesizer;
-}
 
 /**
  * The CosyVoice2-0.5B engine on onnxruntime-node. It loads the model pack once (at module init);
@@ -50,14 +33,17 @@ export class CosyVoice2Engine implements InferenceProvider, OnModuleInit, OnModu
     const runtime = this.runtime;
     this.runtime = undefined;
     this.loadError = 'the engine has been shut down';
-    await runtime?.pack.release();
+    await runtime?.release();
   }
 
   /** Loads the pack of `config.modelDir`; throws only when a requested CUDA device is unusable. */
   async load(): Promise<void> {
     try {
       const pack = await loadModelPack(this.config);
-      this.runtime = buildRuntime(pack);
+      this.runtime = await buildEngineRuntime(pack, this.config).catch(async (error: unknown) => {
+        await pack.release();
+        throw error;
+      });
       this.logger.log(
         `CosyVoice2 engine ready on ${pack.device} (${pack.dims.numLayers} LLM layers, hidden ${pack.dims.hiddenSize})`,
       );
@@ -89,44 +75,4 @@ export class CosyVoice2Engine implements InferenceProvider, OnModuleInit, OnModu
     if (!this.runtime) throw new ModelNotLoadedError(this.loadError);
     return this.runtime;
   }
-}
-
-function table(source: { data: Float32Array; shape: number[] }): EmbeddingTable {
-  const [rows, cols = 1] = source.shape;
-  return { data: source.data, rows, cols };
-}
-
-function buildRuntime(pack: LoadedModelPack): EngineRuntime {
-  const { sessions, tables, dims, tokenDtypes } = pack;
-  const llm = new LlmDecoder({
-    llm: sessions.llm,
-    embedTokens: sessions.embedTokens,
-    embedTokensIdType: tokenDtypes.textIds,
-    speechEmbedding: table(tables.speechEmbedding),
-    llmEmbedding: table(tables.llmEmbedding),
-    decoderWeight: table(tables.llmDecoderWeight),
-    decoderBias: tables.llmDecoderBias.data,
-    layers: dims.numLayers,
-    kvHeads: dims.kvHeads,
-    headDim: dims.headDim,
-  });
-  const flow = new FlowDecoder({
-    encoder: sessions.flowEncoder,
-    estimator: sessions.flowEstimator,
-    tokenType: tokenDtypes.flowToken,
-    promptTokenType: tokenDtypes.flowPromptToken,
-  });
-  const frontend = new TextFrontend(new TextTokenizer(pack.tokenizerJson));
-  return {
-    pack,
-    voiceFeatures: new VoiceFeatureExtractor({
-      campplus: sessions.campplus,
-      speechTokenizer: sessions.speechTokenizer,
-    }),
-    synthesizer: new CosyVoice2Synthesizer(
-      new SynthesisTextSource(frontend),
-      llm,
-      new TokenToWav(flow, new HiftVocoder(sessions.hift)),
-    ),
-  };
 }

@@ -7,9 +7,9 @@ import {
   TASK_ID_EMBEDDING_ROW,
 } from './cosyvoice2.constants.js';
 import { gatherRows, type EmbeddingTable } from './embedding-table.js';
+import type { LlmHead } from './llm-head.js';
 import { causalMask, tensorToFloat32, tokenTensor, type TokenTensorType } from './onnx-tensors.js';
 import type { SessionTimer } from './session-timer.js';
-import { speechLogProbs } from './speech-logits.js';
 import type { SpeechTokenSampler } from './speech-token.sampler.js';
 
 /** What the LLM stage needs from the model pack. */
@@ -20,8 +20,8 @@ export interface LlmResources {
   embedTokensIdType: TokenTensorType;
   speechEmbedding: EmbeddingTable;
   llmEmbedding: EmbeddingTable;
-  decoderWeight: EmbeddingTable;
-  decoderBias: Float32Array;
+  /** llm_decoder + log-softmax. */
+  head: LlmHead;
   layers: number;
   kvHeads: number;
   headDim: number;
@@ -63,7 +63,7 @@ export class LlmDecoder {
 
   /** Yields speech tokens as they are sampled. */
   async *generate(request: LlmRequest): AsyncGenerator<number> {
-    const { speechEmbedding, decoderWeight, decoderBias } = this.resources;
+    const { speechEmbedding, head } = this.resources;
     const hidden = speechEmbedding.cols;
     const minLength = Math.trunc(request.targetTextTokens * MIN_TOKEN_TEXT_RATIO);
     const maxLength = Math.trunc(request.targetTextTokens * MAX_TOKEN_TEXT_RATIO);
@@ -81,7 +81,7 @@ export class LlmDecoder {
       });
       const { lastHidden, nextCache } = this.readOutputs(outputs, hidden);
       cache = nextCache;
-      const logProbs = speechLogProbs(lastHidden, decoderWeight, decoderBias);
+      const logProbs = await head.logProbs(lastHidden, request.timer);
       const token = request.sampler.sample(logProbs, decoded, step < minLength);
       if (STOP_TOKENS.has(token)) return;
       decoded.push(token);

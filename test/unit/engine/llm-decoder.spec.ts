@@ -2,6 +2,7 @@ import { Tensor, type InferenceSession } from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import type { EmbeddingTable } from '../../../src/inference/cosyvoice2/embedding-table.js';
 import { LlmDecoder, type LlmRequest } from '../../../src/inference/cosyvoice2/llm-decoder.js';
+import { LlmHead } from '../../../src/inference/cosyvoice2/llm-head.js';
 import { SeededRandom } from '../../../src/inference/cosyvoice2/seeded-random.js';
 import { SessionTimer } from '../../../src/inference/cosyvoice2/session-timer.js';
 import { SpeechTokenSampler } from '../../../src/inference/cosyvoice2/speech-token.sampler.js';
@@ -87,9 +88,13 @@ const fakeEmbedTokens = {
   },
 } as unknown as InferenceSession;
 
-function decoder(script: number[]) {
+async function decoder(script: number[]) {
   const llm = fakeLlm(script);
-  const decoderWeight = table(VOCAB, HIDDEN, (row, col) => (PICK[row] === col ? 1 : 0));
+  const head = await LlmHead.create(
+    table(VOCAB, HIDDEN, (row, col) => (PICK[row] === col ? 1 : 0)),
+    new Float32Array(VOCAB),
+    { executionProviders: ['cpu'], intraOpNumThreads: 1 },
+  );
   return {
     runs: llm.runs,
     decoder: new LlmDecoder({
@@ -98,8 +103,7 @@ function decoder(script: number[]) {
       embedTokensIdType: 'int32',
       speechEmbedding: table(VOCAB, HIDDEN, (row, col) => row + col / 10),
       llmEmbedding: table(2, HIDDEN, (row) => -1 - row),
-      decoderWeight,
-      decoderBias: new Float32Array(VOCAB),
+      head,
       layers: LAYERS,
       kvHeads: KV_HEADS,
       headDim: HEAD_DIM,
@@ -126,7 +130,7 @@ async function generate(dec: LlmDecoder, req: LlmRequest): Promise<number[]> {
 
 describe('LlmDecoder', () => {
   it('prefills [sos, text, task_id, prompt speech] with a causal mask and empty caches', async () => {
-    const { decoder: dec, runs } = decoder([TOKEN_A, EOS]);
+    const { decoder: dec, runs } = await decoder([TOKEN_A, EOS]);
     await generate(dec, request());
     const { xs, masks, caches } = runs[0];
     expect(xs.dims).toEqual([1, 7, HIDDEN]);
@@ -151,7 +155,7 @@ describe('LlmDecoder', () => {
   });
 
   it('feeds back speech_embedding[token] with the caches the previous step returned', async () => {
-    const { decoder: dec, runs } = decoder([TOKEN_A, TOKEN_B, EOS]);
+    const { decoder: dec, runs } = await decoder([TOKEN_A, TOKEN_B, EOS]);
     const tokens = await generate(dec, request());
     expect(tokens).toEqual([TOKEN_A, TOKEN_B]);
     expect(runs.length).toBe(3);
@@ -165,25 +169,25 @@ describe('LlmDecoder', () => {
   });
 
   it('masks EOS for the first 2 x text tokens, then stops on it', async () => {
-    const { decoder: dec } = decoder([EOS]);
+    const { decoder: dec } = await decoder([EOS]);
     const tokens = await generate(dec, request({ targetTextTokens: 3 }));
     expect(tokens.length).toBe(6);
     expect(tokens).not.toContain(EOS);
   });
 
   it('stops on the fill token even below the minimum length', async () => {
-    const { decoder: dec } = decoder([TOKEN_A, FILL]);
+    const { decoder: dec } = await decoder([TOKEN_A, FILL]);
     expect(await generate(dec, request({ targetTextTokens: 5 }))).toEqual([TOKEN_A]);
   });
 
   it('stops after 20 x text tokens', async () => {
-    const { decoder: dec } = decoder([TOKEN_A, TOKEN_B]);
+    const { decoder: dec } = await decoder([TOKEN_A, TOKEN_B]);
     const tokens = await generate(dec, request({ targetTextTokens: 2 }));
     expect(tokens.length).toBe(40);
   });
 
   it('checks the abort signal before every step', async () => {
-    const { decoder: dec, runs } = decoder([TOKEN_A, TOKEN_B]);
+    const { decoder: dec, runs } = await decoder([TOKEN_A, TOKEN_B]);
     const controller = new AbortController();
     const tokens: number[] = [];
     await expect(
