@@ -19,6 +19,7 @@ import {
 import { ReferenceAudioService } from '../reference-audio/reference-audio.service.js';
 import { ChunkMetrics, EncodedAudioChunk, SynthesisRequest } from './synthesis-request.js';
 import { ReleaseSlot, SynthesisLimiter } from './synthesis.limiter.js';
+import { SynthesisMetrics, SynthesisOutcome } from './synthesis.metrics.js';
 import {
   BIT_RATES,
   DEFAULT_BIT_RATE,
@@ -73,6 +74,7 @@ export class SynthesisService {
     private readonly referenceAudio: ReferenceAudioService,
     private readonly limiter: SynthesisLimiter,
     @Inject(APP_CONFIG) config: AppConfig,
+    private readonly metrics: SynthesisMetrics,
   ) {
     this.maxTextLength = config.synthesis.maxTextLength;
   }
@@ -92,16 +94,21 @@ export class SynthesisService {
     request: SynthesisRequest,
     signal?: AbortSignal,
   ): Promise<AsyncIterable<EncodedAudioChunk>> {
-    const resolved = this.resolve(request);
-    if (!this.inference.status().loaded) {
-      throw modelNotLoaded(this.inference.status().error);
+    try {
+      const resolved = this.resolve(request);
+      if (!this.inference.status().loaded) {
+        throw modelNotLoaded(this.inference.status().error);
+      }
+      const { features, promptText } = await this.referenceAudio.getVoiceFeatures(
+        resolved.referenceAudioId,
+      );
+      const release = await this.limiter.acquire(signal);
+      signal?.addEventListener('abort', release, { once: true });
+      return this.run(resolved, features, promptText, release, signal);
+    } catch (error) {
+      this.metrics.ended(signal?.aborted ? 'aborted' : 'rejected');
+      throw error;
     }
-    const { features, promptText } = await this.referenceAudio.getVoiceFeatures(
-      resolved.referenceAudioId,
-    );
-    const release = await this.limiter.acquire(signal);
-    signal?.addEventListener('abort', release, { once: true });
-    return this.run(resolved, features, promptText, release, signal);
   }
 
   /** Checks a request and fills in the defaults; throws ApiError 400 on the first problem. */
@@ -211,25 +218,37 @@ export class SynthesisService {
       signal,
     };
     const output = new EncodedOutput(request);
+    let pieces = 0;
+    let outcome: SynthesisOutcome = 'aborted';
+    const deliver = (piece: EncodedAudioChunk): EncodedAudioChunk => {
+      if (pieces++ === 0) {
+        this.metrics.firstAudioAfter(piece.metrics.firstPackageSeconds);
+      }
+      this.metrics.delivered(piece.metrics.speechSeconds);
+      return piece;
+    };
     try {
       for await (const chunk of this.inference.synthesize(input)) {
         signal?.throwIfAborted();
         const piece = output.push(chunk.samples, chunk.modelSeconds, clock);
         if (piece) {
-          yield piece;
+          yield deliver(piece);
         }
       }
       signal?.throwIfAborted();
       const tail = output.end(clock);
       if (tail) {
-        yield tail;
+        yield deliver(tail);
       }
+      outcome = 'completed';
     } catch (error) {
       if (signal?.aborted) {
         throw signal.reason;
       }
+      outcome = 'failed';
       throw this.toApiError(error);
     } finally {
+      this.metrics.ended(outcome);
       release();
     }
   }

@@ -230,6 +230,13 @@ describe('POST /api/v1/audio/speech (real engine on the tiny pack)', () => {
     });
   });
 
+  it('exposes synthesis metrics at /metrics', async () => {
+    const text = await (await fetch(`${app.baseUrl}/metrics`)).text();
+    expect(text).toMatch(/synthesis_requests_total\{outcome="completed"\} [1-9]/);
+    expect(text).toMatch(/synthesis_audio_seconds_total [0-9.]+/);
+    expect(text).toContain('synthesis_active 0');
+  });
+
   describe('parameters', () => {
     let reference: DecodedAudio;
 

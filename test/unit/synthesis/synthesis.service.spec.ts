@@ -9,7 +9,9 @@ import type {
   SynthesisRequest,
 } from '../../../src/synthesis/synthesis-request.js';
 import { SynthesisLimiter } from '../../../src/synthesis/synthesis.limiter.js';
+import { SynthesisMetrics } from '../../../src/synthesis/synthesis.metrics.js';
 import { SynthesisService } from '../../../src/synthesis/synthesis.service.js';
+import { MetricsService } from '../../../src/health/metrics.service.js';
 import {
   FAKE_AMPLITUDE,
   FAKE_SECONDS_PER_CHARACTER,
@@ -47,6 +49,7 @@ describe(SynthesisService.name, () => {
   let engine: FakeSpeechEngine;
   let limiter: SynthesisLimiter;
   let sut: SynthesisService;
+  let metrics: MetricsService;
 
   beforeEach(() => {
     engine = new FakeSpeechEngine();
@@ -62,7 +65,14 @@ describe(SynthesisService.name, () => {
         return { features: fakeVoice(300), promptText: '希望你以后能够做得比我还好哟' };
       },
     } as unknown as ReferenceAudioService;
-    sut = new SynthesisService(engine, referenceAudio, limiter, config);
+    metrics = new MetricsService();
+    sut = new SynthesisService(
+      engine,
+      referenceAudio,
+      limiter,
+      config,
+      new SynthesisMetrics(limiter, metrics),
+    );
   });
 
   describe('checks before any audio (400)', () => {
@@ -179,6 +189,20 @@ describe(SynthesisService.name, () => {
       expect(audio.duration).toBeCloseTo(0.3, 3);
       expect(chunks[0].metrics.firstPackageSeconds).toBeLessThan(0.045);
     });
+  });
+
+  it('counts outcomes, first-audio latency and delivered speech in Prometheus metrics', async () => {
+    await collect(await sut.start(REQUEST));
+    await sut.start({ ...REQUEST, referenceAudioId: 'nope' }).catch(() => undefined);
+    engine.failure = { afterChunks: 0, error: new Error('boom') };
+    await collect(await sut.start(REQUEST)).catch(() => undefined);
+    const text = await metrics.render();
+    expect(text).toContain('synthesis_requests_total{outcome="completed"} 1');
+    expect(text).toContain('synthesis_requests_total{outcome="rejected"} 1');
+    expect(text).toContain('synthesis_requests_total{outcome="failed"} 1');
+    expect(text).toContain('synthesis_first_audio_seconds_count 1');
+    expect(text).toMatch(/synthesis_audio_seconds_total 0\.7\d*/);
+    expect(text).toContain('synthesis_active 0');
   });
 
   describe('failures and aborts', () => {
