@@ -9,12 +9,15 @@ import type {
 
 /**
  * Unit-test stand-in for the engine: "features" are derived from the audio's length and rate so
- * tests can tell which audio they came from; counts calls; can be switched off or made to fail.
+ * tests can tell which audio they came from; counts calls; can be switched off, made to fail or
+ * held at a gate.
  */
 export class FakeInferenceProvider implements InferenceProvider {
   loaded = true;
   extractCalls = 0;
   failWith: Error | undefined;
+  /** When set, extraction waits for it (to interleave other work with a running extraction). */
+  gate: Promise<void> | undefined;
 
   status(): InferenceStatus {
     return this.loaded ? { loaded: true, device: 'fake' } : { loaded: false, error: 'no model' };
@@ -22,6 +25,7 @@ export class FakeInferenceProvider implements InferenceProvider {
 
   async extractVoiceFeatures(audio: PcmAudio): Promise<VoiceFeatures> {
     this.extractCalls++;
+    await this.gate;
     if (!this.loaded) {
       throw new ModelNotLoadedError('no model');
     }

@@ -77,12 +77,20 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   };
 }
 
-interface IsolatedDatabase {
+export interface IsolatedDatabase {
+  /** DATABASE_URL of the new, empty database. */
   url: string;
   drop(): Promise<void>;
 }
 
-async function isolatedDatabase(baseUrl: string, tempDir: string): Promise<IsolatedDatabase> {
+/**
+ * A new empty database beside `baseUrl`'s: a fresh MariaDB/MySQL schema named after it, or a
+ * SQLite file under `tempDir`.
+ */
+export async function isolatedDatabase(
+  baseUrl: string,
+  tempDir: string,
+): Promise<IsolatedDatabase> {
   if (baseUrl.startsWith('sqlite:')) {
     return { url: `sqlite:${join(tempDir, 'db', 'test.sqlite')}`, drop: async () => undefined };
   }

@@ -1,0 +1,151 @@
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DataSource } from 'typeorm';
+import { loadConfig } from '../../../src/config/load-config.js';
+import { dataSourceOptions } from '../../../src/database/data-source-options.js';
+import {
+  DEFAULT_TEST_DATABASE_URL,
+  IsolatedDatabase,
+  isolatedDatabase,
+} from '../../support/test-app.js';
+
+const targets: [string, (tempDir: string) => Promise<IsolatedDatabase>][] = [
+  [
+    'SQLite (file in a directory that does not exist yet)',
+    async (tempDir) => ({
+      url: `sqlite:${join(tempDir, 'nested', 'dir', 'test.db')}`,
+      drop: async () => undefined,
+    }),
+  ],
+  [
+    'MariaDB/MySQL',
+    (tempDir) =>
+      isolatedDatabase(
+        (process.env.TEST_DATABASE_URL ?? DEFAULT_TEST_DATABASE_URL).startsWith('sqlite:')
+          ? DEFAULT_TEST_DATABASE_URL
+          : (process.env.TEST_DATABASE_URL ?? DEFAULT_TEST_DATABASE_URL),
+        tempDir,
+      ),
+  ],
+];
+
+describe.each(targets)('migrations on %s', (_label, makeDatabase) => {
+  let tempDir: string;
+  let database: IsolatedDatabase;
+  let dataSource: DataSource;
+
+  beforeAll(async () => {
+    tempDir = await mkdtemp(join(tmpdir(), 'cosyvoice-migrations-'));
+    database = await makeDatabase(tempDir);
+    dataSource = new DataSource(
+      dataSourceOptions(loadConfig({ DATABASE_URL: database.url }).database),
+    );
+    await dataSource.initialize();
+  });
+
+  afterAll(async () => {
+    await dataSource?.destroy();
+    await database?.drop();
+    await rm(tempDir, { recursive: true, force: true });
+  });
+
+  async function columns(table: string): Promise<Record<string, boolean>> {
+    const runner = dataSource.createQueryRunner();
+    try {
+      const found = await runner.getTable(table);
+      return Object.fromEntries((found?.columns ?? []).map((c) => [c.name, c.isNullable]));
+    } finally {
+      await runner.release();
+    }
+  }
+
+  it('creates the schema at initialisation (migrationsRun), without synchronize', async () => {
+    expect(dataSource.options.synchronize).toBe(false);
+    expect(await columns('reference_audio')).toEqual({
+      id: false,
+      filename: false,
+      bytes: false,
+      created_at: false,
+      created_at_ms: false,
+      text: false,
+      format: false,
+      sample_rate: false,
+      duration: false,
+      storage_key: false,
+      features_key: true,
+    });
+    expect(Object.keys(await columns('blob_deletion')).sort()).toEqual([
+      'attempts',
+      'last_error',
+      'requested_at',
+      'storage_key',
+    ]);
+    const runner = dataSource.createQueryRunner();
+    const table = await runner.getTable('reference_audio');
+    await runner.release();
+    expect(table?.indices.map((index) => index.columnNames)).toContainEqual([
+      'created_at',
+      'created_at_ms',
+    ]);
+    expect(table?.primaryColumns.map((column) => column.name)).toEqual(['id']);
+  });
+
+  it('has nothing left to run on the next boot', async () => {
+    expect(await dataSource.showMigrations()).toBe(false);
+    const again = new DataSource(
+      dataSourceOptions(loadConfig({ DATABASE_URL: database.url }).database),
+    );
+    await again.initialize();
+    expect(await again.showMigrations()).toBe(false);
+    await again.destroy();
+  });
+
+  it('stores unicode text, big numbers and doubles faithfully', async () => {
+    const createdAtMs = 4_102_444_800_123; // 2100-01-01, beyond 32-bit seconds
+    await dataSource.query(
+      'INSERT INTO reference_audio (id, filename, bytes, created_at, created_at_ms, text, format, ' +
+        'sample_rate, duration, storage_key, features_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      [
+        '50a5fdb9-c3ad-445a-adbb-3be327500000',
+        '参考.wav',
+        111496,
+        Math.floor(createdAtMs / 1000),
+        createdAtMs,
+        '希望你以后能够做得比我还好哟 😀',
+        'wav',
+        22050,
+        2.5281179138321997,
+        '50a5fdb9-c3ad-445a-adbb-3be327500000.wav',
+        null,
+      ],
+    );
+    const [row] = (await dataSource.query(
+      'SELECT filename, created_at_ms, text, duration, features_key FROM reference_audio',
+    )) as Record<string, unknown>[];
+    expect(row.filename).toBe('参考.wav');
+    expect(Number(row.created_at_ms)).toBe(createdAtMs);
+    expect(row.text).toBe('希望你以后能够做得比我还好哟 😀');
+    expect(row.duration).toBeCloseTo(2.5281179138321997, 12);
+    expect(row.features_key).toBeNull();
+  });
+
+  it('reverts cleanly and migrates again', async () => {
+    await dataSource.undoLastMigration();
+    const runner = dataSource.createQueryRunner();
+    expect(await runner.hasTable('reference_audio')).toBe(false);
+    expect(await runner.hasTable('blob_deletion')).toBe(false);
+    await runner.release();
+    await dataSource.runMigrations();
+    expect(Object.keys(await columns('reference_audio'))).toHaveLength(11);
+  });
+
+  it('creates the SQLite parent directory when needed', async () => {
+    if (database.url.startsWith('sqlite:')) {
+      expect((await stat(database.url.slice('sqlite:'.length))).isFile()).toBe(true);
+    } else {
+      expect(database.url).toMatch(/^mysql:\/\//);
+    }
+  });
+});
