@@ -257,6 +257,29 @@ describe(TtsTaskSession.name, () => {
     expect(synthesizer.signals[0].aborted).toBe(true);
   });
 
+  it('fails the running task on a continue-task without text, or after finish-task', async () => {
+    session.handleFrame(runTask('t1'), false);
+    await tick();
+    session.handleFrame(frame('continue-task', 't1', { input: {} }), false);
+    await session.settled();
+    expect(last().header).toMatchObject({
+      event: 'task-failed',
+      task_id: 't1',
+      error_message: 'payload.input.text must be a string',
+    });
+    session.handleFrame(runTask('t2'), false);
+    session.handleFrame(continueTask('t2', 'a'), false);
+    session.handleFrame(finishTask('t2'), false);
+    session.handleFrame(continueTask('t2', 'b'), false);
+    await session.settled();
+    expect(last().header).toMatchObject({
+      event: 'task-failed',
+      task_id: 't2',
+      error_message: 'continue-task after finish-task',
+    });
+    expect(events()).not.toContain('task-finished');
+  });
+
   it('fails a task that finishes without any text', async () => {
     session.handleFrame(runTask('t1'), false);
     await tick();
