@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import { readFile, readdir, stat, writeFile, mkdir } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtemp } from 'node:fs/promises';
@@ -189,6 +189,17 @@ describe('downloadModelPack against a local HTTP server', () => {
     expect(again.downloaded).toEqual([]);
     expect(again.skipped).toHaveLength(14);
     expect(server.requests).toEqual([]);
+  });
+
+  it('rebuilds a deleted tokenizer.json from the downloaded sources without the network', async () => {
+    await downloadModelPack(options());
+    const built = await readFile(join(dir, 'tokenizer.json'));
+    await rm(join(dir, 'tokenizer.json'));
+    server.requests.length = 0;
+    const again = await downloadModelPack(options());
+    expect(again.downloaded).toEqual(['tokenizer.json']);
+    expect(server.requests).toEqual([]);
+    expect((await readFile(join(dir, 'tokenizer.json'))).equals(built)).toBe(true);
   });
 
   it('resumes with a Range request after the server cuts a response off', async () => {
