@@ -3,6 +3,7 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CosyVoice2Engine } from '../../src/inference/cosyvoice2/cosyvoice2.engine.js';
 import { LlmDecoder, type LlmRequest } from '../../src/inference/cosyvoice2/llm-decoder.js';
 import { StreamingTokenSchedule } from '../../src/inference/cosyvoice2/streaming-token2wav.schedule.js';
+import { TokenToWavStream } from '../../src/inference/cosyvoice2/token-to-wav.js';
 import { VoiceFeatureError } from '../../src/inference/cosyvoice2/voice-feature.extractor.js';
 import type {
   SpeechChunk,
@@ -231,6 +232,34 @@ describe('CosyVoice2Engine on the tiny pack', () => {
     });
   });
 
+  it('keeps the LLM generating while a streamed chunk goes through the flow and HiFT', async () => {
+    const original = LlmDecoder.prototype.generate;
+    let produced = 0;
+    vi.spyOn(LlmDecoder.prototype, 'generate').mockImplementation(async function* (
+      this: LlmDecoder,
+      request: LlmRequest,
+    ) {
+      for await (const token of original.call(this, request)) {
+        produced++;
+        yield token;
+      }
+    });
+    const chunkStart = TokenToWavStream.prototype.chunk;
+    const progress: { before: number; after: number }[] = [];
+    vi.spyOn(TokenToWavStream.prototype, 'chunk').mockImplementation(async function (
+      this: TokenToWavStream,
+      ...args: Parameters<TokenToWavStream['chunk']>
+    ) {
+      const before = produced;
+      const samples = await chunkStart.apply(this, args);
+      progress.push({ before, after: produced });
+      return samples;
+    });
+    await collect(engine.synthesize(input({ text: TWO_SENTENCES, stream: true })));
+    expect(progress.length).toBe(3);
+    expect(progress[0].after).toBeGreaterThan(progress[0].before);
+  });
+
   describe('seeds', () => {
     it('reproduces a synthesis bit for bit with the same seed, and differs with another', async () => {
       const first = concat(await collect(engine.synthesize(input({ seed: 5, stream: true }))));
@@ -333,6 +362,27 @@ describe('CosyVoice2Engine on the tiny pack', () => {
         })(),
       ).rejects.toThrow(/abort/i);
       expect(received.length).toBe(1);
+    });
+
+    it('stops the LLM when the consumer stops reading', async () => {
+      const original = LlmDecoder.prototype.generate;
+      let produced = 0;
+      vi.spyOn(LlmDecoder.prototype, 'generate').mockImplementation(async function* (
+        this: LlmDecoder,
+        request: LlmRequest,
+      ) {
+        for await (const token of original.call(this, request)) {
+          produced++;
+          yield token;
+        }
+      });
+      for await (const chunk of engine.synthesize(input({ text: TWO_SENTENCES, stream: true }))) {
+        expect(chunk.samples.length).toBeGreaterThan(0);
+        break;
+      }
+      const atStop = produced;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(produced).toBe(atStop);
     });
 
     it('stops waiting for text pieces that never come', async () => {

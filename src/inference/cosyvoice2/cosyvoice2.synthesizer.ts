@@ -3,6 +3,7 @@ import type { LlmDecoder } from './llm-decoder.js';
 import { llmPromptParts } from './llm-prompt.js';
 import { SeededRandom } from './seeded-random.js';
 import { SessionTimer } from './session-timer.js';
+import { SpeechTokenBuffer } from './speech-token.buffer.js';
 import { SpeechTokenSampler } from './speech-token.sampler.js';
 import { StreamingTokenSchedule } from './streaming-token2wav.schedule.js';
 import type { SynthesisTextSource } from './synthesis-text.source.js';
@@ -70,6 +71,11 @@ export class CosyVoice2Synthesizer {
     if (samples.length > 0) yield { samples, modelSeconds: timer.takeSeconds() };
   }
 
+  /**
+   * Streams one segment: the LLM runs on as a producer while the consumer turns every scheduled
+   * chunk into audio. Leaving early (abort, error or the caller stopping) stops the LLM and waits
+   * for it, so nothing keeps running after the generator ends.
+   */
   private async *streamSegment(
     segment: string,
     context: RequestContext,
@@ -77,21 +83,40 @@ export class CosyVoice2Synthesizer {
     const { input, timer } = context;
     const schedule = new StreamingTokenSchedule(input.voice.speechTokens.length);
     const stream = this.tokenToWav.stream(input.voice, input.speed);
-    const tokens: number[] = [];
-    for await (const token of this.tokens(segment, context)) {
-      tokens.push(token);
-      const step = schedule.nextChunk(tokens.length);
-      if (!step) continue;
-      const samples = await stream.chunk(Int32Array.from(tokens), step, timer, input.signal);
-      yield { samples, modelSeconds: timer.takeSeconds() };
+    const stopLlm = new AbortController();
+    const llmSignal = input.signal
+      ? AbortSignal.any([input.signal, stopLlm.signal])
+      : stopLlm.signal;
+    const buffer = new SpeechTokenBuffer();
+    const generation = buffer.fill(this.tokens(segment, context, llmSignal));
+    try {
+      for (;;) {
+        const step = schedule.nextChunk(buffer.tokens.length);
+        if (step) {
+          const tokens = Int32Array.from(buffer.tokens);
+          const samples = await stream.chunk(tokens, step, timer, input.signal);
+          yield { samples, modelSeconds: timer.takeSeconds() };
+        } else if (buffer.isFinished()) {
+          break;
+        } else {
+          await buffer.changed();
+        }
+      }
+      if (buffer.tokens.length === 0) return;
+      const last = schedule.finalChunk(buffer.tokens.length);
+      const samples = await stream.chunk(Int32Array.from(buffer.tokens), last, timer, input.signal);
+      if (samples.length > 0) yield { samples, modelSeconds: timer.takeSeconds() };
+    } finally {
+      stopLlm.abort();
+      await generation;
     }
-    if (tokens.length === 0) return;
-    const last = schedule.finalChunk(tokens.length);
-    const samples = await stream.chunk(Int32Array.from(tokens), last, timer, input.signal);
-    if (samples.length > 0) yield { samples, modelSeconds: timer.takeSeconds() };
   }
 
-  private tokens(segment: string, context: RequestContext): AsyncGenerator<number> {
+  private tokens(
+    segment: string,
+    context: RequestContext,
+    signal: AbortSignal | undefined = context.input.signal,
+  ): AsyncGenerator<number> {
     const targetIds = this.text.encode(segment);
     const textIds = new Int32Array(context.promptTextIds.length + targetIds.length);
     textIds.set(context.promptTextIds, 0);
@@ -102,7 +127,7 @@ export class CosyVoice2Synthesizer {
       promptSpeechTokens: context.llmPromptSpeech,
       sampler: context.sampler,
       timer: context.timer,
-      signal: context.input.signal,
+      signal,
     });
   }
 }
