@@ -66,8 +66,8 @@ describe('OpenAPI document of the reference audio API (/docs-json)', () => {
     ]);
     expect(schema.properties?.id).toMatchObject({ type: 'string', format: 'uuid' });
     expect(schema.properties?.filename.type).toBe('string');
-    expect(schema.properties?.bytes.type).toBe('number');
-    expect(schema.properties?.created_at.type).toBe('number');
+    expect(schema.properties?.bytes.type).toBe('integer');
+    expect(schema.properties?.created_at.type).toBe('integer');
     expect(schema.properties?.text).toMatchObject({
       type: 'string',
       example: '希望你以后能够做得比我还好哟',

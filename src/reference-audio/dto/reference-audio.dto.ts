@@ -12,10 +12,14 @@ export class ReferenceAudioDto {
   @ApiProperty({ description: 'Name of the uploaded file', example: 'zero_shot_prompt.wav' })
   filename!: string;
 
-  @ApiProperty({ description: 'Size of the uploaded file in bytes', example: 111496 })
+  @ApiProperty({
+    description: 'Size of the uploaded file in bytes',
+    type: 'integer',
+    example: 111496,
+  })
   bytes!: number;
 
-  @ApiProperty({ description: 'Upload time, Unix seconds', example: 1748416005 })
+  @ApiProperty({ description: 'Upload time, Unix seconds', type: 'integer', example: 1748416005 })
   created_at!: number;
 
   @ApiProperty({
