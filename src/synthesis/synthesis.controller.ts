@@ -14,7 +14,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ClientDisconnectedError } from './client-disconnected.error.js';
 import { CreateSpeechDto } from './dto/create-speech.dto.js';
 import { SpeechResponseDto } from './dto/speech-response.dto.js';
-import { audioEvent, writeSpeechEvents } from './speech-event.stream.js';
+import { sendWholeSpeech } from './speech-json.writer.js';
+import { writeSpeechEvents } from './speech-sse.writer.js';
 import { toSynthesisRequest } from './speech-request.mapper.js';
 import { SynthesisService } from './synthesis.service.js';
 
@@ -67,11 +68,7 @@ export class SynthesisController {
       const chunks = await this.synthesis.start(synthesisRequest, disconnect.signal);
       const iterator = chunks[Symbol.asyncIterator]();
       if (!synthesisRequest.stream) {
-        const audio: Buffer[] = [];
-        for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
-          audio.push(next.value.audio);
-        }
-        await reply.status(200).send(audioEvent(requestId, Buffer.concat(audio), true));
+        await sendWholeSpeech(reply, requestId, iterator, disconnect.signal);
         return;
       }
       // The first chunk is awaited before any byte is sent, so that errors up to the first

@@ -435,6 +435,26 @@ describe('POST /api/v1/audio/speech (real engine on the tiny pack)', () => {
     });
   });
 
+  it('keeps a slow non-streaming answer alive with whitespace (the source client reads with timeout=10)', async () => {
+    holdEngine(new Promise<void>((resolve) => setTimeout(resolve, 6500)));
+    const started = performance.now();
+    const response = await postSpeech(app, {
+      model: 'CosyVoice2-0.5B',
+      input: { mode: 'fast_replication', reference_audio_id: voice, text: SHORT_TEXT },
+      stream: false,
+    });
+    expect(response.status).toBe(200);
+    expect(performance.now() - started).toBeLessThan(6000);
+    expect(response.headers.get('x-request-id')).toMatch(UUID);
+    const text = await response.text();
+    expect(text).toMatch(/^ +\{/);
+    const body = JSON.parse(text) as SpeechEvent;
+    expect(body.output.finish_reason).toBe('stop');
+    expect(
+      (await decodeAudio(Buffer.from(body.output.audio.data, 'base64'))).duration,
+    ).toBeGreaterThan(0.1);
+  });
+
   describe('limiter', () => {
     it('queues past MAX_CONCURRENT_SYNTHESES and answers 503 ServerBusy past the queue, on both transports', async () => {
       let open!: () => void;
