@@ -114,4 +114,11 @@ describe('InferenceModule', () => {
       );
     },
   );
+
+  it.skipIf(cudaBundled)('fails boot on an unusable cuda device even without a pack', async () => {
+    const modelDir = join(await prepareTinyPack(), 'absent');
+    await expect(bootInference({ modelDir, device: 'cuda', threads: 0 })).rejects.toThrow(
+      /INFERENCE_DEVICE=cuda but onnxruntime could not create the CUDA execution provider/,
+    );
+  });
 });

@@ -10,6 +10,7 @@ import type {
 } from '../inference.types.js';
 import { loadModelPack } from '../model-pack/model-pack.loader.js';
 import { buildEngineRuntime, type EngineRuntime } from './engine-runtime.js';
+import { probeExecutionDevice } from './execution-device.probe.js';
 import { SessionTimer } from './session-timer.js';
 
 /**
@@ -38,6 +39,7 @@ export class CosyVoice2Engine implements InferenceProvider, OnModuleInit, OnModu
 
   /** Loads the pack of `config.modelDir`; throws only when a requested CUDA device is unusable. */
   async load(): Promise<void> {
+    await probeExecutionDevice(this.config);
     try {
       const pack = await loadModelPack(this.config);
       this.runtime = await buildEngineRuntime(pack, this.config).catch(async (error: unknown) => {

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import {
+  instructionPromptText,
+  llmPromptParts,
+} from '../../../src/inference/cosyvoice2/llm-prompt.js';
+
+describe('llmPromptParts', () => {
+  it('zero-shot: transcript as prompt text, prompt speech tokens kept', () => {
+    expect(llmPromptParts('fast_replication', '希望你以后能够做的比我还好呦。', undefined)).toEqual(
+      {
+        promptText: '希望你以后能够做的比我还好呦。',
+        usePromptSpeech: true,
+      },
+    );
+  });
+
+  it('cross-lingual: no prompt text and no prompt speech tokens', () => {
+    expect(llmPromptParts('cross_lingual_replication', 'ignored transcript', 'ignored')).toEqual({
+      promptText: '',
+      usePromptSpeech: false,
+    });
+  });
+
+  it('instruct2: the instruction ending in <|endofprompt|>, no prompt speech tokens', () => {
+    expect(
+      llmPromptParts('natural_language_replication', 'transcript', '用四川话说这句话'),
+    ).toEqual({
+      promptText: '用四川话说这句话<|endofprompt|>',
+      usePromptSpeech: false,
+    });
+    expect(instructionPromptText('Speak softly.<|endofprompt|>')).toBe(
+      'Speak softly.<|endofprompt|>',
+    );
+    expect(() => llmPromptParts('natural_language_replication', 'transcript', ' ')).toThrow(
+      /instruct/,
+    );
+  });
+});
