@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { authHeaders, REFERENCE_AUDIO_PATH, uploadReferenceAudio } from '../support/http-client.js';
 import {
   makeMp3,
+  makePcm16,
   makeSpeechWav,
   makeWav,
   speechLikeSamples,
@@ -195,6 +196,32 @@ describe('reference audio: bad input is refused and leaves nothing behind', () =
         413,
         'PayloadTooLarge',
         new RegExp(`upload limit of ${MAX_UPLOAD_BYTES} bytes`),
+      );
+    });
+
+    it('the limit is exact: MAX_UPLOAD_BYTES is accepted, one sample more is refused', async () => {
+      const atLimit = makePcm16(speechLikeSamples(MAX_UPLOAD_BYTES / 2 / 48000, 48000));
+      expect(atLimit.length).toBe(MAX_UPLOAD_BYTES);
+      const accepted = await uploadReferenceAudio(app, {
+        bytes: atLimit,
+        filename: 'limit.pcm',
+        sampleRate: 48000,
+      });
+      const { id, bytes } = (await accepted.json()) as { id: string; bytes: number };
+      expect(accepted.status).toBe(200);
+      expect(bytes).toBe(MAX_UPLOAD_BYTES);
+      expect((await send(`${REFERENCE_AUDIO_PATH}/${id}`, { method: 'DELETE' })).status).toBe(200);
+
+      const overLimit = Buffer.concat([atLimit, Buffer.alloc(2)]);
+      await expectError(
+        await uploadReferenceAudio(app, {
+          bytes: overLimit,
+          filename: 'limit.pcm',
+          sampleRate: 48000,
+        }),
+        413,
+        'PayloadTooLarge',
+        /MAX_UPLOAD_BYTES/,
       );
     });
 
