@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createConnection } from 'mysql2/promise';
+import { Connection, createConnection, RowDataPacket } from 'mysql2/promise';
 import { createApp } from '../../src/app.factory.js';
 import type { AppConfig } from '../../src/config/app-config.js';
 import { loadConfig } from '../../src/config/load-config.js';
@@ -101,6 +101,7 @@ export async function isolatedDatabase(
   server.pathname = '/';
   const connection = await createConnection(server.toString());
   try {
+    await dropDatabasesOfDeadProcesses(connection, baseName);
     await connection.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4`);
   } finally {
     await connection.end();
@@ -117,4 +118,29 @@ export async function isolatedDatabase(
       }
     },
   };
+}
+
+/** Removes the databases left by test processes of this machine that were killed mid-run. */
+async function dropDatabasesOfDeadProcesses(
+  connection: Connection,
+  baseName: string,
+): Promise<void> {
+  const [rows] = await connection.query<RowDataPacket[]>('SHOW DATABASES');
+  const pattern = new RegExp(`^${baseName}_(\\d+)_[0-9a-f]{8}$`);
+  for (const row of rows) {
+    const name = String(Object.values(row)[0]);
+    const pid = Number(pattern.exec(name)?.[1]);
+    if (pid && !isRunning(pid)) {
+      await connection.query(`DROP DATABASE IF EXISTS \`${name}\``);
+    }
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
