@@ -6,6 +6,7 @@ import { ApiTokenService } from '../common/api-token.service.js';
 import { APP_CONFIG, AppConfig } from '../config/app-config.js';
 import { SynthesisService } from '../synthesis/synthesis.service.js';
 import { handshakeToken } from './ws-handshake.auth.js';
+import type { TaskEventMessage } from './tts-task.protocol.js';
 import { TtsTaskSession } from './tts-task.session.js';
 
 export const SPEECH_TASK_PATH = '/api-ws/v1/audio/speech';
@@ -46,11 +47,7 @@ export class SpeechTaskGateway implements OnGatewayInit<WebSocketServer>, OnGate
   }
 
   handleConnection(socket: WebSocket): void {
-    const session = new TtsTaskSession(this.synthesis, (message) => {
-      if (socket.readyState === WebSocket.OPEN) {
-        socket.send(JSON.stringify(message));
-      }
-    });
+    const session = new TtsTaskSession(this.synthesis, (message) => sendWhenOpen(socket, message));
     const idleTimeoutMs = this.config.realtime.idleTimeoutMs;
     let idleTimer: NodeJS.Timeout | undefined;
     const armIdleTimer = (): void => {
@@ -74,6 +71,17 @@ export class SpeechTaskGateway implements OnGatewayInit<WebSocketServer>, OnGate
       session.close();
     });
   }
+}
+
+/** Sends a message; resolves once it is written to the socket (or the socket is gone). */
+function sendWhenOpen(socket: WebSocket, message: TaskEventMessage): Promise<void> {
+  return new Promise((resolve) => {
+    if (socket.readyState !== WebSocket.OPEN) {
+      resolve();
+      return;
+    }
+    socket.send(JSON.stringify(message), () => resolve());
+  });
 }
 
 function toBuffer(data: RawData): Buffer {

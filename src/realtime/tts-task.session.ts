@@ -68,7 +68,8 @@ export class TtsTaskSession {
 
   constructor(
     private readonly synthesizer: TaskSynthesizer,
-    private readonly send: (message: TaskEventMessage) => void,
+    /** Sends one message; a returned promise resolves once the client can take more. */
+    private readonly send: (message: TaskEventMessage) => Promise<void> | void,
   ) {}
 
   /** True while the session waits for the client (no task, or a task still taking text). */
@@ -274,10 +275,11 @@ export class TtsTaskSession {
   private async execute(task: Task, request: SynthesisRequest): Promise<void> {
     try {
       const chunks = await this.synthesizer.start(request, task.abort.signal);
-      this.emit(taskStarted(task.id));
+      void this.emit(taskStarted(task.id));
       for await (const chunk of chunks) {
         const { metrics } = chunk;
-        this.emit(
+        // Waiting for each chunk to be written holds the engine back for slow readers.
+        await this.emit(
           resultGenerated(task.id, chunk.audio, {
             speech_len: metrics.speechSeconds,
             server_cost_time: metrics.serverCostSeconds,
@@ -305,7 +307,7 @@ export class TtsTaskSession {
     if (this.task === task) {
       this.task = undefined;
     }
-    this.emit(last);
+    void this.emit(last);
   }
 
   /** Reports a bad frame; if it names the running task, that task fails with this error. */
@@ -326,12 +328,12 @@ export class TtsTaskSession {
   }
 
   private refuse(taskId: string, code: string, message: string): void {
-    this.emit(taskFailed(taskId, code, message));
+    void this.emit(taskFailed(taskId, code, message));
   }
 
-  private emit(message: TaskEventMessage): void {
+  private async emit(message: TaskEventMessage): Promise<void> {
     if (!this.closed) {
-      this.send(message);
+      await this.send(message);
     }
   }
 }

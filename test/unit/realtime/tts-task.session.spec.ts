@@ -80,7 +80,9 @@ describe(TtsTaskSession.name, () => {
   beforeEach(() => {
     synthesizer = new EchoSynthesizer();
     sent = [];
-    session = new TtsTaskSession(synthesizer, (message) => sent.push(message));
+    session = new TtsTaskSession(synthesizer, (message) => {
+      sent.push(message);
+    });
   });
 
   it('runs the source client flow: started, one result per piece in order, finished', async () => {
@@ -296,6 +298,28 @@ describe(TtsTaskSession.name, () => {
     await session.settled();
     expect(synthesizer.signals[0].aborted).toBe(true);
     expect(sent).toHaveLength(before);
+  });
+
+  it('does not produce the next chunk before the previous one is written (slow readers)', async () => {
+    const writes: (() => void)[] = [];
+    session = new TtsTaskSession(synthesizer, (message) => {
+      sent.push(message);
+      if (message.header.event === 'result-generated') {
+        return new Promise<void>((resolve) => writes.push(resolve));
+      }
+    });
+    session.handleFrame(runTask('t1'), false);
+    session.handleFrame(continueTask('t1', 'a'), false);
+    session.handleFrame(continueTask('t1', 'b'), false);
+    session.handleFrame(finishTask('t1'), false);
+    await tick();
+    expect(events()).toEqual(['task-started', 'result-generated']);
+    writes[0]();
+    await tick();
+    expect(events()).toEqual(['task-started', 'result-generated', 'result-generated']);
+    writes[1]();
+    await session.settled();
+    expect(last().header.event).toBe('task-finished');
   });
 
   it('waits for the client only while a task still takes text', async () => {
