@@ -74,6 +74,13 @@ describe('OpenAPI document of the reference audio API (/docs-json)', () => {
     });
   }
 
+  it('serves Swagger UI at /docs', async () => {
+    const response = await fetch(`${app.baseUrl}/docs`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/text\/html/);
+    expect(await response.text()).toContain('swagger-ui');
+  });
+
   it('documents the upload as multipart: file (binary), text, optional sample_rate', () => {
     const upload = collection().post;
     const body = resolve(upload.requestBody?.content['multipart/form-data'].schema ?? {});
