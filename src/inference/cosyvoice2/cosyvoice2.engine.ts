@@ -1,4 +1,5 @@
 import { Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { join } from 'node:path';
 import type { PcmAudio } from '../../audio/audio.types.js';
 import type { InferenceConfig } from '../../config/app-config.js';
 import { ModelNotLoadedError, type InferenceProvider } from '../inference.provider.js';
@@ -9,8 +10,11 @@ import type {
   VoiceFeatures,
 } from '../inference.types.js';
 import { loadModelPack } from '../model-pack/model-pack.loader.js';
+import { GRAPH_ROLES } from '../model-pack/model-pack.manifest.js';
+import type { LoadedModelPack } from '../model-pack/model-pack.types.js';
 import { buildEngineRuntime, type EngineRuntime } from './engine-runtime.js';
 import { probeExecutionDevice } from './execution-device.probe.js';
+import { randomOperatorsIn } from './random-op.scan.js';
 import { SessionTimer } from './session-timer.js';
 
 /**
@@ -49,6 +53,9 @@ export class CosyVoice2Engine implements InferenceProvider, OnModuleInit, OnModu
       this.logger.log(
         `CosyVoice2 engine ready on ${pack.device} (${pack.dims.numLayers} LLM layers, hidden ${pack.dims.hiddenSize})`,
       );
+      await this.warnAboutRandomGraphs(pack).catch((error: unknown) => {
+        this.logger.warn(`could not scan the graphs for random operators: ${String(error)}`);
+      });
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       if (this.config.device === 'cuda' && /INFERENCE_DEVICE=cuda/.test(message)) {
@@ -56,6 +63,20 @@ export class CosyVoice2Engine implements InferenceProvider, OnModuleInit, OnModu
       }
       this.loadError = message;
       this.logger.error(`CosyVoice2 model pack not loaded: ${message}`);
+    }
+  }
+
+  /** A seed reproduces synthesis bit for bit only if no graph draws random numbers itself. */
+  private async warnAboutRandomGraphs(pack: LoadedModelPack): Promise<void> {
+    for (const role of GRAPH_ROLES) {
+      const file = pack.manifest.roles[role].file;
+      const operators = await randomOperatorsIn(join(pack.dir, file));
+      if (operators.length > 0) {
+        this.logger.warn(
+          `${file} draws random numbers inside the graph (${operators.join(', ')}): ` +
+            'a seed then fixes the speech tokens and the mel, but not every output sample',
+        );
+      }
     }
   }
 

@@ -1,0 +1,24 @@
+import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { randomOperatorsIn } from '../../../src/inference/cosyvoice2/random-op.scan.js';
+import { prepareTinyPack } from '../../support/tiny-pack.js';
+
+describe('randomOperatorsIn', () => {
+  it('names the random operators a graph file contains', async () => {
+    const path = join(tmpdir(), `random-ops-${process.pid}.onnx`);
+    await writeFile(
+      path,
+      Buffer.from('\u0000op:RandomNormalLike\u0000op:Multinomial\u0000op:Conv'),
+    );
+    expect(await randomOperatorsIn(path)).toEqual(['RandomNormalLike', 'Multinomial']);
+  });
+
+  it('finds none in the deterministic tiny pack graphs', async () => {
+    const dir = await prepareTinyPack();
+    for (const file of ['CosyVoice2-0.5B_hift.onnx', 'flow.decoder.estimator.fp32.onnx']) {
+      expect(await randomOperatorsIn(join(dir, file))).toEqual([]);
+    }
+  });
+});
