@@ -273,6 +273,15 @@ describe('CosyVoice2Engine on the tiny pack', () => {
     });
   });
 
+  it('gives the same audio to concurrent requests as to sequential ones', async () => {
+    const request = () =>
+      collect(engine.synthesize(input({ text: TWO_SENTENCES, stream: true, seed: 21 })));
+    const alone = concat(await request());
+    const [first, second] = await Promise.all([request(), request()]);
+    expect(Buffer.from(concat(first).buffer).equals(Buffer.from(alone.buffer))).toBe(true);
+    expect(Buffer.from(concat(second).buffer).equals(Buffer.from(alone.buffer))).toBe(true);
+  });
+
   describe('speed', () => {
     it.each([0.5, 1.5, 2])(
       'whole synthesis at speed %f has floor(frames / speed) frames',
