@@ -234,6 +234,31 @@ describe('reference audio: bad input is refused and leaves nothing behind', () =
       expect(result.bytesWritten).toBeLessThan(40 * 1024 * 1024);
     });
 
+    it('a client that disconnects in the middle of the file leaves nothing behind', async () => {
+      // Raw PCM: if the server took the cut-off as the end of the file, half of it would still be
+      // valid audio and would be stored.
+      const pcm = makePcm16(speechLikeSamples(10, 16000));
+      const boundary = `----abort-${randomUUID()}`;
+      const head = Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="text"\r\n\r\nhello\r\n` +
+          `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.pcm"\r\n\r\n`,
+      );
+      const req = request(`${app.baseUrl}${REFERENCE_AUDIO_PATH}`, {
+        method: 'POST',
+        headers: {
+          ...authHeaders(app),
+          'content-type': `multipart/form-data; boundary=${boundary}`,
+          'content-length': String(head.length + pcm.length + 100),
+        },
+      });
+      req.on('error', () => undefined);
+      req.write(head);
+      req.write(pcm.subarray(0, pcm.length / 2));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      req.destroy();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    });
+
     it.each([
       ['../evil.wav', /path components/],
       ['..', /path components/],
