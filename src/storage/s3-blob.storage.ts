@@ -24,6 +24,10 @@ export class S3BlobStorage implements BlobStorage {
       endpoint: config.endpoint,
       region: config.region,
       forcePathStyle: config.forcePathStyle,
+      // The SDK's default extra CRC checksums are not understood by every S3-compatible
+      // service (e.g. Alibaba OSS); send and check them only where the S3 API requires them.
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
       credentials:
         config.accessKeyId && config.secretAccessKey
           ? { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey }
