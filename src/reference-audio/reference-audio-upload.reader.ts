@@ -31,7 +31,7 @@ export async function readReferenceAudioUpload(
       'the upload must be multipart/form-data with a file part "file" and a field "text"',
     );
   }
-  const fields: Record<string, string> = {};
+  const fields = new Map<string, string>();
   let file: { filename: string | undefined; bytes: Buffer } | undefined;
   for await (const part of request.parts({ preservePath: true })) {
     if (part.type === 'file') {
@@ -46,10 +46,10 @@ export async function readReferenceAudioUpload(
       if (part.valueTruncated) {
         throw ApiError.invalidParameter(`form field "${part.fieldname}" is too long`);
       }
-      if (part.fieldname in fields) {
+      if (fields.has(part.fieldname)) {
         throw ApiError.invalidParameter(`form field "${part.fieldname}" is given more than once`);
       }
-      fields[part.fieldname] = String(part.value);
+      fields.set(part.fieldname, String(part.value));
     }
   }
   if (!file) {
@@ -79,8 +79,8 @@ async function readLimited(part: MultipartFile, maxBytes: number): Promise<Buffe
   return Buffer.concat(chunks);
 }
 
-async function validFields(fields: Record<string, string>): Promise<UploadReferenceAudioFieldsDto> {
-  const dto = plainToInstance(UploadReferenceAudioFieldsDto, fields);
+async function validFields(fields: Map<string, string>): Promise<UploadReferenceAudioFieldsDto> {
+  const dto = plainToInstance(UploadReferenceAudioFieldsDto, Object.fromEntries(fields));
   const errors = await validate(dto, { whitelist: true, stopAtFirstError: true });
   if (errors.length > 0) {
     const messages = errors.flatMap((error) => Object.values(error.constraints ?? {}));
