@@ -1,8 +1,9 @@
 /**
  * DSP timings for BENCHMARKS.md: the prompt features of a 10 s voice prompt (Kaldi fbank,
  * Whisper log-mel, Matcha mel) and the output path for 10 s of 24 kHz speech (resample to 16 kHz
- * and 44.1 kHz, MP3 encode). Median of 15 runs after 3 warm-up runs, one thread; both wall-clock
- * and process CPU time are printed (CPU time is the fair figure on a busy machine).
+ * and 44.1 kHz, MP3 encode, and both together as synthesis output does them). Median of 15 runs
+ * after 3 warm-up runs, one thread; both wall-clock and process CPU time are printed (CPU time
+ * is the fair figure on a busy machine).
  * Run alone: `npx tsx bench/dsp.bench.ts`.
  */
 import { fileURLToPath } from 'node:url';
@@ -43,14 +44,14 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
-function measure(work: () => void): Timing {
-  for (let i = 0; i < WARM_UP_RUNS; i++) work();
+async function measure(work: () => unknown): Promise<Timing> {
+  for (let i = 0; i < WARM_UP_RUNS; i++) await work();
   const wall: number[] = [];
   const cpu: number[] = [];
   for (let i = 0; i < MEASURED_RUNS; i++) {
     const cpuStart = process.cpuUsage();
     const start = performance.now();
-    work();
+    await work();
     wall.push(performance.now() - start);
     const used = process.cpuUsage(cpuStart);
     cpu.push((used.user + used.system) / 1000);
@@ -58,8 +59,12 @@ function measure(work: () => void): Timing {
   return { wallMs: median(wall), cpuMs: median(cpu) };
 }
 
-function encodeMp3InChunks(samples: Float32Array, sampleRate: number, bitRateKbps: number): number {
-  const encoder = createAudioEncoder({ format: 'mp3', sampleRate, bitRateKbps });
+async function encodeMp3InChunks(
+  samples: Float32Array,
+  sampleRate: number,
+  bitRateKbps: number,
+): Promise<number> {
+  const encoder = await createAudioEncoder({ format: 'mp3', sampleRate, bitRateKbps });
   let bytes = 0;
   // 40 ms chunks, as a stream would push them
   const chunk = sampleRate / 25;
@@ -69,19 +74,36 @@ function encodeMp3InChunks(samples: Float32Array, sampleRate: number, bitRateKbp
   return bytes + encoder.end().length;
 }
 
+/** The synthesis output path: 24 kHz engine chunks resampled as a stream, then encoded. */
+async function resampleAndEncodeMp3InChunks(
+  samples24k: Float32Array,
+  sampleRate: number,
+  bitRateKbps: number,
+): Promise<number> {
+  const resampler = new StreamingResampler(24000, sampleRate);
+  const encoder = await createAudioEncoder({ format: 'mp3', sampleRate, bitRateKbps });
+  let bytes = 0;
+  for (let offset = 0; offset < samples24k.length; offset += 960) {
+    bytes += encoder.push(resampler.push(samples24k.subarray(offset, offset + 960))).length;
+  }
+  bytes += encoder.push(resampler.flush()).length;
+  return bytes + encoder.end().length;
+}
+
 export default async function runDspBench(): Promise<void> {
   const prompt16k = speechLike(16000);
   const prompt24k = speechLike(24000);
   const output24k = speechLike(24000);
+  const output44k = speechLike(44100);
   const rows: [string, Timing][] = [
-    ['Kaldi fbank 80 (10 s @ 16 kHz)', measure(() => kaldiFbank(prompt16k))],
-    ['Whisper log-mel 128 (10 s @ 16 kHz)', measure(() => whisperLogMel(prompt16k))],
-    ['Matcha mel 80 (10 s @ 24 kHz)', measure(() => matchaMel(prompt24k))],
-    ['resample 24 kHz → 16 kHz (10 s)', measure(() => resample(output24k, 24000, 16000))],
-    ['resample 24 kHz → 44.1 kHz (10 s)', measure(() => resample(output24k, 24000, 44100))],
+    ['Kaldi fbank 80 (10 s @ 16 kHz)', await measure(() => kaldiFbank(prompt16k))],
+    ['Whisper log-mel 128 (10 s @ 16 kHz)', await measure(() => whisperLogMel(prompt16k))],
+    ['Matcha mel 80 (10 s @ 24 kHz)', await measure(() => matchaMel(prompt24k))],
+    ['resample 24 kHz → 16 kHz (10 s)', await measure(() => resample(output24k, 24000, 16000))],
+    ['resample 24 kHz → 44.1 kHz (10 s)', await measure(() => resample(output24k, 24000, 44100))],
     [
       'streaming resample 24 → 44.1 kHz, 40 ms chunks (10 s)',
-      measure(() => {
+      await measure(() => {
         const resampler = new StreamingResampler(24000, 44100);
         for (let offset = 0; offset < output24k.length; offset += 960) {
           resampler.push(output24k.subarray(offset, offset + 960));
@@ -91,11 +113,15 @@ export default async function runDspBench(): Promise<void> {
     ],
     [
       'MP3 encode 24 kHz 128k, 40 ms chunks (10 s)',
-      measure(() => encodeMp3InChunks(output24k, 24000, 128)),
+      await measure(() => encodeMp3InChunks(output24k, 24000, 128)),
     ],
     [
       'MP3 encode 44.1 kHz 192k, 40 ms chunks (10 s)',
-      measure(() => encodeMp3InChunks(speechLike(44100), 44100, 192)),
+      await measure(() => encodeMp3InChunks(output44k, 44100, 192)),
+    ],
+    [
+      'streaming resample 24 → 44.1 kHz + MP3 192k (10 s)',
+      await measure(() => resampleAndEncodeMp3InChunks(output24k, 44100, 192)),
     ],
   ];
   console.log(`DSP (node ${process.version}, median of ${MEASURED_RUNS} runs)`);

@@ -7,8 +7,10 @@ import { WavStreamEncoder } from './wav.encoder.js';
  * An incremental encoder for the requested output format. Push samples at
  * `options.sampleRate`; the concatenation of every returned buffer (including `end()`) is one
  * valid file: WAV with an unknown-length header, CBR MP3, or raw 16-bit LE mono PCM.
+ * Asynchronous because the MP3 encoder is a WebAssembly instance; once created, every encoder
+ * works synchronously.
  */
-export function createAudioEncoder(options: EncoderOptions): StreamingAudioEncoder {
+export async function createAudioEncoder(options: EncoderOptions): Promise<StreamingAudioEncoder> {
   if (!Number.isInteger(options.sampleRate) || options.sampleRate <= 0) {
     throw new RangeError(`invalid output sample rate ${options.sampleRate}`);
   }
@@ -16,7 +18,7 @@ export function createAudioEncoder(options: EncoderOptions): StreamingAudioEncod
     case 'wav':
       return new WavStreamEncoder(options.sampleRate);
     case 'mp3':
-      return new Mp3StreamEncoder(options.sampleRate, options.bitRateKbps);
+      return Mp3StreamEncoder.create(options.sampleRate, options.bitRateKbps);
     case 'pcm':
       return new PcmStreamEncoder();
   }

@@ -6,8 +6,10 @@
  * request, the encoder resamples internally (callers always pass samples at the requested rate).
  *
  * Then the bit rate: the request is clamped to 16–320 kbit/s (so 384k is encoded at 320k), then
- * to the range that LAME encodes at that rate without resampling on its own, and rounded to the
- * nearest valid bit rate of the MPEG version (ties go up):
+ * to the range below for that rate, and rounded to the nearest bit rate of the MPEG version that
+ * the encoder accepts (ties go up; 56 and 144 kbit/s are not offered by `wasm-media-encoders`).
+ * The lower bounds are where stock LAME would still keep the rate rather than drop to a lower
+ * one; the encoder pins the output rate anyway, so they serve as a quality floor:
  *
  * | rate (Hz)          | MPEG | kbit/s     |
  * | ------------------ | ---- | ---------- |
@@ -22,23 +24,30 @@
  * Example: the API default, 24000 Hz at 192k, is written as 24000 Hz at 160 kbit/s.
  */
 
+/** MPEG-1 layer III bit rates (kbit/s) the encoder accepts. */
+const MPEG1_KBPS = [32, 40, 48, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320] as const;
+/** MPEG-2 and MPEG-2.5 layer III bit rates (kbit/s) the encoder accepts. */
+const MPEG2_KBPS = [8, 16, 24, 32, 40, 48, 64, 80, 96, 112, 128, 160] as const;
+
+export type Mp3BitRateKbps = (typeof MPEG1_KBPS)[number] | (typeof MPEG2_KBPS)[number];
+
+/** The sample rates (Hz) of MPEG-1, MPEG-2 and MPEG-2.5 layer III. */
+export type MpegSampleRate = 8000 | 11025 | 12000 | 16000 | 22050 | 24000 | 32000 | 44100 | 48000;
+
 export interface Mp3OutputSettings {
-  sampleRate: number;
-  bitRateKbps: number;
+  sampleRate: MpegSampleRate;
+  bitRateKbps: Mp3BitRateKbps;
 }
 
 export const MIN_MP3_BIT_RATE_KBPS = 16;
 export const MAX_MP3_BIT_RATE_KBPS = 320;
 
 interface MpegRate {
-  sampleRate: number;
-  bitRates: number[];
+  sampleRate: MpegSampleRate;
+  bitRates: readonly Mp3BitRateKbps[];
   minKbps: number;
   maxKbps: number;
 }
-
-const MPEG1_KBPS = [32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320];
-const MPEG2_KBPS = [8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160];
 
 const MPEG_RATES: MpegRate[] = [
   { sampleRate: 8000, bitRates: MPEG2_KBPS, minKbps: 8, maxKbps: 64 },
@@ -52,7 +61,7 @@ const MPEG_RATES: MpegRate[] = [
   { sampleRate: 48000, bitRates: MPEG1_KBPS, minKbps: 64, maxKbps: 320 },
 ];
 
-function nearest<T>(items: T[], distance: (item: T) => number): T {
+function nearest<T>(items: readonly T[], distance: (item: T) => number): T {
   let best = items[0];
   for (const item of items) {
     // `<=` lets the later (higher) entry win ties

@@ -1,46 +1,67 @@
-import { Mp3Encoder } from '@breezystack/lamejs';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { createEncoder, WasmMediaEncoder } from 'wasm-media-encoders';
 import { StreamingAudioEncoder } from './audio.types.js';
 import { mp3OutputSettings, Mp3OutputSettings } from './mp3-output-settings.js';
 import { StreamingResampler } from './resampler.js';
-import { floatToInt16 } from './sample-conversion.js';
+import { clipToFullScale } from './sample-conversion.js';
+
+type LameEncoder = WasmMediaEncoder<'audio/mpeg'>;
+
+/** LAME's WebAssembly binary, read once per process on first use. */
+let lameBinary: Promise<Buffer> | undefined;
+
+function readLameBinary(): Promise<Buffer> {
+  lameBinary ??= readFile(createRequire(import.meta.url).resolve('wasm-media-encoders/wasm/mp3'));
+  return lameBinary;
+}
 
 /**
- * Incremental mono CBR MP3 (LAME via `@breezystack/lamejs`, no Xing/ID3 tag): every returned
- * buffer holds whole MPEG frames, so the concatenation of all of them is one valid MP3 file.
- * Input samples are at `sampleRate`; rate and bit rate are mapped as `mp3OutputSettings` says.
+ * Incremental mono CBR MP3 (LAME compiled to WebAssembly by `wasm-media-encoders`, no Xing/ID3
+ * tag): every returned buffer holds whole MPEG frames, so the concatenation of all of them is
+ * one valid MP3 file. Input samples are at `sampleRate`; rate and bit rate are mapped as
+ * `mp3OutputSettings` says, and the output rate is pinned so LAME never picks another one.
+ * Each encoder has its own WebAssembly instance, so encoders can run side by side.
  */
 export class Mp3StreamEncoder implements StreamingAudioEncoder {
-  readonly settings: Mp3OutputSettings;
-  private readonly encoder: Mp3Encoder;
   private readonly resampler: StreamingResampler | null;
 
-  constructor(sampleRate: number, bitRateKbps: number) {
-    this.settings = mp3OutputSettings(sampleRate, bitRateKbps);
-    this.encoder = new Mp3Encoder(1, this.settings.sampleRate, this.settings.bitRateKbps);
+  private constructor(
+    sampleRate: number,
+    readonly settings: Mp3OutputSettings,
+    private readonly lame: LameEncoder,
+  ) {
     this.resampler =
-      this.settings.sampleRate === sampleRate
+      settings.sampleRate === sampleRate
         ? null
-        : new StreamingResampler(sampleRate, this.settings.sampleRate);
+        : new StreamingResampler(sampleRate, settings.sampleRate);
+  }
+
+  static async create(sampleRate: number, bitRateKbps: number): Promise<Mp3StreamEncoder> {
+    const settings = mp3OutputSettings(sampleRate, bitRateKbps);
+    const lame = await createEncoder('audio/mpeg', await readLameBinary());
+    lame.configure({
+      channels: 1,
+      sampleRate: settings.sampleRate,
+      outputSampleRate: settings.sampleRate,
+      bitrate: settings.bitRateKbps,
+    });
+    return new Mp3StreamEncoder(sampleRate, settings, lame);
   }
 
   push(samples: Float32Array): Buffer {
-    const atOutputRate = this.resampler ? this.resampler.push(samples) : samples;
-    if (atOutputRate.length === 0) return Buffer.alloc(0);
-    return copyBytes(this.encoder.encodeBuffer(floatToInt16(atOutputRate)));
+    return this.encode(this.resampler ? this.resampler.push(samples) : samples);
   }
 
   end(): Buffer {
-    const parts: Buffer[] = [];
-    if (this.resampler) {
-      const tail = this.resampler.flush();
-      if (tail.length > 0) parts.push(copyBytes(this.encoder.encodeBuffer(floatToInt16(tail))));
-    }
-    parts.push(copyBytes(this.encoder.flush()));
-    return Buffer.concat(parts);
+    const tail = this.resampler ? this.encode(this.resampler.flush()) : Buffer.alloc(0);
+    // the encoder owns the returned bytes and reuses them on its next call: copy them out
+    return Buffer.concat([tail, Buffer.from(this.lame.finalize())]);
   }
-}
 
-/** lamejs returns a view into its reusable output buffer, so the bytes must be copied out. */
-function copyBytes(view: ArrayBufferView): Buffer {
-  return Buffer.from(new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
+  private encode(samples: Float32Array): Buffer {
+    if (samples.length === 0) return Buffer.alloc(0);
+    // LAME passes samples beyond full scale through, so they are clipped here first
+    return Buffer.from(this.lame.encode([clipToFullScale(samples)]));
+  }
 }

@@ -12,6 +12,16 @@ export function floatToInt16(samples: Float32Array): Int16Array {
   return out;
 }
 
+/** A copy of `samples` with values beyond full scale saturated at -1 and 1. */
+export function clipToFullScale(samples: Float32Array): Float32Array {
+  const out = new Float32Array(samples.length);
+  for (let i = 0; i < samples.length; i++) {
+    const value = samples[i];
+    out[i] = value > 1 ? 1 : value < -1 ? -1 : value;
+  }
+  return out;
+}
+
 /** Float samples as 16-bit little-endian PCM bytes (clipped, see `floatToInt16`). */
 export function floatToPcm16Bytes(samples: Float32Array): Buffer {
   const ints = floatToInt16(samples);

@@ -217,7 +217,6 @@ export class SynthesisService {
       seed: request.seed,
       signal,
     };
-    const output = new EncodedOutput(request);
     let pieces = 0;
     let outcome: SynthesisOutcome = 'aborted';
     const deliver = (piece: EncodedAudioChunk): EncodedAudioChunk => {
@@ -228,6 +227,7 @@ export class SynthesisService {
       return piece;
     };
     try {
+      const output = await EncodedOutput.create(request);
       for await (const chunk of this.inference.synthesize(input)) {
         signal?.throwIfAborted();
         const piece = output.push(chunk.samples, chunk.modelSeconds, clock);
@@ -313,24 +313,30 @@ class SynthesisClock {
  * it ends, so that much speech is attributed to the final piece.
  */
 class EncodedOutput {
-  private readonly encoder: StreamingAudioEncoder;
   private readonly resampler: StreamingResampler | undefined;
   private readonly heldBackSeconds: number;
   private pendingSpeechSeconds = 0;
   private pendingModelSeconds = 0;
 
-  constructor(private readonly request: ResolvedRequest) {
-    this.encoder = createAudioEncoder({
-      format: request.outputFormat,
-      sampleRate: request.sampleRate,
-      bitRateKbps: request.bitRateKbps,
-    });
+  private constructor(
+    private readonly request: ResolvedRequest,
+    private readonly encoder: StreamingAudioEncoder,
+  ) {
     this.resampler =
       request.sampleRate === ENGINE_SAMPLE_RATE
         ? undefined
         : new StreamingResampler(ENGINE_SAMPLE_RATE, request.sampleRate);
     this.heldBackSeconds =
       request.outputFormat === 'mp3' ? MP3_FRAME_SAMPLES / request.sampleRate : 0;
+  }
+
+  static async create(request: ResolvedRequest): Promise<EncodedOutput> {
+    const encoder = await createAudioEncoder({
+      format: request.outputFormat,
+      sampleRate: request.sampleRate,
+      bitRateKbps: request.bitRateKbps,
+    });
+    return new EncodedOutput(request, encoder);
   }
 
   push(

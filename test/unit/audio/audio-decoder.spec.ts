@@ -1,5 +1,5 @@
-import { Mp3Encoder } from '@breezystack/lamejs';
 import { describe, expect, it } from 'vitest';
+import { createMp3Encoder } from 'wasm-media-encoders';
 import { AudioDecodeError } from '../../../src/audio/audio-decode.error.js';
 import { decodeAudio } from '../../../src/audio/audio-decoder.js';
 import { ffmpegTone, peak, rms, sine } from './audio-test-helpers.js';
@@ -129,12 +129,11 @@ describe('decodeAudio: MP3', () => {
     expect(decoded.duration).toBeLessThan(2.1);
   });
 
-  it('decodes an MP3 encoded by lamejs (24 kHz mono)', async () => {
-    const encoder = new Mp3Encoder(1, 24000, 64);
-    const pcm = Int16Array.from(sine(440, 24000, 1, 0.5), (value) => Math.round(value * 32767));
-    const mp3 = Buffer.concat(
-      [encoder.encodeBuffer(pcm), encoder.flush()].map((b) => Buffer.from(b)),
-    );
+  it('decodes an MP3 encoded by LAME (wasm-media-encoders, 24 kHz mono)', async () => {
+    const encoder = await createMp3Encoder();
+    encoder.configure({ sampleRate: 24000, channels: 1, bitrate: 64 });
+    const frames = Buffer.from(encoder.encode([sine(440, 24000, 1, 0.5)]));
+    const mp3 = Buffer.concat([frames, Buffer.from(encoder.finalize())]);
     const decoded = await decodeAudio(mp3);
     expect(decoded.sampleRate).toBe(24000);
     expect(peak(decoded.samples)).toBeGreaterThan(0.45);

@@ -4,6 +4,7 @@ import { decodeAudio } from '../../../src/audio/audio-decoder.js';
 import { createAudioEncoder } from '../../../src/audio/audio-encoder.factory.js';
 import { EncoderOptions } from '../../../src/audio/audio.types.js';
 import { mp3OutputSettings } from '../../../src/audio/mp3-output-settings.js';
+import { parseMpegFrameHeader } from '../../../src/audio/mpeg-frame-header.js';
 import { encodeWav } from '../../../src/audio/wav.encoder.js';
 import { ffmpegDecode, ffprobe, peak, rms, sine, withTempFile } from './audio-test-helpers.js';
 
@@ -13,12 +14,12 @@ function levelErrorDb(actual: number, expected: number): number {
 }
 
 /** Encodes `samples` in chunks of `chunkSize` and returns the chunks (including `end()`). */
-function encodeInChunks(
+async function encodeInChunks(
   options: EncoderOptions,
   samples: Float32Array,
   chunkSize: number,
-): Buffer[] {
-  const encoder = createAudioEncoder(options);
+): Promise<Buffer[]> {
+  const encoder = await createAudioEncoder(options);
   const chunks: Buffer[] = [];
   for (let offset = 0; offset < samples.length; offset += chunkSize) {
     chunks.push(encoder.push(samples.subarray(offset, offset + chunkSize)));
@@ -43,9 +44,13 @@ describe('WAV encoding', () => {
     expect(probed.duration).toBeCloseTo(1.5, 3);
   });
 
-  it('a streamed WAV (unknown-length header + chunks) is accepted by ffprobe and sox', () => {
+  it('a streamed WAV (unknown-length header + chunks) is accepted by ffprobe and sox', async () => {
     const tone = sine(300, 16000, 2, 0.4);
-    const chunks = encodeInChunks({ format: 'wav', sampleRate: 16000, bitRateKbps: 0 }, tone, 1234);
+    const chunks = await encodeInChunks(
+      { format: 'wav', sampleRate: 16000, bitRateKbps: 0 },
+      tone,
+      1234,
+    );
     expect(chunks[0].subarray(0, 4).toString('latin1')).toBe('RIFF');
     expect(chunks[0].readUInt32LE(4)).toBe(0xffffffff);
     expect(chunks[0].readUInt32LE(40)).toBe(0xffffffff);
@@ -68,8 +73,8 @@ describe('WAV encoding', () => {
     });
   });
 
-  it('a WAV stream with no samples is still a valid (empty) file', () => {
-    const chunks = encodeInChunks(
+  it('a WAV stream with no samples is still a valid (empty) file', async () => {
+    const chunks = await encodeInChunks(
       { format: 'wav', sampleRate: 24000, bitRateKbps: 0 },
       new Float32Array(0),
       10,
@@ -81,7 +86,11 @@ describe('WAV encoding', () => {
 describe('raw PCM encoding', () => {
   it('writes 16-bit LE mono samples only, and round-trips through decodeAudio', async () => {
     const tone = sine(440, 16000, 0.6, 0.3);
-    const chunks = encodeInChunks({ format: 'pcm', sampleRate: 16000, bitRateKbps: 0 }, tone, 999);
+    const chunks = await encodeInChunks(
+      { format: 'pcm', sampleRate: 16000, bitRateKbps: 0 },
+      tone,
+      999,
+    );
     const pcm = Buffer.concat(chunks);
     expect(pcm.length).toBe(tone.length * 2);
     const decoded = await decodeAudio(pcm, { pcmSampleRate: 16000 });
@@ -91,8 +100,8 @@ describe('raw PCM encoding', () => {
     expect(maxDiff).toBeLessThanOrEqual(1 / 32768);
   });
 
-  it('clips out-of-range floats to full scale instead of wrapping around', () => {
-    const encoder = createAudioEncoder({ format: 'pcm', sampleRate: 16000, bitRateKbps: 0 });
+  it('clips out-of-range floats to full scale instead of wrapping around', async () => {
+    const encoder = await createAudioEncoder({ format: 'pcm', sampleRate: 16000, bitRateKbps: 0 });
     const pcm = encoder.push(Float32Array.from([1.5, -1.5, 1, -1, 0.99999]));
     expect([0, 1, 2, 3, 4].map((i) => pcm.readInt16LE(i * 2))).toEqual([
       32767, -32768, 32767, -32768, 32767,
@@ -101,9 +110,9 @@ describe('raw PCM encoding', () => {
 });
 
 describe('MP3 encoding', () => {
-  it('a streamed MP3 (many small chunks) is one valid file for ffprobe and ffmpeg', () => {
+  it('a streamed MP3 (many small chunks) is one valid file for ffprobe and ffmpeg', async () => {
     const tone = sine(440, 24000, 3, 0.5);
-    const chunks = encodeInChunks(
+    const chunks = await encodeInChunks(
       { format: 'mp3', sampleRate: 24000, bitRateKbps: 128 },
       tone,
       480,
@@ -127,7 +136,7 @@ describe('MP3 encoding', () => {
 
   it('round-trips through decodeAudio with the requested rate, duration and level', async () => {
     const tone = sine(1000, 44100, 2, 0.25);
-    const chunks = encodeInChunks(
+    const chunks = await encodeInChunks(
       { format: 'mp3', sampleRate: 44100, bitRateKbps: 192 },
       tone,
       4410,
@@ -140,7 +149,7 @@ describe('MP3 encoding', () => {
     expect(levelErrorDb(rms(decoded.samples, 4410, 80000), 0.25 / Math.SQRT2)).toBeLessThan(1);
   });
 
-  it('encodes each API bit rate at the documented (rate, bit rate) pair', () => {
+  it('encodes each API bit rate at the documented (rate, bit rate) pair', async () => {
     const cases: [number, number, number, number][] = [
       // requested rate, requested kbit/s, written rate, written kbit/s
       [24000, 192, 24000, 160],
@@ -159,18 +168,77 @@ describe('MP3 encoding', () => {
       });
       const input = tone.subarray(0, Math.round(rate / 2));
       const file = Buffer.concat(
-        encodeInChunks({ format: 'mp3', sampleRate: rate, bitRateKbps: kbps }, input, 5000),
+        await encodeInChunks({ format: 'mp3', sampleRate: rate, bitRateKbps: kbps }, input, 5000),
       );
       const probed = withTempFile('rate.mp3', file, ffprobe);
       expect([probed.sampleRate, probed.bitRate]).toEqual([expectedRate, expectedKbps * 1000]);
     }
   });
 
+  it('every MPEG rate with every API bit rate writes only frames of the mapped pair', async () => {
+    // ffprobe checks a sample of pairs above; here every frame header of every pair is read
+    const mpegRates = [8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000];
+    const apiKbps = [16, 32, 48, 64, 128, 192, 256, 320, 384];
+    for (const rate of mpegRates) {
+      const input = sine(440, rate, 0.2, 0.5);
+      for (const kbps of apiKbps) {
+        const expected = mp3OutputSettings(rate, kbps);
+        const file = Buffer.concat(
+          await encodeInChunks({ format: 'mp3', sampleRate: rate, bitRateKbps: kbps }, input, 4096),
+        );
+        const frames: string[] = [];
+        for (let offset = 0; offset < file.length;) {
+          const header = parseMpegFrameHeader(file, offset);
+          if (!header) throw new Error(`no MPEG frame at byte ${offset} (${rate} Hz, ${kbps}k)`);
+          frames.push(`${header.sampleRate}/${header.bitRateKbps}`);
+          offset += header.frameLength;
+        }
+        expect(frames.length).toBeGreaterThan(3);
+        expect({ rate, kbps, frames: new Set(frames) }).toEqual({
+          rate,
+          kbps,
+          frames: new Set([`${expected.sampleRate}/${expected.bitRateKbps}`]),
+        });
+      }
+    }
+  });
+
+  it('encoders running side by side do not share state', async () => {
+    const low = sine(220, 24000, 1, 0.4);
+    const high = sine(1500, 24000, 1, 0.2);
+    const options: EncoderOptions = { format: 'mp3', sampleRate: 24000, bitRateKbps: 64 };
+    const alone = [
+      Buffer.concat(await encodeInChunks(options, low, 960)),
+      Buffer.concat(await encodeInChunks(options, high, 960)),
+    ];
+    const [first, second] = [await createAudioEncoder(options), await createAudioEncoder(options)];
+    const interleaved: [Buffer[], Buffer[]] = [[], []];
+    for (let offset = 0; offset < low.length; offset += 960) {
+      interleaved[0].push(first.push(low.subarray(offset, offset + 960)));
+      interleaved[1].push(second.push(high.subarray(offset, offset + 960)));
+    }
+    interleaved[0].push(first.end());
+    interleaved[1].push(second.end());
+    expect(Buffer.concat(interleaved[0]).equals(alone[0])).toBe(true);
+    expect(Buffer.concat(interleaved[1]).equals(alone[1])).toBe(true);
+  });
+
+  it('clips samples beyond full scale instead of encoding them louder than full scale', async () => {
+    const tooLoud = sine(440, 24000, 1, 1.5);
+    const file = Buffer.concat(
+      await encodeInChunks({ format: 'mp3', sampleRate: 24000, bitRateKbps: 128 }, tooLoud, 960),
+    );
+    const decoded = withTempFile('loud.mp3', file, ffmpegDecode);
+    // a clipped sine decodes near full scale (MP3 ringing adds a few percent), not near 1.5
+    expect(peak(decoded)).toBeGreaterThan(0.9);
+    expect(peak(decoded)).toBeLessThan(1.15);
+  });
+
   it('resamples a non-MPEG rate to the nearest MPEG rate internally', async () => {
     expect(mp3OutputSettings(36000, 128)).toEqual({ sampleRate: 32000, bitRateKbps: 128 });
     const tone = sine(440, 36000, 1, 0.5);
     const file = Buffer.concat(
-      encodeInChunks({ format: 'mp3', sampleRate: 36000, bitRateKbps: 128 }, tone, 3000),
+      await encodeInChunks({ format: 'mp3', sampleRate: 36000, bitRateKbps: 128 }, tone, 3000),
     );
     const decoded = await decodeAudio(file);
     expect(decoded.sampleRate).toBe(32000);
