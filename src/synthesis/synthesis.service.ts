@@ -87,8 +87,11 @@ export class SynthesisService {
   /**
    * Everything that can fail before audio exists happens here, so transports can still answer
    * with a plain error: validation (400), unknown voice (404), model missing or server busy
-   * (503). The returned stream must be iterated to the end (or `return`ed, or the signal
-   * aborted): that releases the synthesis slot.
+   * (503). Once read, the returned stream must be iterated until it ends or throws (after
+   * `signal` aborts it throws at the latest on its next read), or be `return`ed: that releases
+   * the synthesis slot, only after the engine's run has really ended, so an aborted run never
+   * overlaps the next one on the GPU. A stream that is never read gives its slot back when
+   * `signal` aborts.
    */
   async start(
     request: SynthesisRequest,
@@ -103,6 +106,7 @@ export class SynthesisService {
         resolved.referenceAudioId,
       );
       const release = await this.limiter.acquire(signal);
+      // `run` removes this listener as soon as it starts and releases when the engine stops
       signal?.addEventListener('abort', release, { once: true });
       return this.run(resolved, features, promptText, release, signal);
     } catch (error) {
@@ -200,6 +204,7 @@ export class SynthesisService {
     release: ReleaseSlot,
     signal?: AbortSignal,
   ): AsyncGenerator<EncodedAudioChunk> {
+    signal?.removeEventListener('abort', release);
     const clock = new SynthesisClock();
     const text =
       typeof request.text === 'string' ? request.text : clock.startOnFirstPiece(request.text);
@@ -227,7 +232,10 @@ export class SynthesisService {
       return piece;
     };
     try {
+      signal?.throwIfAborted();
       const output = await EncodedOutput.create(request);
+      // Leaving this loop early awaits the engine iterator's `return`, so `finally` below
+      // releases the slot only once the engine has stopped.
       for await (const chunk of this.inference.synthesize(input)) {
         signal?.throwIfAborted();
         const piece = output.push(chunk.samples, chunk.modelSeconds, clock);

@@ -1,8 +1,9 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { decodeAudio } from '../../../src/audio/audio-decoder.js';
 import { ApiError } from '../../../src/common/api-error.js';
 import type { AppConfig } from '../../../src/config/app-config.js';
 import { ModelNotLoadedError } from '../../../src/inference/inference.provider.js';
+import type { SpeechChunk, SynthesisInput } from '../../../src/inference/inference.types.js';
 import type { ReferenceAudioService } from '../../../src/reference-audio/reference-audio.service.js';
 import type {
   EncodedAudioChunk,
@@ -241,4 +242,107 @@ describe(SynthesisService.name, () => {
       expect(limiter.active).toBe(0);
     });
   });
+
+  describe('the slot of an aborted synthesis', () => {
+    const STOP_MS = 60;
+    let slowEngine: SlowStoppingEngine;
+    let queuedLimiter: SynthesisLimiter;
+    let queuedSut: SynthesisService;
+
+    beforeEach(() => {
+      slowEngine = new SlowStoppingEngine(STOP_MS);
+      slowEngine.delayMs = 5;
+      const config = {
+        synthesis: { maxConcurrent: 1, queueSize: 1, maxTextLength: 20 },
+      } as AppConfig;
+      queuedLimiter = new SynthesisLimiter(config);
+      const referenceAudio = {
+        getVoiceFeatures: async () => ({ features: fakeVoice(300), promptText: '提示' }),
+      } as unknown as ReferenceAudioService;
+      queuedSut = new SynthesisService(
+        slowEngine,
+        referenceAudio,
+        queuedLimiter,
+        config,
+        new SynthesisMetrics(queuedLimiter, new MetricsService()),
+      );
+    });
+
+    it('goes to the next queued request only after the aborted engine run has stopped', async () => {
+      const first = new AbortController();
+      const firstChunks = await queuedSut.start({ ...REQUEST, seed: 1 }, first.signal);
+      const secondStarted = queuedSut.start({ ...REQUEST, seed: 2 });
+      const secondRun = secondStarted.then(collect);
+      await vi.waitUntil(() => queuedLimiter.queued === 1);
+      const firstError = await (async () => {
+        for await (const chunk of firstChunks) {
+          expect(chunk.audio.length).toBeGreaterThan(0);
+          first.abort(new Error('client gone'));
+        }
+      })().catch((e: unknown) => e);
+      expect(firstError).toMatchObject({ message: 'client gone' });
+      const secondAudio = await secondRun;
+      expect(secondAudio.length).toBeGreaterThan(0);
+      // the engine takes STOP_MS to stop after the abort; the second run starts after that
+      expect(slowEngine.timeline).toEqual([
+        'run 1 started',
+        'run 1 stopped',
+        'run 2 started',
+        'run 2 stopped',
+      ]);
+      expect(slowEngine.maxRunning).toBe(1);
+      expect(queuedLimiter.active).toBe(0);
+    });
+
+    it('lets a queued request that aborts leave the queue at once', async () => {
+      const firstChunks = await queuedSut.start({ ...REQUEST, seed: 1 });
+      const waiting = new AbortController();
+      const queued = queuedSut.start({ ...REQUEST, seed: 2 }, waiting.signal);
+      await vi.waitUntil(() => queuedLimiter.queued === 1);
+      waiting.abort(new Error('gave up'));
+      await expect(queued).rejects.toThrow('gave up');
+      expect(queuedLimiter.queued).toBe(0);
+      expect(queuedLimiter.active).toBe(1);
+      await collect(firstChunks);
+      expect(slowEngine.timeline).toEqual(['run 1 started', 'run 1 stopped']);
+      expect(queuedLimiter.active).toBe(0);
+    });
+
+    it('gives the slot back on the abort alone when the stream was never read', async () => {
+      const controller = new AbortController();
+      const chunks = await queuedSut.start(REQUEST, controller.signal);
+      expect(queuedLimiter.active).toBe(1);
+      controller.abort(new Error('client gone'));
+      expect(queuedLimiter.active).toBe(0);
+      await expect(collect(chunks)).rejects.toThrow('client gone');
+      expect(slowEngine.timeline).toEqual([]);
+    });
+  });
 });
+
+/**
+ * The fake engine, but like the real one an aborted or abandoned run takes a while to stop
+ * (the real engine waits for its LLM producer). Runs are named by their seed.
+ */
+class SlowStoppingEngine extends FakeSpeechEngine {
+  readonly timeline: string[] = [];
+  maxRunning = 0;
+  private running = 0;
+
+  constructor(private readonly stopMs: number) {
+    super();
+  }
+
+  override async *synthesize(input: SynthesisInput): AsyncGenerator<SpeechChunk> {
+    const name = `run ${input.seed ?? '?'}`;
+    this.timeline.push(`${name} started`);
+    this.maxRunning = Math.max(this.maxRunning, ++this.running);
+    try {
+      yield* super.synthesize(input);
+    } finally {
+      await new Promise((resolve) => setTimeout(resolve, this.stopMs));
+      this.running--;
+      this.timeline.push(`${name} stopped`);
+    }
+  }
+}
