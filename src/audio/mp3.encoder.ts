@@ -8,12 +8,16 @@ import { clipToFullScale } from './sample-conversion.js';
 
 type LameEncoder = WasmMediaEncoder<'audio/mpeg'>;
 
-/** LAME's WebAssembly binary, read once per process on first use. */
-let lameBinary: Promise<Buffer> | undefined;
+/** LAME's WebAssembly code: its binary until the first encoder compiled it, then the module. */
+type LameCode = Parameters<typeof createEncoder>[1];
+let lameCode: Promise<LameCode> | undefined;
 
-function readLameBinary(): Promise<Buffer> {
-  lameBinary ??= readFile(createRequire(import.meta.url).resolve('wasm-media-encoders/wasm/mp3'));
-  return lameBinary;
+/** A new LAME instance; the binary is read and compiled only once per process. */
+async function instantiateLame(): Promise<LameEncoder> {
+  lameCode ??= readFile(createRequire(import.meta.url).resolve('wasm-media-encoders/wasm/mp3'));
+  return createEncoder('audio/mpeg', await lameCode, (compiled) => {
+    lameCode = Promise.resolve(compiled);
+  });
 }
 
 /**
@@ -39,7 +43,7 @@ export class Mp3StreamEncoder implements StreamingAudioEncoder {
 
   static async create(sampleRate: number, bitRateKbps: number): Promise<Mp3StreamEncoder> {
     const settings = mp3OutputSettings(sampleRate, bitRateKbps);
-    const lame = await createEncoder('audio/mpeg', await readLameBinary());
+    const lame = await instantiateLame();
     lame.configure({
       channels: 1,
       sampleRate: settings.sampleRate,
