@@ -1,7 +1,6 @@
 /** Model numbers of CosyVoice2-0.5B (see the internals report; official repository at ace7c47). */
 
-/** Speech token vocabulary: tokens 0..6560 are speech, 6561 is EOS. */
-export const SPEECH_TOKEN_VOCAB = 6561;
+/** Speech tokens are 0..6560; the next id, 6561, is EOS. */
 export const EOS_TOKEN = 6561;
 /** Any of these ends generation (6562/6563 are never masked). */
 export const STOP_TOKENS: ReadonlySet<number> = new Set([6561, 6562, 6563]);
@@ -20,7 +19,6 @@ export const MAX_TOKEN_TEXT_RATIO = 20;
 export const MEL_BINS = 80;
 export const TOKEN_MEL_RATIO = 2;
 export const SAMPLES_PER_MEL_FRAME = 480;
-export const OUTPUT_SAMPLE_RATE = 24000;
 export const AUDIO_LIMIT = 0.99;
 
 /** Longest prompt the speech tokenizer accepts, in seconds. */

@@ -4,13 +4,8 @@ import { kaldiFbank, subtractFrameMean } from '../../audio/kaldi-fbank.js';
 import { matchaMel } from '../../audio/matcha-mel.js';
 import { resample } from '../../audio/resampler.js';
 import { whisperLogMel, WHISPER_MEL_BINS } from '../../audio/whisper-log-mel.js';
-import type { VoiceFeatures } from '../inference.types.js';
-import {
-  MAX_PROMPT_SECONDS,
-  MEL_BINS,
-  OUTPUT_SAMPLE_RATE,
-  TOKEN_MEL_RATIO,
-} from './cosyvoice2.constants.js';
+import { ENGINE_SAMPLE_RATE, type VoiceFeatures } from '../inference.types.js';
+import { MAX_PROMPT_SECONDS, MEL_BINS, TOKEN_MEL_RATIO } from './cosyvoice2.constants.js';
 import { tensorToFloat32, tensorToInt32 } from './onnx-tensors.js';
 import type { SessionTimer } from './session-timer.js';
 
@@ -58,7 +53,7 @@ export class VoiceFeatureExtractor {
       );
     }
     const speech16k = resample(audio.samples, audio.sampleRate, TOKENIZER_SAMPLE_RATE);
-    const speech24k = resample(audio.samples, audio.sampleRate, OUTPUT_SAMPLE_RATE);
+    const speech24k = resample(audio.samples, audio.sampleRate, ENGINE_SAMPLE_RATE);
 
     signal?.throwIfAborted();
     const speakerEmbedding = await this.speakerEmbedding(speech16k, timer);

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { Tokenizer } from '@huggingface/tokenizers';
 
 /**
@@ -11,11 +10,6 @@ export class TextTokenizer {
 
   constructor(tokenizerJson: object) {
     this.tokenizer = new Tokenizer(tokenizerJson, { clean_up_tokenization_spaces: false });
-  }
-
-  /** Reads a `tokenizer.json` file (e.g. the one in the model pack). */
-  static fromFile(path: string): TextTokenizer {
-    return new TextTokenizer(JSON.parse(readFileSync(path, 'utf8')) as object);
   }
 
   encode(text: string): Int32Array {
