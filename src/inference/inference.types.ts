@@ -2,6 +2,9 @@
 export type SynthesisMode =
   'fast_replication' | 'cross_lingual_replication' | 'natural_language_replication';
 
+/** Mel bins per frame of `VoiceFeatures.promptMel`. */
+export const PROMPT_MEL_BINS = 80;
+
 /**
  * Everything the engine needs from one reference voice, computed once at upload and stored.
  * Token/mel alignment is already applied: promptMelFrames === 2 * speechTokens.length.

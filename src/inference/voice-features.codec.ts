@@ -1,9 +1,8 @@
-import type { VoiceFeatures } from './inference.types.js';
+import { PROMPT_MEL_BINS, type VoiceFeatures } from './inference.types.js';
 
 const MAGIC = 0x46325643; // "CV2F" little-endian
 const VERSION = 1;
 const HEADER_BYTES = 20;
-const MEL_BINS = 80;
 
 /**
  * Binary layout (little-endian): magic u32, version u32, embedding length u32,
@@ -11,7 +10,7 @@ const MEL_BINS = 80;
  */
 export function encodeVoiceFeatures(features: VoiceFeatures): Buffer {
   const { speakerEmbedding, speechTokens, promptMel, promptMelFrames } = features;
-  if (promptMel.length !== promptMelFrames * MEL_BINS) {
+  if (promptMel.length !== promptMelFrames * PROMPT_MEL_BINS) {
     throw new Error(`prompt mel has ${promptMel.length} values, expected ${promptMelFrames} x 80`);
   }
   const buffer = Buffer.alloc(
@@ -41,7 +40,7 @@ export function decodeVoiceFeatures(buffer: Buffer): VoiceFeatures {
   const embeddingLength = buffer.readUInt32LE(8);
   const tokenCount = buffer.readUInt32LE(12);
   const melFrames = buffer.readUInt32LE(16);
-  const expected = HEADER_BYTES + 4 * (embeddingLength + tokenCount + melFrames * MEL_BINS);
+  const expected = HEADER_BYTES + 4 * (embeddingLength + tokenCount + melFrames * PROMPT_MEL_BINS);
   if (buffer.length !== expected) {
     throw new Error(`voice feature blob has ${buffer.length} bytes, expected ${expected}`);
   }
@@ -56,7 +55,7 @@ export function decodeVoiceFeatures(buffer: Buffer): VoiceFeatures {
   return {
     speakerEmbedding: take((b, o, n) => new Float32Array(b, o, n), embeddingLength),
     speechTokens: take((b, o, n) => new Int32Array(b, o, n), tokenCount),
-    promptMel: take((b, o, n) => new Float32Array(b, o, n), melFrames * MEL_BINS),
+    promptMel: take((b, o, n) => new Float32Array(b, o, n), melFrames * PROMPT_MEL_BINS),
     promptMelFrames: melFrames,
   };
 }

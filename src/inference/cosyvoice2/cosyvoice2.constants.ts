@@ -1,3 +1,5 @@
+import { PROMPT_MEL_BINS } from '../inference.types.js';
+
 /** Model numbers of CosyVoice2-0.5B (see the internals report; official repository at ace7c47). */
 
 /** Speech tokens are 0..6560; the next id, 6561, is EOS. */
@@ -16,7 +18,8 @@ export const END_OF_PROMPT_TEXT = '<|endofprompt|>';
 export const MIN_TOKEN_TEXT_RATIO = 2;
 export const MAX_TOKEN_TEXT_RATIO = 20;
 
-export const MEL_BINS = 80;
+/** Mel bins of the flow and HiFT: those of the contract's prompt mel. */
+export const MEL_BINS = PROMPT_MEL_BINS;
 export const TOKEN_MEL_RATIO = 2;
 export const SAMPLES_PER_MEL_FRAME = 480;
 export const AUDIO_LIMIT = 0.99;
