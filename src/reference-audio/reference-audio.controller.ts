@@ -12,8 +12,8 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
+import { ErrorResponseDto } from '../common/dto/error-response.dto.js';
 import { APP_CONFIG, AppConfig } from '../config/app-config.js';
-import { ErrorResponseDto } from './dto/error-response.dto.js';
 import { ListReferenceAudioQueryDto } from './dto/list-reference-audio.query.dto.js';
 import { ReferenceAudioDeletedDto } from './dto/reference-audio-deleted.dto.js';
 import { ReferenceAudioIdParamDto } from './dto/reference-audio-id.param.dto.js';
