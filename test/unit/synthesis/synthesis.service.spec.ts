@@ -16,9 +16,9 @@ import { MetricsService } from '../../../src/health/metrics.service.js';
 import {
   FAKE_AMPLITUDE,
   FAKE_SECONDS_PER_CHARACTER,
-  FakeSpeechEngine,
+  FakeInferenceProvider,
   fakeVoice,
-} from '../../support/fake-speech.engine.js';
+} from '../../support/fake-inference.provider.js';
 
 const TEXT = '收到好友从远方寄来的生日礼物'; // 14 characters → 0.7 s of fake speech
 
@@ -47,13 +47,13 @@ function rms(samples: Float32Array): number {
 }
 
 describe(SynthesisService.name, () => {
-  let engine: FakeSpeechEngine;
+  let engine: FakeInferenceProvider;
   let limiter: SynthesisLimiter;
   let sut: SynthesisService;
   let metrics: MetricsService;
 
   beforeEach(() => {
-    engine = new FakeSpeechEngine();
+    engine = new FakeInferenceProvider();
     const config = {
       synthesis: { maxConcurrent: 1, queueSize: 0, maxTextLength: 20 },
     } as AppConfig;
@@ -324,7 +324,7 @@ describe(SynthesisService.name, () => {
  * The fake engine, but like the real one an aborted or abandoned run takes a while to stop
  * (the real engine waits for its LLM producer). Runs are named by their seed.
  */
-class SlowStoppingEngine extends FakeSpeechEngine {
+class SlowStoppingEngine extends FakeInferenceProvider {
   readonly timeline: string[] = [];
   maxRunning = 0;
   private running = 0;
