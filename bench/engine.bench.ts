@@ -15,6 +15,7 @@ import { LlmHead } from '../src/inference/cosyvoice2/llm-head.js';
 import { SpeechTokenSampler } from '../src/inference/cosyvoice2/speech-token.sampler.js';
 import { FLOW_STEPS } from '../src/inference/cosyvoice2/flow-matching.solver.js';
 import { loadModelPack } from '../src/inference/model-pack/model-pack.loader.js';
+import { glidingToneSamples } from '../test/support/reference-audio-fixtures.js';
 import { prepareTinyPack } from '../test/support/tiny-pack.js';
 
 const RUNS = 7;
@@ -35,19 +36,12 @@ function nowMs(): number {
   return Number(process.hrtime.bigint()) / 1e6;
 }
 
-function referenceAudio(): Float32Array {
-  return Float32Array.from({ length: 16000 * 3 }, (_, i) => {
-    const t = i / 16000;
-    return 0.3 * Math.sin(2 * Math.PI * (140 + 40 * t) * t) * (0.6 + 0.4 * Math.sin(3 * t));
-  });
-}
-
 export default async function run(): Promise<void> {
   Logger.overrideLogger(false);
   const config = { modelDir: await prepareTinyPack(), device: 'cpu' as const, threads: 1 };
   const runtime = await buildEngineRuntime(await loadModelPack(config), config);
   const voice = await runtime.voiceFeatures.extract(
-    { samples: referenceAudio(), sampleRate: 16000 },
+    { samples: glidingToneSamples(), sampleRate: 16000 },
     new SessionTimer(),
   );
 

@@ -10,6 +10,7 @@ import type {
   SynthesisInput,
   VoiceFeatures,
 } from '../../src/inference/inference.types.js';
+import { glidingToneSamples } from '../support/reference-audio-fixtures.js';
 import { prepareTinyPack } from '../support/tiny-pack.js';
 
 /** Samples per speech token: 2 mel frames × 480 samples. */
@@ -21,14 +22,6 @@ const TEXT =
   'The quick brown fox jumps over the lazy dog, and then it runs far away into the green forest.';
 /** Long enough (one segment, over 78 speech tokens) for streamed hops of 25 and 50 and a tail. */
 const TWO_SENTENCES = `${TEXT} Then the fox sleeps under a big old tree until the sun rises again.`;
-
-/** A 3 s reference "voice": a gliding tone with a slow tremolo, at 16 kHz. */
-function referenceAudio(sampleRate = 16000, seconds = 3): Float32Array {
-  return Float32Array.from({ length: sampleRate * seconds }, (_, i) => {
-    const t = i / sampleRate;
-    return 0.3 * Math.sin(2 * Math.PI * (140 + 40 * t) * t) * (0.6 + 0.4 * Math.sin(3 * t));
-  });
-}
 
 async function collect(chunks: AsyncIterable<SpeechChunk>): Promise<Float32Array[]> {
   const out: Float32Array[] = [];
@@ -100,7 +93,7 @@ describe('CosyVoice2Engine on the tiny pack', () => {
     engine = new CosyVoice2Engine({ modelDir: await prepareTinyPack(), device: 'cpu', threads: 1 });
     await engine.load();
     expect(engine.status()).toEqual({ loaded: true, device: 'cpu' });
-    voice = await engine.extractVoiceFeatures({ samples: referenceAudio(), sampleRate: 16000 });
+    voice = await engine.extractVoiceFeatures({ samples: glidingToneSamples(), sampleRate: 16000 });
   });
 
   afterEach(() => {
@@ -119,7 +112,7 @@ describe('CosyVoice2Engine on the tiny pack', () => {
 
     it('resamples other rates first (44.1 kHz gives the same counts)', async () => {
       const features = await engine.extractVoiceFeatures({
-        samples: referenceAudio(44100),
+        samples: glidingToneSamples(44100),
         sampleRate: 44100,
       });
       expect(features.speechTokens.length).toBe(75);

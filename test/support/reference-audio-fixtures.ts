@@ -24,6 +24,14 @@ export function speechLikeSamples(seconds: number, sampleRate: number): Float32A
   return samples;
 }
 
+/** A reference "voice" for the engine: a gliding tone with a slow tremolo, peak 0.3. */
+export function glidingToneSamples(sampleRate = 16000, seconds = 3): Float32Array {
+  return Float32Array.from({ length: sampleRate * seconds }, (_, i) => {
+    const t = i / sampleRate;
+    return 0.3 * Math.sin(2 * Math.PI * (140 + 40 * t) * t) * (0.6 + 0.4 * Math.sin(3 * t));
+  });
+}
+
 /** Raw 16-bit signed little-endian mono PCM. */
 export function makePcm16(samples: Float32Array): Buffer {
   const out = Buffer.alloc(samples.length * 2);
