@@ -13,6 +13,9 @@ export type ApiErrorCode =
   | 'SynthesisFailed'
   | 'InternalError';
 
+/** Seconds a client is asked to wait when the model pack is not loaded. */
+export const MODEL_NOT_LOADED_RETRY_AFTER_SECONDS = 30;
+
 /** An error that reaches the client as-is: HTTP status, code and message. */
 export class ApiError extends Error {
   override name = 'ApiError';
@@ -33,6 +36,13 @@ export class ApiError extends Error {
 
   static notFound(message: string): ApiError {
     return new ApiError(HttpStatus.NOT_FOUND, 'NotFound', message);
+  }
+
+  /** 503 ModelNotLoaded with Retry-After. */
+  static modelNotLoaded(message: string): ApiError {
+    return new ApiError(HttpStatus.SERVICE_UNAVAILABLE, 'ModelNotLoaded', message, {
+      'Retry-After': String(MODEL_NOT_LOADED_RETRY_AFTER_SECONDS),
+    });
   }
 }
 

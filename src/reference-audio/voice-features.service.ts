@@ -1,4 +1,4 @@
-import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { decodeAudio } from '../audio/audio-decoder.js';
 import type { PcmAudio } from '../audio/audio.types.js';
 import { ApiError } from '../common/api-error.js';
@@ -15,7 +15,6 @@ import { ReferenceAudioEntity } from './reference-audio.entity.js';
 import { ReferenceAudioRepository } from './reference-audio.repository.js';
 
 const CACHED_VOICES = 32;
-const MODEL_RETRY_AFTER_SECONDS = '30';
 
 /** Storage key of a voice's encoded features. */
 export function featuresKeyOf(id: string): string {
@@ -146,10 +145,5 @@ export class VoiceFeaturesService {
 }
 
 function modelNotLoaded(reason: string | undefined): ApiError {
-  return new ApiError(
-    HttpStatus.SERVICE_UNAVAILABLE,
-    'ModelNotLoaded',
-    `the speech model is not loaded${reason ? `: ${reason}` : ''}`,
-    { 'Retry-After': MODEL_RETRY_AFTER_SECONDS },
-  );
+  return ApiError.modelNotLoaded(`the speech model is not loaded${reason ? `: ${reason}` : ''}`);
 }

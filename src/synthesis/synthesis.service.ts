@@ -39,9 +39,6 @@ import {
   bitRateKbps,
 } from './synthesis.constants.js';
 
-/** Seconds a client is asked to wait when the model pack is not loaded. */
-export const MODEL_NOT_LOADED_RETRY_AFTER_SECONDS = 30;
-
 /** Samples of one MP3 frame: the encoder may hold back up to this much until it ends. */
 const MP3_FRAME_SAMPLES = 1152;
 
@@ -279,11 +276,8 @@ export class SynthesisService {
 }
 
 function modelNotLoaded(reason: string | undefined): ApiError {
-  return new ApiError(
-    HttpStatus.SERVICE_UNAVAILABLE,
-    'ModelNotLoaded',
+  return ApiError.modelNotLoaded(
     `the CosyVoice2 model is not loaded${reason ? `: ${reason}` : ''}`,
-    { 'Retry-After': String(MODEL_NOT_LOADED_RETRY_AFTER_SECONDS) },
   );
 }
 
