@@ -11,6 +11,7 @@ import type {
   VoiceFeatures,
 } from '../../src/inference/inference.types.js';
 import { glidingToneSamples } from '../support/reference-audio-fixtures.js';
+import { concatFloat32 } from '../support/signal-measures.js';
 import { prepareTinyPack } from '../support/tiny-pack.js';
 
 /** Samples per speech token: 2 mel frames × 480 samples. */
@@ -26,16 +27,6 @@ const TWO_SENTENCES = `${TEXT} Then the fox sleeps under a big old tree until th
 async function collect(chunks: AsyncIterable<SpeechChunk>): Promise<Float32Array[]> {
   const out: Float32Array[] = [];
   for await (const chunk of chunks) out.push(chunk.samples);
-  return out;
-}
-
-function concat(parts: Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
   return out;
 }
 
@@ -195,12 +186,12 @@ describe('CosyVoice2Engine on the tiny pack', () => {
     });
 
     it('streaming matches whole synthesis outside the 3840-sample cross-fade zones', async () => {
-      const whole = concat(await collect(engine.synthesize(input({ text: TWO_SENTENCES }))));
+      const whole = concatFloat32(await collect(engine.synthesize(input({ text: TWO_SENTENCES }))));
       const streamedChunks = await collect(
         engine.synthesize(input({ text: TWO_SENTENCES, stream: true })),
       );
       expect(streamedChunks.length).toBe(3);
-      const streamed = concat(streamedChunks);
+      const streamed = concatFloat32(streamedChunks);
       expect(streamed.length).toBe(whole.length);
       const inFade = new Uint8Array(whole.length);
       let boundary = 0;
@@ -255,9 +246,15 @@ describe('CosyVoice2Engine on the tiny pack', () => {
 
   describe('seeds', () => {
     it('reproduces a synthesis bit for bit with the same seed, and differs with another', async () => {
-      const first = concat(await collect(engine.synthesize(input({ seed: 5, stream: true }))));
-      const again = concat(await collect(engine.synthesize(input({ seed: 5, stream: true }))));
-      const other = concat(await collect(engine.synthesize(input({ seed: 6, stream: true }))));
+      const first = concatFloat32(
+        await collect(engine.synthesize(input({ seed: 5, stream: true }))),
+      );
+      const again = concatFloat32(
+        await collect(engine.synthesize(input({ seed: 5, stream: true }))),
+      );
+      const other = concatFloat32(
+        await collect(engine.synthesize(input({ seed: 6, stream: true }))),
+      );
       expect(Buffer.from(again.buffer).equals(Buffer.from(first.buffer))).toBe(true);
       expect(
         other.length === first.length &&
@@ -269,10 +266,10 @@ describe('CosyVoice2Engine on the tiny pack', () => {
   it('gives the same audio to concurrent requests as to sequential ones', async () => {
     const request = () =>
       collect(engine.synthesize(input({ text: TWO_SENTENCES, stream: true, seed: 21 })));
-    const alone = concat(await request());
+    const alone = concatFloat32(await request());
     const [first, second] = await Promise.all([request(), request()]);
-    expect(Buffer.from(concat(first).buffer).equals(Buffer.from(alone.buffer))).toBe(true);
-    expect(Buffer.from(concat(second).buffer).equals(Buffer.from(alone.buffer))).toBe(true);
+    expect(Buffer.from(concatFloat32(first).buffer).equals(Buffer.from(alone.buffer))).toBe(true);
+    expect(Buffer.from(concatFloat32(second).buffer).equals(Buffer.from(alone.buffer))).toBe(true);
   });
 
   describe('speed', () => {
@@ -290,7 +287,9 @@ describe('CosyVoice2Engine on the tiny pack', () => {
       'streaming at speed %f has the same length as whole synthesis',
       async (speed) => {
         const llm = spyOnLlm();
-        const streamed = concat(await collect(engine.synthesize(input({ speed, stream: true }))));
+        const streamed = concatFloat32(
+          await collect(engine.synthesize(input({ speed, stream: true }))),
+        );
         const frames = 2 * llm.tokenCounts[0];
         expect(streamed.length).toBe(Math.floor(frames / speed) * 480);
       },

@@ -20,6 +20,7 @@ import {
   readSpeechEvents,
   uploadVoice,
 } from '../support/speech-clients.js';
+import { peak, rms } from '../support/signal-measures.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { prepareTinyPack } from '../support/tiny-pack.js';
 
@@ -31,18 +32,6 @@ const SOURCE_TEXT =
 const SOURCE_INSTRUCT = '用四川话说或者用广东话说';
 const SHORT_TEXT = '收到好友从远方寄来的生日礼物。';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
-
-function rms(samples: Float32Array): number {
-  let sum = 0;
-  for (const value of samples) sum += value * value;
-  return Math.sqrt(sum / samples.length);
-}
-
-function peak(samples: Float32Array): number {
-  let max = 0;
-  for (const value of samples) max = Math.max(max, Math.abs(value));
-  return max;
-}
 
 async function ffprobe(bytes: Buffer, extension: string): Promise<Record<string, string>> {
   const dir = await mkdtemp(join(tmpdir(), 'speech-ffprobe-'));

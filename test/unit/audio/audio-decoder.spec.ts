@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { createMp3Encoder } from 'wasm-media-encoders';
 import { AudioDecodeError } from '../../../src/audio/audio-decode.error.js';
 import { decodeAudio } from '../../../src/audio/audio-decoder.js';
-import { ffmpegTone, peak, rms, sine } from './audio-test-helpers.js';
+import { peak, rms } from '../../support/signal-measures.js';
+import { ffmpegTone, sine } from './audio-test-helpers.js';
 import { WavEncoding, writeWav } from './wav-writer.js';
 
 const ENCODINGS: { encoding: WavEncoding; tolerance: number }[] = [

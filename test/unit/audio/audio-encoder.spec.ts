@@ -6,7 +6,8 @@ import { EncoderOptions } from '../../../src/audio/audio.types.js';
 import { mp3OutputSettings } from '../../../src/audio/mp3-output-settings.js';
 import { parseMpegFrameHeader } from '../../../src/audio/mpeg-frame-header.js';
 import { encodeWav } from '../../../src/audio/wav.encoder.js';
-import { ffmpegDecode, ffprobe, peak, rms, sine, withTempFile } from './audio-test-helpers.js';
+import { peak, rms } from '../../support/signal-measures.js';
+import { ffmpegDecode, ffprobe, sine, withTempFile } from './audio-test-helpers.js';
 
 /** |level difference| in dB; MP3 is lossy, so levels are compared within 1 dB. */
 function levelErrorDb(actual: number, expected: number): number {

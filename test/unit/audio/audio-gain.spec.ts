@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { applyVolume } from '../../../src/audio/audio-gain.js';
 import { encodeWav } from '../../../src/audio/wav.encoder.js';
 import { decodeAudio } from '../../../src/audio/audio-decoder.js';
-import { peak, rms, sine } from './audio-test-helpers.js';
+import { peak, rms } from '../../support/signal-measures.js';
+import { sine } from './audio-test-helpers.js';
 
 describe('applyVolume', () => {
   it('scales the level by the gain (0.5 halves the RMS)', () => {

@@ -17,28 +17,6 @@ export function sine(
   );
 }
 
-export function rms(samples: Float32Array, from = 0, to = samples.length): number {
-  let sum = 0;
-  for (let i = from; i < to; i++) sum += samples[i] * samples[i];
-  return Math.sqrt(sum / Math.max(1, to - from));
-}
-
-export function peak(samples: Float32Array): number {
-  let max = 0;
-  for (const value of samples) max = Math.max(max, Math.abs(value));
-  return max;
-}
-
-export function concatFloat32(parts: Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
-
 /** Writes `bytes` to a temporary file, runs `use(path)`, then removes the file. */
 export function withTempFile<T>(name: string, bytes: Buffer, use: (path: string) => T): T {
   const dir = mkdtempSync(join(tmpdir(), 'audio-test-'));

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { resample, StreamingResampler } from '../../../src/audio/resampler.js';
-import { concatFloat32, rms, sine } from './audio-test-helpers.js';
+import { concatFloat32, rms } from '../../support/signal-measures.js';
+import { sine } from './audio-test-helpers.js';
 
 /** Deterministic noise + tone test signal. */
 function testSignal(sampleRate: number, seconds: number): Float32Array {

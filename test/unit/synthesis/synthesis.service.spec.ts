@@ -19,6 +19,7 @@ import {
   FakeInferenceProvider,
   fakeVoice,
 } from '../../support/fake-inference.provider.js';
+import { rms } from '../../support/signal-measures.js';
 
 const TEXT = '收到好友从远方寄来的生日礼物'; // 14 characters → 0.7 s of fake speech
 
@@ -39,12 +40,6 @@ async function collect(chunks: AsyncIterable<EncodedAudioChunk>): Promise<Encode
 }
 
 const joined = (chunks: EncodedAudioChunk[]) => Buffer.concat(chunks.map((c) => c.audio));
-
-function rms(samples: Float32Array): number {
-  let sum = 0;
-  for (const value of samples) sum += value * value;
-  return Math.sqrt(sum / samples.length);
-}
 
 describe(SynthesisService.name, () => {
   let engine: FakeInferenceProvider;
