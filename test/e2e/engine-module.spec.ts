@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { listSupportedBackends } from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +13,7 @@ import {
   type InferenceProvider,
 } from '../../src/inference/inference.provider.js';
 import type { VoiceFeatures } from '../../src/inference/inference.types.js';
-import { prepareTinyPack } from '../support/tiny-pack.js';
+import { prepareTinyPack, replaceBytes } from '../support/tiny-pack.js';
 
 /** Boots InferenceModule alone with `inference` settings and returns its provider. */
 async function bootInference(inference: InferenceConfig): Promise<InferenceProvider> {
@@ -22,18 +22,6 @@ async function bootInference(inference: InferenceConfig): Promise<InferenceProvi
   }).compile();
   await moduleRef.init();
   return moduleRef.get<InferenceProvider>(INFERENCE_PROVIDER);
-}
-
-/** Renames a graph tensor by replacing every occurrence of its name (same length). */
-async function replaceBytes(path: string, from: string, to: string): Promise<void> {
-  const bytes = await readFile(path);
-  let index = bytes.indexOf(Buffer.from(from));
-  expect(index).toBeGreaterThanOrEqual(0);
-  while (index >= 0) {
-    Buffer.from(to).copy(bytes, index);
-    index = bytes.indexOf(Buffer.from(from), index + from.length);
-  }
-  await writeFile(path, bytes);
 }
 
 const voice: VoiceFeatures = {

@@ -1,5 +1,5 @@
 import { rmSync } from 'node:fs';
-import { cp, mkdtemp } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,4 +32,22 @@ export async function prepareTinyPack(): Promise<string> {
   await cp(TINY_PACK_FIXTURE_DIR, dir, { recursive: true });
   await finishTinyPack(dir);
   return dir;
+}
+
+/**
+ * Replaces every occurrence of `from` by `to` (same length) in a binary file, e.g. to rename a
+ * graph tensor in a pack copy. Throws when `from` does not occur.
+ */
+export async function replaceBytes(path: string, from: string, to: string): Promise<void> {
+  const bytes = await readFile(path);
+  const needle = Buffer.from(from);
+  let index = bytes.indexOf(needle);
+  if (index < 0) {
+    throw new Error(`${path} does not contain ${JSON.stringify(from)}`);
+  }
+  while (index >= 0) {
+    Buffer.from(to).copy(bytes, index);
+    index = bytes.indexOf(needle, index + needle.length);
+  }
+  await writeFile(path, bytes);
 }

@@ -8,24 +8,11 @@ import { ModelNotLoadedError } from '../../../src/inference/inference.provider.j
 import { ModelPackError } from '../../../src/inference/model-pack/model-pack.error.js';
 import { loadModelPack } from '../../../src/inference/model-pack/model-pack.loader.js';
 import type { LoadedModelPack } from '../../../src/inference/model-pack/model-pack.types.js';
-import { prepareTinyPack } from '../../support/tiny-pack.js';
+import { prepareTinyPack, replaceBytes } from '../../support/tiny-pack.js';
 
 Logger.overrideLogger(false);
 
 const cpu = (modelDir: string): InferenceConfig => ({ modelDir, device: 'cpu', threads: 1 });
-
-/** Replaces every occurrence of `from` by `to` (same length) in a binary file. */
-async function replaceBytes(path: string, from: string, to: string): Promise<void> {
-  const bytes = await readFile(path);
-  const needle = Buffer.from(from);
-  let index = bytes.indexOf(needle);
-  expect(index).toBeGreaterThanOrEqual(0);
-  while (index >= 0) {
-    Buffer.from(to).copy(bytes, index);
-    index = bytes.indexOf(needle, index + needle.length);
-  }
-  await writeFile(path, bytes);
-}
 
 async function loadError(config: InferenceConfig): Promise<ModelPackError> {
   const error = await loadModelPack(config).then(
