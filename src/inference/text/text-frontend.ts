@@ -1,4 +1,4 @@
-import { containsChinese, detectLanguage, type TextLanguage } from './language.js';
+import { containsChinese } from './language.js';
 import { splitIntoSegments } from './sentence-splitter.js';
 import { normalizeText, skipsNormalization } from './text-normalizer.js';
 import type { TextTokenizer } from './text-tokenizer.js';
@@ -9,11 +9,6 @@ import type { TextTokenizer } from './text-tokenizer.js';
  */
 export class TextFrontend {
   constructor(private readonly tokenizer: TextTokenizer) {}
-
-  /** `zh` when the text holds a CJK ideograph (Chinese rules, lengths in characters), else `en`. */
-  detectLanguage(text: string): TextLanguage {
-    return detectLanguage(text);
-  }
 
   /**
    * Normalises the text to synthesise and splits it into the segments synthesised one after
@@ -36,10 +31,5 @@ export class TextFrontend {
   /** BPE ids of a prepared text; `<|endofprompt|>` and the other added tokens map to their ids. */
   encode(text: string): Int32Array {
     return this.tokenizer.encode(text);
-  }
-
-  /** Number of BPE tokens of a text (used for the 2×/20× speech length limits). */
-  countTokens(text: string): number {
-    return this.tokenizer.count(text);
   }
 }
