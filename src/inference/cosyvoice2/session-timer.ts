@@ -22,9 +22,4 @@ export class SessionTimer {
     this.elapsedSeconds = 0;
     return seconds;
   }
-
-  /** Seconds spent in sessions since the last `takeSeconds`, without resetting. */
-  peekSeconds(): number {
-    return this.elapsedSeconds;
-  }
 }
