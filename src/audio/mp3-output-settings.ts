@@ -61,6 +61,11 @@ const MPEG_RATES: MpegRate[] = [
   { sampleRate: 48000, bitRates: MPEG1_KBPS, minKbps: 64, maxKbps: 320 },
 ];
 
+/** Every sample rate an MP3 can carry, ascending. */
+export const MPEG_SAMPLE_RATES: readonly MpegSampleRate[] = MPEG_RATES.map(
+  (rate) => rate.sampleRate,
+);
+
 function nearest<T>(items: readonly T[], distance: (item: T) => number): T {
   let best = items[0];
   for (const item of items) {

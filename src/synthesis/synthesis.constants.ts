@@ -1,4 +1,5 @@
 import type { OutputAudioFormat } from '../audio/audio.types.js';
+import { MAX_MP3_BIT_RATE_KBPS, MPEG_SAMPLE_RATES } from '../audio/mp3-output-settings.js';
 import type { SynthesisMode } from '../inference/inference.types.js';
 
 /** The model name of the REST API and the alias the WebSocket clients send. */
@@ -17,9 +18,7 @@ export const OUTPUT_FORMATS: readonly OutputAudioFormat[] = ['wav', 'mp3', 'pcm'
 export const BIT_RATES = ['16k', '32k', '48k', '64k', '128k', '192k', '256k', '320k', '384k'];
 
 /** Output sample rates MP3 (MPEG-1/2/2.5 layer III) can carry. */
-export const MP3_SAMPLE_RATES: readonly number[] = [
-  8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000,
-];
+export const MP3_SAMPLE_RATES: readonly number[] = MPEG_SAMPLE_RATES;
 
 export const MIN_SAMPLE_RATE = 8000;
 export const MAX_SAMPLE_RATE = 48000;
@@ -35,5 +34,5 @@ export const DEFAULT_OUTPUT_FORMAT: OutputAudioFormat = 'wav';
 
 /** `'192k'` → 192; `'384k'` → 320 (the MP3 maximum). */
 export function bitRateKbps(bitRate: string): number {
-  return Math.min(Number.parseInt(bitRate, 10), 320);
+  return Math.min(Number.parseInt(bitRate, 10), MAX_MP3_BIT_RATE_KBPS);
 }
