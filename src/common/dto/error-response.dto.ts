@@ -1,7 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
+import type { ErrorBody } from '../api-error.js';
 
-/** The common error shape of every failed request. */
-export class ErrorResponseDto {
+/** OpenAPI schema of `ErrorBody`, the common error shape of every failed request. */
+export class ErrorResponseDto implements ErrorBody {
   @ApiProperty({ description: 'UpperCamelCase error code', example: 'InvalidParameter' })
   code!: string;
 
