@@ -1,6 +1,7 @@
 import { createParser } from 'eventsource-parser';
 import { WebSocket } from 'ws';
 import { encodeWav } from '../../src/audio/wav.encoder.js';
+import { createReferenceAudio } from './http-client.js';
 import type { TestApp } from './test-app.js';
 
 /** The body of every answer (stream=false) and of every SSE event (stream=true). */
@@ -55,19 +56,12 @@ export function referenceVoiceWav(pitch: number): Buffer {
 }
 
 /** Uploads a reference voice like the source's upload example; returns its id. */
-export async function uploadVoice(app: TestApp, pitch: number, text: string): Promise<string> {
-  const form = new FormData();
-  form.append('file', new Blob([new Uint8Array(referenceVoiceWav(pitch))]), 'zero_shot_prompt.wav');
-  form.append('text', text);
-  const response = await fetch(`${app.baseUrl}/api/v1/audio/reference_audio`, {
-    method: 'POST',
-    headers: { Authorization: `Bearer ${app.token}` },
-    body: form,
+export function uploadVoice(app: TestApp, pitch: number, text: string): Promise<string> {
+  return createReferenceAudio(app, {
+    bytes: referenceVoiceWav(pitch),
+    filename: 'zero_shot_prompt.wav',
+    text,
   });
-  if (response.status !== 200) {
-    throw new Error(`upload failed: ${response.status} ${await response.text()}`);
-  }
-  return ((await response.json()) as { id: string }).id;
 }
 
 /** POST /api/v1/audio/speech with a JSON body. */
