@@ -27,11 +27,20 @@ export type StorageConfig =
       forcePathStyle: boolean;
     };
 
+/**
+ * How the engine synthesises text that arrives in pieces: `sentence` cuts complete sentences and
+ * synthesises each (normalised); `bistream` feeds the pieces to the LLM as they arrive (the
+ * official bistream schedule, one utterance, no normalisation).
+ */
+export type TextStreamMode = 'sentence' | 'bistream';
+
 export interface InferenceConfig {
   modelDir: string;
   device: 'cpu' | 'cuda';
   /** CPU intra-op threads; 0 lets onnxruntime decide. */
   threads: number;
+  /** Text in pieces: `sentence` when not given. */
+  textStreamMode?: TextStreamMode;
 }
 
 export interface SynthesisLimits {

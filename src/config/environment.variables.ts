@@ -83,6 +83,9 @@ export class EnvironmentVariables {
   @Max(256)
   INFERENCE_THREADS = 0;
 
+  @IsIn(['sentence', 'bistream'])
+  TEXT_STREAM_MODE: 'sentence' | 'bistream' = 'sentence';
+
   @Transform(({ value }: { value: unknown }) => Number(value))
   @IsInt()
   @Min(1)

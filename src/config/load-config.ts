@@ -48,6 +48,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       modelDir: vars.MODEL_DIR,
       device: vars.INFERENCE_DEVICE,
       threads: vars.INFERENCE_THREADS,
+      textStreamMode: vars.TEXT_STREAM_MODE,
     },
     synthesis: {
       maxConcurrent: vars.MAX_CONCURRENT_SYNTHESES,

@@ -6,6 +6,11 @@ import { PROMPT_MEL_BINS } from '../inference.types.js';
 export const EOS_TOKEN = 6561;
 /** Any of these ends generation (6562/6563 are never masked). */
 export const STOP_TOKENS: ReadonlySet<number> = new Set([6561, 6562, 6563]);
+/** Bistream: the LLM asks for more text with this token (internals §3.6). */
+export const FILL_TOKEN = 6563;
+/** Bistream `mix_ratio`: groups of 5 text embeddings and 15 speech embeddings. */
+export const BISTREAM_TEXT_GROUP = 5;
+export const BISTREAM_SPEECH_GROUP = 15;
 
 /** Rows of `llm_embedding`. */
 export const SOS_EMBEDDING_ROW = 0;

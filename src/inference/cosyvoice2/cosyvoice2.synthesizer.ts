@@ -1,4 +1,8 @@
+import type { TextStreamMode } from '../../config/app-config.js';
 import type { SpeechChunk, SynthesisInput } from '../inference.types.js';
+import type { BistreamLlmDecoder } from './bistream-llm.decoder.js';
+import { TOKEN_MEL_RATIO } from './cosyvoice2.constants.js';
+import { FLOW_NOISE_FRAMES } from './flow-noise.js';
 import type { LlmDecoder } from './llm-decoder.js';
 import { llmPromptParts } from './llm-prompt.js';
 import { SeededRandom } from './seeded-random.js';
@@ -18,16 +22,22 @@ interface RequestContext {
   timer: SessionTimer;
 }
 
+/** Starts the LLM of one utterance; `signal` stops it. */
+type TokenSource = (signal: AbortSignal | undefined) => AsyncGenerator<number>;
+
 /**
- * One synthesis request: text segments in order, each through the LLM and token2wav. Sampling
- * uses one PRNG per request, seeded by `input.seed` (or a fresh random seed), so a seed
- * reproduces the whole request bit for bit.
+ * One synthesis request: text segments in order, each through the LLM and token2wav. Text in
+ * pieces is cut into sentences (`sentence` mode) or, in `bistream` mode, fed to the LLM as it
+ * arrives and spoken as one utterance. Sampling uses one PRNG per request, seeded by `input.seed`
+ * (or a fresh random seed), so a seed reproduces the whole request bit for bit.
  */
 export class CosyVoice2Synthesizer {
   constructor(
     private readonly text: SynthesisTextSource,
     private readonly llm: LlmDecoder,
+    private readonly bistreamLlm: BistreamLlmDecoder,
     private readonly tokenToWav: TokenToWav,
+    private readonly textStreamMode: TextStreamMode,
   ) {}
 
   async *synthesize(input: SynthesisInput): AsyncGenerator<SpeechChunk> {
@@ -42,25 +52,38 @@ export class CosyVoice2Synthesizer {
       sampler: new SpeechTokenSampler(SeededRandom.fromOptionalSeed(input.seed)),
       timer: new SessionTimer(),
     };
+    if (typeof input.text !== 'string' && this.textStreamMode === 'bistream') {
+      yield* this.utterance(this.bistreamTokens(input.text, context), context);
+      return;
+    }
     for await (const segment of this.text.segments(input.text, signal)) {
       signal?.throwIfAborted();
-      const chunks = input.stream
-        ? this.streamSegment(segment, context)
-        : this.wholeSegment(segment, context);
-      for await (const chunk of chunks) {
-        signal?.throwIfAborted();
-        yield chunk;
-      }
+      yield* this.utterance((llmSignal) => this.tokens(segment, context, llmSignal), context);
     }
   }
 
-  private async *wholeSegment(
-    segment: string,
+  /** One utterance from the speech tokens of `source`, whole or streamed as the request asks. */
+  private async *utterance(
+    source: TokenSource,
+    context: RequestContext,
+  ): AsyncGenerator<SpeechChunk> {
+    const { signal, stream } = context.input;
+    const chunks = stream
+      ? this.streamUtterance(source, context)
+      : this.wholeUtterance(source, context);
+    for await (const chunk of chunks) {
+      signal?.throwIfAborted();
+      yield chunk;
+    }
+  }
+
+  private async *wholeUtterance(
+    source: TokenSource,
     context: RequestContext,
   ): AsyncGenerator<SpeechChunk> {
     const { input, timer } = context;
     const tokens: number[] = [];
-    for await (const token of this.tokens(segment, context)) tokens.push(token);
+    for await (const token of source(input.signal)) tokens.push(token);
     const samples = await this.tokenToWav.whole(
       Int32Array.from(tokens),
       input.voice,
@@ -72,12 +95,12 @@ export class CosyVoice2Synthesizer {
   }
 
   /**
-   * Streams one segment: the LLM runs on as a producer while the consumer turns every scheduled
+   * Streams one utterance: the LLM runs on as a producer while the consumer turns every scheduled
    * chunk into audio. Leaving early (abort, error or the caller stopping) stops the LLM and waits
    * for it, so nothing keeps running after the generator ends.
    */
-  private async *streamSegment(
-    segment: string,
+  private async *streamUtterance(
+    source: TokenSource,
     context: RequestContext,
   ): AsyncGenerator<SpeechChunk> {
     const { input, timer } = context;
@@ -88,7 +111,7 @@ export class CosyVoice2Synthesizer {
       ? AbortSignal.any([input.signal, stopLlm.signal])
       : stopLlm.signal;
     const buffer = new SpeechTokenBuffer();
-    const generation = buffer.fill(this.tokens(segment, context, llmSignal));
+    const generation = buffer.fill(source(llmSignal));
     try {
       for (;;) {
         const step = schedule.nextChunk(buffer.tokens.length);
@@ -115,7 +138,7 @@ export class CosyVoice2Synthesizer {
   private tokens(
     segment: string,
     context: RequestContext,
-    signal: AbortSignal | undefined = context.input.signal,
+    signal: AbortSignal | undefined,
   ): AsyncGenerator<number> {
     const targetIds = this.text.encode(segment);
     const textIds = new Int32Array(context.promptTextIds.length + targetIds.length);
@@ -129,5 +152,23 @@ export class CosyVoice2Synthesizer {
       timer: context.timer,
       signal,
     });
+  }
+
+  /**
+   * The bistream LLM over the text pieces (tokenised one by one, not normalised). The utterance may
+   * hold as many speech tokens as the flow noise buffer covers after the prompt tokens.
+   */
+  private bistreamTokens(text: AsyncIterable<string>, context: RequestContext): TokenSource {
+    const promptTokens = context.input.voice.speechTokens.length;
+    return (signal) =>
+      this.bistreamLlm.generate({
+        promptTextIds: context.promptTextIds,
+        promptSpeechTokens: context.llmPromptSpeech,
+        textPieces: this.text.pieceIds(text, signal),
+        maxSpeechTokens: Math.floor(FLOW_NOISE_FRAMES / TOKEN_MEL_RATIO) - promptTokens,
+        sampler: context.sampler,
+        timer: context.timer,
+        signal,
+      });
   }
 }

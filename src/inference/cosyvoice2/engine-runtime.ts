@@ -7,7 +7,8 @@ import { CosyVoice2Synthesizer } from './cosyvoice2.synthesizer.js';
 import type { EmbeddingTable } from './embedding-table.js';
 import { FlowDecoder } from './flow-decoder.js';
 import { HiftVocoder } from './hift-vocoder.js';
-import { LlmDecoder } from './llm-decoder.js';
+import { BistreamLlmDecoder } from './bistream-llm.decoder.js';
+import { LlmDecoder, type LlmResources } from './llm-decoder.js';
 import { LlmHead } from './llm-head.js';
 import { SynthesisTextSource } from './synthesis-text.source.js';
 import { TokenToWav } from './token-to-wav.js';
@@ -50,7 +51,7 @@ export async function buildEngineRuntime(
     tables.llmDecoderBias.data,
     headSessionOptions(config),
   );
-  const llm = new LlmDecoder({
+  const llmResources: LlmResources = {
     llm: sessions.llm,
     embedTokens: sessions.embedTokens,
     embedTokensIdType: tokenDtypes.textIds,
@@ -60,7 +61,8 @@ export async function buildEngineRuntime(
     layers: dims.numLayers,
     kvHeads: dims.kvHeads,
     headDim: dims.headDim,
-  });
+  };
+  const llm = new LlmDecoder(llmResources);
   const flow = new FlowDecoder({
     encoder: sessions.flowEncoder,
     estimator: sessions.flowEstimator,
@@ -82,6 +84,12 @@ export async function buildEngineRuntime(
       campplus: sessions.campplus,
       speechTokenizer: sessions.speechTokenizer,
     }),
-    synthesizer: new CosyVoice2Synthesizer(new SynthesisTextSource(frontend), llm, tokenToWav),
+    synthesizer: new CosyVoice2Synthesizer(
+      new SynthesisTextSource(frontend),
+      llm,
+      new BistreamLlmDecoder(llmResources),
+      tokenToWav,
+      config.textStreamMode ?? 'sentence',
+    ),
   };
 }

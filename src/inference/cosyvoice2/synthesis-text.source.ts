@@ -6,7 +6,7 @@ import type { TextFrontend } from '../text/text-frontend.js';
  * The text of a request as the engine consumes it: normalised segments in order, whether the
  * text is one string or arrives in pieces. Pieces go through an IncrementalTextSplitter, and each
  * completed sentence is normalised and synthesised as soon as it is complete (sentence-level
- * streaming; the official bistream LLM schedule is not used).
+ * streaming). For the bistream LLM schedule, `pieceIds` gives the raw ids of each piece instead.
  */
 export class SynthesisTextSource {
   constructor(private readonly frontend: TextFrontend) {}
@@ -34,5 +34,17 @@ export class SynthesisTextSource {
       for (const sentence of splitter.push(piece)) yield* this.frontend.prepareTargetText(sentence);
     }
     for (const sentence of splitter.flush()) yield* this.frontend.prepareTargetText(sentence);
+  }
+
+  /**
+   * BPE ids of each text piece as it arrives, tokenised on its own (merges never cross piece
+   * boundaries) and not normalised, as the official bistream frontend does; empty pieces give
+   * nothing. Waiting for a piece ends as soon as `signal` aborts.
+   */
+  async *pieceIds(text: AsyncIterable<string>, signal?: AbortSignal): AsyncGenerator<Int32Array> {
+    for await (const piece of abortable(text, signal)) {
+      const ids = this.frontend.encode(piece);
+      if (ids.length > 0) yield ids;
+    }
   }
 }

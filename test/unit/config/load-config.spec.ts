@@ -10,6 +10,7 @@ describe('loadConfig', () => {
     expect(config.database).toEqual({ type: 'sqlite', path: './data/cosyvoice.db' });
     expect(config.storage).toEqual({ driver: 'local', dir: './data/audio' });
     expect(config.maxUploadBytes).toBe(20 * 1024 * 1024);
+    expect(config.inference.textStreamMode).toBe('sentence');
   });
 
   it('reads every documented variable', () => {
@@ -27,6 +28,7 @@ describe('loadConfig', () => {
       S3_FORCE_PATH_STYLE: 'true',
       MAX_UPLOAD_BYTES: '1048576',
       MODEL_DIR: '/models/CosyVoice2-0.5B',
+      TEXT_STREAM_MODE: 'bistream',
     });
     expect(config).toMatchObject({
       host: '0.0.0.0',
@@ -43,7 +45,7 @@ describe('loadConfig', () => {
         forcePathStyle: true,
       },
       maxUploadBytes: 1048576,
-      inference: { modelDir: '/models/CosyVoice2-0.5B' },
+      inference: { modelDir: '/models/CosyVoice2-0.5B', textStreamMode: 'bistream' },
     });
   });
 
@@ -58,6 +60,7 @@ describe('loadConfig', () => {
     ['S3_FORCE_PATH_STYLE', 'yes'],
     ['API_TOKENS', 'one, two'],
     ['LOG_LEVEL', 'loud'],
+    ['TEXT_STREAM_MODE', 'words'],
   ])('refuses %s=%j with a message naming the variable', (name, value) => {
     const env = { API_TOKENS: 'token', [name]: value };
     expect(() => loadConfig(env)).toThrow(ConfigError);
