@@ -17,6 +17,7 @@ import { prepareTinyPack } from '../support/tiny-pack.js';
 
 /** Samples per speech token: 2 mel frames × 480 samples. */
 const SAMPLES_PER_TOKEN = 960;
+const END_OF_PROMPT_ID = 151646;
 
 /** Words sent one piece at a time, as a chat model would stream them. */
 const WORDS = (
@@ -26,13 +27,19 @@ const WORDS = (
 ).split(' ');
 const LAST_WORDS = ' and the day begins again.';
 
-/** Pieces of WORDS; the last piece waits for `allowLast` and records whether it was sent. */
-function pieces(allowLast: Promise<void> = Promise.resolve()) {
+/**
+ * Pieces of WORDS with `pause` after each; the last piece waits for `allowLast` and records
+ * whether it was sent.
+ */
+function pieces(
+  allowLast: Promise<void> = Promise.resolve(),
+  pause: (index: number) => Promise<unknown> = () => new Promise(setImmediate),
+) {
   const state = { lastSent: false };
   async function* generate(): AsyncGenerator<string> {
     for (const [i, word] of WORDS.entries()) {
       yield i === 0 ? word : ` ${word}`;
-      await new Promise((resolve) => setImmediate(resolve));
+      await pause(i);
     }
     await allowLast;
     state.lastSent = true;
@@ -126,6 +133,8 @@ describe('CosyVoice2Engine with TEXT_STREAM_MODE=bistream on the tiny pack', () 
     expect(Array.from(bistream.requests[0].promptSpeechTokens)).toEqual(
       Array.from(voice.speechTokens),
     );
+    // 300 s of flow noise = 7500 tokens, the prompt's included.
+    expect(bistream.requests[0].maxSpeechTokens).toBe(7500 - voice.speechTokens.length);
     const samples = concatFloat32(chunks);
     expect(samples.length).toBe(bistream.tokenCounts[0] * SAMPLES_PER_TOKEN);
     expect(samples.every((s) => Math.abs(s) <= 0.99)).toBe(true);
@@ -150,6 +159,18 @@ describe('CosyVoice2Engine with TEXT_STREAM_MODE=bistream on the tiny pack', () 
     expect(chunks[0].length).toBe(bistream.tokenCounts[0] * SAMPLES_PER_TOKEN);
   });
 
+  it('instruct2 starts the text cache with instruct<|endofprompt|>, without prompt speech', async () => {
+    const bistream = spyOnBistream();
+    await collect(
+      engine.synthesize(
+        input({ mode: 'natural_language_replication', instruct: 'Speak slowly and calmly.' }),
+      ),
+    );
+    const [request] = bistream.requests;
+    expect(request.promptSpeechTokens.length).toBe(0);
+    expect(request.promptTextIds.at(-1)).toBe(END_OF_PROMPT_ID);
+  });
+
   it('reproduces the audio bit for bit with the same seed, and differs with another', async () => {
     const run = async (seed: number) =>
       concatFloat32(await collect(engine.synthesize(input({ text: pieces().text, seed }))));
@@ -161,6 +182,18 @@ describe('CosyVoice2Engine with TEXT_STREAM_MODE=bistream on the tiny pack', () 
     expect(
       other.length === first.length && Buffer.from(other.buffer).equals(Buffer.from(first.buffer)),
     ).toBe(false);
+  });
+
+  it('gives the same audio whatever the timing of the pieces', async () => {
+    const run = async (pause: (index: number) => Promise<unknown>) =>
+      concatFloat32(
+        await collect(engine.synthesize(input({ text: pieces(undefined, pause).text, seed: 8 }))),
+      );
+    const paced = await run(() => new Promise(setImmediate));
+    const burst = await run(() => Promise.resolve());
+    const uneven = await run((i) => new Promise((resolve) => setTimeout(resolve, (i % 4) * 5)));
+    expect(Buffer.from(burst.buffer).equals(Buffer.from(paced.buffer))).toBe(true);
+    expect(Buffer.from(uneven.buffer).equals(Buffer.from(paced.buffer))).toBe(true);
   });
 
   it('stops after a streamed chunk when aborted, and stops the LLM', async () => {
