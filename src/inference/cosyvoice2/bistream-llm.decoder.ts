@@ -76,10 +76,11 @@ class EmbeddingRows {
  * - when the text ends: [rest of the text cache, task_id, rest of the prompt speech] go in and
  *   decoding runs until a stop token, capped at 20 × the target text tokens (the official code has
  *   no cap there).
- * Two choices differ from the official code, which drops the prompt speech that has not been
- *   interleaved yet and, after a fill, re-feeds the input that is already in the cache: here
- *   nothing is fed twice and the remaining prompt speech follows task_id, the layout of
- *   training and of the unistream zero-shot prompt.
+ *
+ * Two choices differ from the official code, which at the end of text drops the prompt speech not
+ * yet interleaved and, after a fill, re-feeds an input that is already in the cache: here nothing
+ * is fed twice and the remaining prompt speech follows task_id (the training layout, and that of
+ * the unistream zero-shot prompt).
  */
 export class BistreamLlmDecoder {
   constructor(private readonly resources: LlmResources) {}
