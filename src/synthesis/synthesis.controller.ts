@@ -11,6 +11,7 @@ import {
   ApiExtraModels,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ErrorResponseDto } from '../common/dto/error-response.dto.js';
 import { ClientDisconnectedError } from './client-disconnected.error.js';
 import { CreateSpeechDto } from './dto/create-speech.dto.js';
 import { SpeechResponseDto } from './dto/speech-response.dto.js';
@@ -46,10 +47,22 @@ export class SynthesisController {
       },
     },
   })
-  @ApiResponse({ status: 400, description: 'Invalid parameter (InvalidParameter).' })
-  @ApiResponse({ status: 401, description: 'Missing or wrong bearer token.' })
-  @ApiResponse({ status: 404, description: 'Unknown reference_audio_id.' })
-  @ApiResponse({ status: 503, description: 'ModelNotLoaded or ServerBusy, with Retry-After.' })
+  @ApiResponse({
+    status: 400,
+    type: ErrorResponseDto,
+    description: 'Invalid parameter (InvalidParameter).',
+  })
+  @ApiResponse({
+    status: 401,
+    type: ErrorResponseDto,
+    description: 'Missing or wrong bearer token.',
+  })
+  @ApiResponse({ status: 404, type: ErrorResponseDto, description: 'Unknown reference_audio_id.' })
+  @ApiResponse({
+    status: 503,
+    type: ErrorResponseDto,
+    description: 'ModelNotLoaded or ServerBusy, with Retry-After.',
+  })
   async createSpeech(
     @Body() dto: CreateSpeechDto,
     @Req() request: FastifyRequest,
