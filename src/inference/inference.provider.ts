@@ -25,3 +25,11 @@ export interface InferenceProvider {
 export class ModelNotLoadedError extends Error {
   override name = 'ModelNotLoadedError';
 }
+
+/**
+ * Raised when the provider refuses its input as beyond what the model can take (prompt audio it
+ * cannot use, an utterance longer than it can render); the message says what and why.
+ */
+export class InputRejectedError extends Error {
+  override name = 'InputRejectedError';
+}

@@ -1,10 +1,11 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
 import { decodeAudio } from '../audio/audio-decoder.js';
 import type { PcmAudio } from '../audio/audio.types.js';
 import { ApiError } from '../common/api-error.js';
 import {
   INFERENCE_PROVIDER,
   InferenceProvider,
+  InputRejectedError,
   ModelNotLoadedError,
 } from '../inference/inference.provider.js';
 import type { VoiceFeatures } from '../inference/inference.types.js';
@@ -53,6 +54,9 @@ export class VoiceFeaturesService {
     } catch (error) {
       if (error instanceof ModelNotLoadedError) {
         return null;
+      }
+      if (error instanceof InputRejectedError) {
+        throw new ApiError(HttpStatus.BAD_REQUEST, 'InvalidAudio', error.message);
       }
       throw error;
     }
@@ -107,8 +111,9 @@ export class VoiceFeaturesService {
   }
 
   private async computeAndStore(row: ReferenceAudioEntity): Promise<VoiceFeatures> {
-    if (!this.inference.status().loaded) {
-      throw modelNotLoaded(this.inference.status().error);
+    const status = this.inference.status();
+    if (!status.loaded) {
+      throw modelNotLoaded(status.error);
     }
     const audio = await decodeAudio(await this.storage.get(row.storageKey), {
       pcmSampleRate: row.sampleRate,

@@ -8,6 +8,7 @@ import { APP_CONFIG, AppConfig } from '../config/app-config.js';
 import {
   INFERENCE_PROVIDER,
   InferenceProvider,
+  InputRejectedError,
   ModelNotLoadedError,
 } from '../inference/inference.provider.js';
 import {
@@ -96,8 +97,9 @@ export class SynthesisService {
   ): Promise<AsyncIterable<EncodedAudioChunk>> {
     try {
       const resolved = this.resolve(request);
-      if (!this.inference.status().loaded) {
-        throw modelNotLoaded(this.inference.status().error);
+      const status = this.inference.status();
+      if (!status.loaded) {
+        throw modelNotLoaded(status.error);
       }
       const { features, promptText } = await this.referenceAudio.getVoiceFeatures(
         resolved.referenceAudioId,
@@ -264,6 +266,9 @@ export class SynthesisService {
     }
     if (error instanceof ModelNotLoadedError) {
       return modelNotLoaded(error.message);
+    }
+    if (error instanceof InputRejectedError) {
+      return ApiError.invalidParameter(error.message);
     }
     this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
     const reason = error instanceof Error ? error.message : String(error);

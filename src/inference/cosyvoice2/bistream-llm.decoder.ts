@@ -13,6 +13,7 @@ import { embedTextIds, LlmCacheSession } from './llm-cache.session.js';
 import type { LlmResources } from './llm-decoder.js';
 import type { SessionTimer } from './session-timer.js';
 import type { SpeechTokenSampler } from './speech-token.sampler.js';
+import { InputRejectedError } from '../inference.provider.js';
 
 export interface BistreamLlmRequest {
   /** Prompt text ids of the mode: transcript (zero-shot), instruction (instruct2) or none. */
@@ -29,7 +30,7 @@ export interface BistreamLlmRequest {
 }
 
 /** The utterance would outgrow what token2wav can render (the flow noise buffer). */
-export class UtteranceTooLongError extends Error {
+export class UtteranceTooLongError extends InputRejectedError {
   override name = 'UtteranceTooLongError';
 }
 

@@ -8,6 +8,7 @@ import { ENGINE_SAMPLE_RATE, type VoiceFeatures } from '../inference.types.js';
 import { MAX_PROMPT_SECONDS, MEL_BINS, TOKEN_MEL_RATIO } from './cosyvoice2.constants.js';
 import { tensorToFloat32, tensorToInt32 } from './onnx-tensors.js';
 import type { SessionTimer } from './session-timer.js';
+import { InputRejectedError } from '../inference.provider.js';
 
 const TOKENIZER_SAMPLE_RATE = 16000;
 /** Below this the 24 kHz mel has no frame pair (and the tokenizer no token). */
@@ -20,7 +21,7 @@ export interface VoiceFeatureResources {
 }
 
 /** The reference audio cannot give voice features (too long, too short). */
-export class VoiceFeatureError extends Error {
+export class VoiceFeatureError extends InputRejectedError {
   override name = 'VoiceFeatureError';
 }
 

@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { ApiError } from '../../../src/common/api-error.js';
 import { ConfigModule } from '../../../src/config/config.module.js';
 import { loadConfig } from '../../../src/config/load-config.js';
+import { InputRejectedError } from '../../../src/inference/inference.provider.js';
 import { DatabaseModule } from '../../../src/database/database.module.js';
 import { INFERENCE_PROVIDER } from '../../../src/inference/inference.provider.js';
 import { decodeVoiceFeatures } from '../../../src/inference/voice-features.codec.js';
@@ -195,6 +196,17 @@ describe('ReferenceAudioService with a fake inference provider and flaky storage
   it('leaves no row and no object when the feature extraction fails', async () => {
     inference.failWith = new Error('engine exploded');
     await expect(upload()).rejects.toThrow(/engine exploded/);
+    expect(await service.list({})).toEqual([]);
+    expect(await storedKeys()).toEqual([]);
+  });
+
+  it('answers 400 InvalidAudio, leaving nothing, when the engine refuses the prompt audio', async () => {
+    inference.failWith = new InputRejectedError('the prompt yields no speech tokens');
+    await expect(upload()).rejects.toMatchObject({
+      status: 400,
+      code: 'InvalidAudio',
+      message: 'the prompt yields no speech tokens',
+    });
     expect(await service.list({})).toEqual([]);
     expect(await storedKeys()).toEqual([]);
   });

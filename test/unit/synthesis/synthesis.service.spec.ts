@@ -2,7 +2,10 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { decodeAudio } from '../../../src/audio/audio-decoder.js';
 import { ApiError } from '../../../src/common/api-error.js';
 import type { AppConfig } from '../../../src/config/app-config.js';
-import { ModelNotLoadedError } from '../../../src/inference/inference.provider.js';
+import {
+  InputRejectedError,
+  ModelNotLoadedError,
+} from '../../../src/inference/inference.provider.js';
 import type { SpeechChunk, SynthesisInput } from '../../../src/inference/inference.types.js';
 import type { ReferenceAudioService } from '../../../src/reference-audio/reference-audio.service.js';
 import type {
@@ -210,6 +213,20 @@ describe(SynthesisService.name, () => {
         status: 500,
         code: 'SynthesisFailed',
         message: 'synthesis failed: onnx session exploded',
+      });
+      expect(limiter.active).toBe(0);
+    });
+
+    it('turns input the engine refuses into InvalidParameter with its reason', async () => {
+      engine.failure = {
+        afterChunks: 1,
+        error: new InputRejectedError('the utterance would exceed 300 s'),
+      };
+      const error = await collect(await sut.start(REQUEST)).catch((e: unknown) => e);
+      expect(error).toMatchObject({
+        status: 400,
+        code: 'InvalidParameter',
+        message: 'the utterance would exceed 300 s',
       });
       expect(limiter.active).toBe(0);
     });
