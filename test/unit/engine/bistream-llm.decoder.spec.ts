@@ -5,29 +5,23 @@ import {
   UtteranceTooLongError,
   type BistreamLlmRequest,
 } from '../../../src/inference/cosyvoice2/bistream-llm.decoder.js';
-import type { EmbeddingTable } from '../../../src/inference/cosyvoice2/embedding-table.js';
 import { LlmHead } from '../../../src/inference/cosyvoice2/llm-head.js';
 import { SeededRandom } from '../../../src/inference/cosyvoice2/seeded-random.js';
 import { SessionTimer } from '../../../src/inference/cosyvoice2/session-timer.js';
 import { SpeechTokenSampler } from '../../../src/inference/cosyvoice2/speech-token.sampler.js';
-
-const HIDDEN = 4;
-const VOCAB = 6564;
-const LAYERS = 2;
-const KV_HEADS = 2;
-const HEAD_DIM = 3;
-const EOS = 6561;
-const FILL = 6563;
-
-function table(
-  rows: number,
-  cols: number,
-  value: (row: number, col: number) => number,
-): EmbeddingTable {
-  const data = new Float32Array(rows * cols);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) data[r * cols + c] = value(r, c);
-  return { data, rows, cols };
-}
+import {
+  EOS,
+  FILL,
+  HIDDEN,
+  KV_HEADS,
+  HEAD_DIM,
+  LAYERS,
+  LLM_OUTPUT_NAMES,
+  VOCAB,
+  fakeEmbedTokens,
+  llmOutputs,
+  table,
+} from './fake-llm-graph.js';
 
 /**
  * What one LLM run was fed, row by row: `sos`, `task`, `t<id>` (text id), `s<token>` (speech
@@ -49,43 +43,20 @@ function label(value: number): string {
 
 /** A stand-in LLM graph that records its inputs; the scripted sampler decides the outputs. */
 function fakeLlm(runs: Run[]): InferenceSession {
-  const outputNames = ['y_pred'];
-  for (let l = 0; l < LAYERS; l++) outputNames.push(`key_out${l}`, `value_out${l}`);
   const session = {
     inputNames: ['xs', 'masks'],
-    outputNames,
+    outputNames: LLM_OUTPUT_NAMES,
     run(feeds: Record<string, Tensor>) {
       const { xs, masks, ...caches } = feeds;
       const length = xs.dims[1];
       const data = xs.data as Float32Array;
       const rows = Array.from({ length }, (_, r) => label(data[r * HIDDEN]));
-      const pastPositions = caches.key_cache0.dims[2];
-      runs.push({ rows, past: pastPositions, maskDims: masks.dims });
-      const out: Record<string, Tensor> = {
-        y_pred: new Tensor('float32', new Float32Array(length * HIDDEN), [1, length, HIDDEN]),
-      };
-      const size = KV_HEADS * (pastPositions + length) * HEAD_DIM;
-      const dims = [1, KV_HEADS, pastPositions + length, HEAD_DIM];
-      for (let l = 0; l < LAYERS; l++) {
-        out[`key_out${l}`] = new Tensor('float32', new Float32Array(size), dims);
-        out[`value_out${l}`] = new Tensor('float32', new Float32Array(size), dims);
-      }
-      return Promise.resolve(out);
+      runs.push({ rows, past: caches.key_cache0.dims[2], maskDims: masks.dims });
+      return Promise.resolve(llmOutputs(new Float32Array(length * HIDDEN), length, caches));
     },
   };
   return session as unknown as InferenceSession;
 }
-
-const fakeEmbedTokens = {
-  inputNames: ['input'],
-  outputNames: ['embedded'],
-  run(feeds: Record<string, Tensor>) {
-    const ids = feeds.input.data as Int32Array;
-    const out = new Float32Array(ids.length * HIDDEN);
-    ids.forEach((id, i) => out.fill(id / 1000, i * HIDDEN, (i + 1) * HIDDEN));
-    return Promise.resolve({ embedded: new Tensor('float32', out, [1, ids.length, HIDDEN]) });
-  },
-} as unknown as InferenceSession;
 
 interface SampleCall {
   ignoreEos: boolean;

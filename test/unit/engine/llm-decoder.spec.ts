@@ -1,34 +1,29 @@
 import { Tensor, type InferenceSession } from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import type { EmbeddingTable } from '../../../src/inference/cosyvoice2/embedding-table.js';
 import { LlmDecoder, type LlmRequest } from '../../../src/inference/cosyvoice2/llm-decoder.js';
 import { LlmHead } from '../../../src/inference/cosyvoice2/llm-head.js';
 import { SeededRandom } from '../../../src/inference/cosyvoice2/seeded-random.js';
 import { SessionTimer } from '../../../src/inference/cosyvoice2/session-timer.js';
 import { SpeechTokenSampler } from '../../../src/inference/cosyvoice2/speech-token.sampler.js';
+import {
+  EOS,
+  FILL,
+  HEAD_DIM,
+  HIDDEN,
+  KV_HEADS,
+  LAYERS,
+  LLM_OUTPUT_NAMES,
+  VOCAB,
+  fakeEmbedTokens,
+  llmOutputs,
+  table,
+} from './fake-llm-graph.js';
 
-const HIDDEN = 4;
-const VOCAB = 6564;
-const LAYERS = 2;
-const KV_HEADS = 2;
-const HEAD_DIM = 3;
 const TOKEN_A = 100;
 const TOKEN_B = 200;
-const EOS = 6561;
-const FILL = 6563;
 
 /** Hidden-state "directions": the decoder head maps each one to one token with certainty. */
 const PICK: Record<number, number> = { [TOKEN_A]: 0, [TOKEN_B]: 1, [EOS]: 2, [FILL]: 3 };
-
-function table(
-  rows: number,
-  cols: number,
-  value: (row: number, col: number) => number,
-): EmbeddingTable {
-  const data = new Float32Array(rows * cols);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) data[r * cols + c] = value(r, c);
-  return { data, rows, cols };
-}
 
 interface RecordedRun {
   xs: Tensor;
@@ -39,11 +34,9 @@ interface RecordedRun {
 /** A stand-in LLM graph whose last hidden state selects `script[step]` (then repeats the last). */
 function fakeLlm(script: number[]) {
   const runs: RecordedRun[] = [];
-  const outputNames = ['y_pred'];
-  for (let l = 0; l < LAYERS; l++) outputNames.push(`key_out${l}`, `value_out${l}`);
   const session = {
     inputNames: ['xs', 'masks'],
-    outputNames,
+    outputNames: LLM_OUTPUT_NAMES,
     run(feeds: Record<string, Tensor>) {
       const { xs, masks, ...caches } = feeds;
       runs.push({ xs, masks, caches });
@@ -51,42 +44,11 @@ function fakeLlm(script: number[]) {
       const hidden = new Float32Array(length * HIDDEN);
       const wanted = script[Math.min(runs.length - 1, script.length - 1)];
       hidden[(length - 1) * HIDDEN + PICK[wanted]] = 60;
-      const out: Record<string, Tensor> = {
-        y_pred: new Tensor('float32', hidden, [1, length, HIDDEN]),
-      };
-      for (let l = 0; l < LAYERS; l++) {
-        const past = caches[`key_cache${l}`].dims[2] + length;
-        const size = KV_HEADS * past * HEAD_DIM;
-        out[`key_out${l}`] = new Tensor('float32', new Float32Array(size), [
-          1,
-          KV_HEADS,
-          past,
-          HEAD_DIM,
-        ]);
-        out[`value_out${l}`] = new Tensor('float32', new Float32Array(size), [
-          1,
-          KV_HEADS,
-          past,
-          HEAD_DIM,
-        ]);
-      }
-      return Promise.resolve(out);
+      return Promise.resolve(llmOutputs(hidden, length, caches));
     },
   };
   return { session: session as unknown as InferenceSession, runs };
 }
-
-/** embed_tokens stand-in: id → [id, id, id, id] / 1000. */
-const fakeEmbedTokens = {
-  inputNames: ['input'],
-  outputNames: ['embedded'],
-  run(feeds: Record<string, Tensor>) {
-    const ids = feeds.input.data as Int32Array;
-    const out = new Float32Array(ids.length * HIDDEN);
-    ids.forEach((id, i) => out.fill(id / 1000, i * HIDDEN, (i + 1) * HIDDEN));
-    return Promise.resolve({ embedded: new Tensor('float32', out, [1, ids.length, HIDDEN]) });
-  },
-} as unknown as InferenceSession;
 
 async function decoder(script: number[]) {
   const llm = fakeLlm(script);
