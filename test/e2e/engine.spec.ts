@@ -30,10 +30,17 @@ async function collect(chunks: AsyncIterable<SpeechChunk>): Promise<Float32Array
   return out;
 }
 
-/** Records every LLM request and how many speech tokens it produced. */
-function spyOnLlm(): { requests: LlmRequest[]; tokenCounts: number[] } {
+/**
+ * Records every LLM request, how many speech tokens each produced, and the running total of
+ * tokens produced so far (`produced`, live); `onToken` sees that total at every token.
+ */
+function spyOnLlm(onToken: (produced: number) => void = () => undefined): {
+  requests: LlmRequest[];
+  tokenCounts: number[];
+  produced: number;
+} {
   const original = LlmDecoder.prototype.generate;
-  const record = { requests: [] as LlmRequest[], tokenCounts: [] as number[] };
+  const record = { requests: [] as LlmRequest[], tokenCounts: [] as number[], produced: 0 };
   vi.spyOn(LlmDecoder.prototype, 'generate').mockImplementation(async function* (
     this: LlmDecoder,
     request: LlmRequest,
@@ -42,6 +49,8 @@ function spyOnLlm(): { requests: LlmRequest[]; tokenCounts: number[] } {
     let count = 0;
     for await (const token of original.call(this, request)) {
       count++;
+      record.produced++;
+      onToken(record.produced);
       yield token;
     }
     record.tokenCounts.push(count);
@@ -217,26 +226,16 @@ describe('CosyVoice2Engine on the tiny pack', () => {
   });
 
   it('keeps the LLM generating while a streamed chunk goes through the flow and HiFT', async () => {
-    const original = LlmDecoder.prototype.generate;
-    let produced = 0;
-    vi.spyOn(LlmDecoder.prototype, 'generate').mockImplementation(async function* (
-      this: LlmDecoder,
-      request: LlmRequest,
-    ) {
-      for await (const token of original.call(this, request)) {
-        produced++;
-        yield token;
-      }
-    });
+    const llm = spyOnLlm();
     const chunkStart = TokenToWavStream.prototype.chunk;
     const progress: { before: number; after: number }[] = [];
     vi.spyOn(TokenToWavStream.prototype, 'chunk').mockImplementation(async function (
       this: TokenToWavStream,
       ...args: Parameters<TokenToWavStream['chunk']>
     ) {
-      const before = produced;
+      const before = llm.produced;
       const samples = await chunkStart.apply(this, args);
-      progress.push({ before, after: produced });
+      progress.push({ before, after: llm.produced });
       return samples;
     });
     await collect(engine.synthesize(input({ text: TWO_SENTENCES, stream: true })));
@@ -323,17 +322,8 @@ describe('CosyVoice2Engine on the tiny pack', () => {
   describe('cancellation', () => {
     it('stops between LLM steps and yields nothing after the abort', async () => {
       const controller = new AbortController();
-      const original = LlmDecoder.prototype.generate;
-      let produced = 0;
-      vi.spyOn(LlmDecoder.prototype, 'generate').mockImplementation(async function* (
-        this: LlmDecoder,
-        request: LlmRequest,
-      ) {
-        for await (const token of original.call(this, request)) {
-          produced++;
-          if (produced === 10) controller.abort();
-          yield token;
-        }
+      const llm = spyOnLlm((produced) => {
+        if (produced === 10) controller.abort();
       });
       const received: SpeechChunk[] = [];
       await expect(
@@ -346,7 +336,7 @@ describe('CosyVoice2Engine on the tiny pack', () => {
         })(),
       ).rejects.toThrow(/abort/i);
       expect(received.length).toBe(0);
-      expect(produced).toBe(10);
+      expect(llm.produced).toBe(10);
     });
 
     it('stops after a streamed chunk when aborted by the consumer', async () => {
@@ -366,24 +356,14 @@ describe('CosyVoice2Engine on the tiny pack', () => {
     });
 
     it('stops the LLM when the consumer stops reading', async () => {
-      const original = LlmDecoder.prototype.generate;
-      let produced = 0;
-      vi.spyOn(LlmDecoder.prototype, 'generate').mockImplementation(async function* (
-        this: LlmDecoder,
-        request: LlmRequest,
-      ) {
-        for await (const token of original.call(this, request)) {
-          produced++;
-          yield token;
-        }
-      });
+      const llm = spyOnLlm();
       for await (const chunk of engine.synthesize(input({ text: TWO_SENTENCES, stream: true }))) {
         expect(chunk.samples.length).toBeGreaterThan(0);
         break;
       }
-      const atStop = produced;
+      const atStop = llm.produced;
       await new Promise((resolve) => setTimeout(resolve, 100));
-      expect(produced).toBe(atStop);
+      expect(llm.produced).toBe(atStop);
     });
 
     it('stops waiting for text pieces that never come', async () => {
