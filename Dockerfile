@@ -1,34 +1,85 @@
-# GPU image: onnxruntime-node with the CUDA 12 execution provider.
-# Build:  docker build -t cosyvoice2-service .
-# The model pack is mounted at /app/models/CosyVoice2-0.5B (fetch it with `npm run models:download`).
+# The service image, in three targets (README "Deploying"):
+#   gpu    (default) NVIDIA CUDA 12 + cuDNN 9 runtime, Node.js 20, onnxruntime-node with its
+#          CUDA 12 execution provider; INFERENCE_DEVICE=cuda
+#   cpu    Node.js 20 on Debian bookworm, onnxruntime-node's bundled CPU binaries; INFERENCE_DEVICE=cpu
+#   models the build stage plus scripts/models: `npm run models:download` into MODEL_DIR
+# No model weights inside: mount the pack at MODEL_DIR (/app/models/CosyVoice2-0.5B).
+#   docker build -t cosyvoice2-service .                   # gpu
+#   docker build --target cpu -t cosyvoice2-service:cpu .
 
-FROM nvidia/cuda:12.6.3-cudnn-runtime-ubuntu22.04 AS base
-ENV DEBIAN_FRONTEND=noninteractive
-RUN apt-get update \
-  && apt-get install -y --no-install-recommends ca-certificates curl gnupg python3 make g++ \
-  && curl -fsSL https://deb.nodesource.com/setup_22.x | bash - \
-  && apt-get install -y --no-install-recommends nodejs \
-  && rm -rf /var/lib/apt/lists/*
+ARG NODE_IMAGE=node:20-bookworm-slim
+# Ubuntu 24.04 (glibc 2.39) runs the native modules built on bookworm (glibc 2.36).
+ARG CUDA_IMAGE=nvidia/cuda:12.6.3-cudnn-runtime-ubuntu24.04
+
+FROM ${NODE_IMAGE} AS node
+
+# Every dependency (the CUDA download is skipped by .npmrc), then the compiled TypeScript in dist/.
+FROM node AS build
 WORKDIR /app
-
-FROM base AS build
 COPY package.json package-lock.json .npmrc ./
-# The flag on the command line overrides `onnxruntime-node-install=skip` from .npmrc.
-RUN npm ci --onnxruntime-node-install=cuda12
+RUN npm ci
 COPY tsconfig.json tsconfig.build.json nest-cli.json ./
 COPY src ./src
-RUN npm run build && npm prune --omit=dev --onnxruntime-node-install=cuda12
+RUN npm run build
 
-FROM base AS runtime
+# The one-shot model download (compose profile `models`): tsx runs the script from source. It runs
+# as root so that it can write into a bind-mounted host directory whatever its owner.
+FROM build AS models
+COPY scripts/models ./scripts/models
+ENV MODEL_DIR=/app/models/CosyVoice2-0.5B
+ENTRYPOINT ["npm", "run", "models:download", "--"]
+
+# Production dependencies with onnxruntime-node's bundled CPU binaries only.
+FROM node AS cpu-dependencies
+WORKDIR /app
+COPY package.json package-lock.json .npmrc ./
+RUN npm ci --omit=dev && npm cache clean --force
+
+# The same plus onnxruntime-node's CUDA 12 execution provider, which its install script fetches
+# from NuGet (the command-line flag overrides `onnxruntime-node-install=skip` from .npmrc).
+FROM node AS gpu-dependencies
+WORKDIR /app
+COPY package.json package-lock.json .npmrc ./
+RUN npm ci --omit=dev --onnxruntime-node-install=cuda12 && npm cache clean --force \
+  && test -f node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime_providers_cuda.so
+
+FROM node AS cpu
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=8080 \
+    DATABASE_URL=sqlite:/app/data/cosyvoice.db \
+    STORAGE_DIR=/app/data/audio \
+    MODEL_DIR=/app/models/CosyVoice2-0.5B \
+    INFERENCE_DEVICE=cpu
+RUN useradd --uid 10001 --user-group --home-dir /app --no-create-home --shell /usr/sbin/nologin cosyvoice \
+  && mkdir -p /app/data /app/models && chown cosyvoice:cosyvoice /app/data
+WORKDIR /app
+COPY package.json ./
+COPY --from=cpu-dependencies /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+USER cosyvoice
+EXPOSE 8080
+HEALTHCHECK --interval=15s --timeout=5s --start-period=120s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + process.env.PORT + '/ready').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+CMD ["node", "dist/main.js"]
+
+FROM ${CUDA_IMAGE} AS gpu
+COPY --from=node /usr/local/bin/node /usr/local/bin/node
+ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
+    PORT=8080 \
+    DATABASE_URL=sqlite:/app/data/cosyvoice.db \
+    STORAGE_DIR=/app/data/audio \
     MODEL_DIR=/app/models/CosyVoice2-0.5B \
     INFERENCE_DEVICE=cuda
-COPY --from=build /app/node_modules ./node_modules
-COPY --from=build /app/dist ./dist
+RUN useradd --uid 10001 --user-group --home-dir /app --no-create-home --shell /usr/sbin/nologin cosyvoice \
+  && mkdir -p /app/data /app/models && chown cosyvoice:cosyvoice /app/data
+WORKDIR /app
 COPY package.json ./
+COPY --from=gpu-dependencies /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+USER cosyvoice
 EXPOSE 8080
-HEALTHCHECK --interval=15s --timeout=3s --start-period=60s \
-  CMD curl -fsS http://127.0.0.1:8080/health || exit 1
+HEALTHCHECK --interval=15s --timeout=5s --start-period=120s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + process.env.PORT + '/ready').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 CMD ["node", "dist/main.js"]

@@ -1,33 +1,38 @@
 import 'reflect-metadata';
 import multipart from '@fastify/multipart';
-import { LogLevel, ValidationPipe } from '@nestjs/common';
+import { ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { WsAdapter } from '@nestjs/platform-ws';
 import { randomUUID } from 'node:crypto';
+import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module.js';
 import { AppConfig } from './config/app-config.js';
 import { setupOpenApi } from './common/openapi.js';
+import { createAppLogger } from './logging/app-logger.js';
+import { PinoNestLogger } from './logging/pino-nest.logger.js';
+import { quietProbeRequestLogs } from './logging/probe-log-level.js';
+import { bindRequestIdToLogs } from './logging/request-log-context.js';
 
-const NEST_LOG_LEVELS: Record<string, LogLevel[]> = {
-  silent: [],
-  fatal: ['fatal'],
-  error: ['fatal', 'error'],
-  warn: ['fatal', 'error', 'warn'],
-  info: ['fatal', 'error', 'warn', 'log'],
-  debug: ['fatal', 'error', 'warn', 'log', 'debug'],
-  trace: ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'],
-};
+export interface CreateAppOptions {
+  /** Where the JSON log lines go (default stdout). */
+  logDestination?: DestinationStream;
+}
 
 /** Builds the whole service (HTTP, WebSocket, OpenAPI) without listening yet. */
-export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
+export async function createApp(
+  config: AppConfig,
+  options: CreateAppOptions = {},
+): Promise<NestFastifyApplication> {
+  const logger = createAppLogger(config.logLevel, options.logDestination);
   const adapter = new FastifyAdapter({
-    logger: { level: config.logLevel },
+    loggerInstance: logger,
     genReqId: () => randomUUID(),
-    bodyLimit: 1024 * 1024,
+    bodyLimit: config.maxJsonBodyBytes,
   });
+  quietProbeRequestLogs(adapter.getInstance());
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
-    logger: NEST_LOG_LEVELS[config.logLevel] ?? NEST_LOG_LEVELS.info,
+    logger: new PinoNestLogger(logger),
     abortOnError: false,
   });
   await app.register(multipart, {
@@ -42,13 +47,11 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
       stopAtFirstError: false,
     }),
   );
-  app
-    .getHttpAdapter()
-    .getInstance()
-    .addHook('onSend', async (request, reply) => {
-      reply.header('x-request-id', request.id);
-    });
+  const fastify = app.getHttpAdapter().getInstance();
+  bindRequestIdToLogs(fastify);
+  fastify.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
   setupOpenApi(app);
-  app.enableShutdownHooks();
   return app;
 }

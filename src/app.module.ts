@@ -9,6 +9,7 @@ import { ReferenceAudioModule } from './reference-audio/reference-audio.module.j
 import { SynthesisModule } from './synthesis/synthesis.module.js';
 import { RealtimeModule } from './realtime/realtime.module.js';
 import { HealthModule } from './health/health.module.js';
+import { LifecycleModule } from './lifecycle/lifecycle.module.js';
 
 @Module({})
 export class AppModule {
@@ -18,6 +19,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         CommonModule,
+        LifecycleModule,
         DatabaseModule.forRoot(config),
         StorageModule,
         InferenceModule,

@@ -1,10 +1,13 @@
 import { Logger } from '@nestjs/common';
 import { createApp } from './app.factory.js';
 import { ConfigError, loadConfig } from './config/load-config.js';
+import { createAppLogger } from './logging/app-logger.js';
+import { exitOnShutdownSignals } from './lifecycle/shutdown-signals.js';
 
 async function bootstrap(): Promise<void> {
   const config = loadConfig();
   const app = await createApp(config);
+  exitOnShutdownSignals(app);
   await app.listen(config.port, config.host);
   const logger = new Logger('Bootstrap');
   if (config.apiTokens.length === 0) {
@@ -17,7 +20,7 @@ bootstrap().catch((error: unknown) => {
   if (error instanceof ConfigError) {
     console.error(error.message);
   } else {
-    console.error(error);
+    createAppLogger('fatal').fatal({ err: error }, 'the service could not start');
   }
   process.exit(1);
 });

@@ -267,8 +267,8 @@ def export(module, args, path, input_names, output_names, dynamic_axes):
         )
 
 
-def build_embed_tokens(out_dir):
-    module = seeded(101, EmbedTokens())
+def export_embed_tokens(module, out_dir):
+    """Exports `embed_tokens` (int32 text ids [1, L] -> [1, L, hidden])."""
     ids = torch.tensor([[151646, 3, 42, 99999]], dtype=torch.int32)
     export(
         module,
@@ -280,58 +280,33 @@ def build_embed_tokens(out_dir):
     )
 
 
-def llm_names():
+def llm_names(num_layers):
     inputs = ["xs", "masks"]
     outputs = ["y_pred"]
-    for index in range(NUM_LAYERS):
+    for index in range(num_layers):
         inputs += ["key_cache%d" % index, "value_cache%d" % index]
         outputs += ["key_cache_out%d" % index, "value_cache_out%d" % index]
     return inputs, outputs
 
 
-def build_llm(out_dir):
-    module = seeded(102, Llm())
-    for layer in module.layers:
-        nn.init.ones_(layer.input_norm.weight)
-        nn.init.ones_(layer.post_norm.weight)
-    nn.init.ones_(module.norm.weight)
+def export_llm(module, out_dir, hidden, num_layers, num_kv_heads, head_dim):
+    """Exports the LLM backbone with its per-layer KV-cache inputs/outputs; returns the path."""
     length, past = 3, 2
-    xs = torch.randn(1, length, HIDDEN)
+    xs = torch.randn(1, length, hidden)
     masks = torch.tril(torch.ones(1, length, length)).to(torch.bool)
-    caches = [torch.randn(1, NUM_KV_HEADS, past, HEAD_DIM) for _ in range(2 * NUM_LAYERS)]
-    inputs, outputs = llm_names()
+    caches = [torch.randn(1, num_kv_heads, past, head_dim) for _ in range(2 * num_layers)]
+    inputs, outputs = llm_names(num_layers)
     axes = {"xs": {1: "l"}, "masks": {1: "l", 2: "l"}, "y_pred": {1: "l"}}
     for name in inputs[2:]:
         axes[name] = {2: "past"}
     for name in outputs[1:]:
         axes[name] = {2: "total"}
-    export(module, (xs, masks, *caches), os.path.join(out_dir, "CosyVoice2-0.5B_llm.onnx"), inputs, outputs, axes)
-    return module
+    path = os.path.join(out_dir, "CosyVoice2-0.5B_llm.onnx")
+    export(module, (xs, masks, *caches), path, inputs, outputs, axes)
+    return path
 
 
-def build_tables(out_dir):
-    generator = np.random.default_rng(103)
-    speech_embedding = generator.normal(0.0, 0.5, (SPEECH_VOCAB, HIDDEN)).astype(np.float32)
-    llm_embedding = generator.normal(0.0, 0.5, (2, HIDDEN)).astype(np.float32)
-    decoder_weight = generator.normal(0.0, 0.1, (SPEECH_VOCAB, HIDDEN)).astype(np.float32)
-    decoder_bias = np.zeros(SPEECH_VOCAB, dtype=np.float32)
-    favoured = generator.choice(SPEECH_TOKENS, FAVOURED_SPEECH_TOKENS, replace=False)
-    decoder_bias[favoured] = FAVOURED_BIAS
-    decoder_bias[EOS] = EOS_BIAS
-    decoder_bias[EOS + 1 :] = UNUSED_STOP_BIAS
-    tables = {
-        "speech_embedding": speech_embedding,
-        "llm_embedding": llm_embedding,
-        "llm_decoder_weight": decoder_weight,
-        "llm_decoder_bias": decoder_bias,
-    }
-    for name, table in tables.items():
-        np.save(os.path.join(out_dir, "CosyVoice2-0.5B_%s.npy" % name), table)
-    return tables
-
-
-def build_flow_encoder(out_dir):
-    module = seeded(104, FlowEncoder())
+def export_flow_encoder(module, out_dir):
     tokens, prompt = 5, 4
     args = (
         torch.randint(0, SPEECH_TOKENS, (1, tokens), dtype=torch.int64),
@@ -358,8 +333,8 @@ def build_flow_encoder(out_dir):
     )
 
 
-def build_estimator(out_dir):
-    module = seeded(105, Estimator())
+def export_estimator(module, out_dir):
+    """Exports the flow estimator (the CFG pair as batch 2); returns the path."""
     frames = 6
     args = (
         torch.randn(2, MEL, frames),
@@ -369,18 +344,19 @@ def build_estimator(out_dir):
         torch.randn(2, MEL),
         torch.randn(2, MEL, frames),
     )
+    path = os.path.join(out_dir, "flow.decoder.estimator.fp32.onnx")
     export(
         module,
         args,
-        os.path.join(out_dir, "flow.decoder.estimator.fp32.onnx"),
+        path,
         ["x", "mask", "mu", "t", "spks", "cond"],
         ["estimator_out"],
         {name: {2: "seq_len"} for name in ["x", "mask", "mu", "cond", "estimator_out"]},
     )
+    return path
 
 
-def build_hift(out_dir):
-    module = seeded(106, Hift())
+def export_hift(module, out_dir):
     export(
         module,
         (torch.randn(1, MEL, 4),),
@@ -389,6 +365,53 @@ def build_hift(out_dir):
         ["magnitude", "phase"],
         {"speech_feat": {2: "t"}, "magnitude": {2: "stft_frames"}, "phase": {2: "stft_frames"}},
     )
+
+
+def build_embed_tokens(out_dir):
+    export_embed_tokens(seeded(101, EmbedTokens()), out_dir)
+
+
+def build_llm(out_dir):
+    module = seeded(102, Llm())
+    for layer in module.layers:
+        nn.init.ones_(layer.input_norm.weight)
+        nn.init.ones_(layer.post_norm.weight)
+    nn.init.ones_(module.norm.weight)
+    export_llm(module, out_dir, HIDDEN, NUM_LAYERS, NUM_KV_HEADS, HEAD_DIM)
+    return module
+
+
+def build_tables(out_dir):
+    generator = np.random.default_rng(103)
+    speech_embedding = generator.normal(0.0, 0.5, (SPEECH_VOCAB, HIDDEN)).astype(np.float32)
+    llm_embedding = generator.normal(0.0, 0.5, (2, HIDDEN)).astype(np.float32)
+    decoder_weight = generator.normal(0.0, 0.1, (SPEECH_VOCAB, HIDDEN)).astype(np.float32)
+    decoder_bias = np.zeros(SPEECH_VOCAB, dtype=np.float32)
+    favoured = generator.choice(SPEECH_TOKENS, FAVOURED_SPEECH_TOKENS, replace=False)
+    decoder_bias[favoured] = FAVOURED_BIAS
+    decoder_bias[EOS] = EOS_BIAS
+    decoder_bias[EOS + 1 :] = UNUSED_STOP_BIAS
+    tables = {
+        "speech_embedding": speech_embedding,
+        "llm_embedding": llm_embedding,
+        "llm_decoder_weight": decoder_weight,
+        "llm_decoder_bias": decoder_bias,
+    }
+    for name, table in tables.items():
+        np.save(os.path.join(out_dir, "CosyVoice2-0.5B_%s.npy" % name), table)
+    return tables
+
+
+def build_flow_encoder(out_dir):
+    export_flow_encoder(seeded(104, FlowEncoder()), out_dir)
+
+
+def build_estimator(out_dir):
+    export_estimator(seeded(105, Estimator()), out_dir)
+
+
+def build_hift(out_dir):
+    export_hift(seeded(106, Hift()), out_dir)
 
 
 def build_campplus(out_dir):

@@ -4,9 +4,11 @@ import {
   ExceptionFilter,
   HttpException,
   HttpStatus,
+  Inject,
   Logger,
 } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { APP_CONFIG, AppConfig } from '../config/app-config.js';
 import { ApiError, ErrorBody } from './api-error.js';
 
 const CODE_BY_STATUS: Record<number, string> = {
@@ -27,6 +29,8 @@ const CODE_BY_STATUS: Record<number, string> = {
 export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger(AllExceptionsFilter.name);
 
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
     if (host.getType() !== 'http') {
       return;
@@ -34,7 +38,11 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
-    const { status, body, headers } = toErrorResponse(exception, String(request.id));
+    const { status, body, headers } = toErrorResponse(
+      exception,
+      String(request.id),
+      this.config.maxJsonBodyBytes,
+    );
     if (status >= 500 && !(exception instanceof ApiError)) {
       this.logger.error(exception instanceof Error ? exception.stack : String(exception));
     }
@@ -48,12 +56,24 @@ export class AllExceptionsFilter implements ExceptionFilter {
 export function toErrorResponse(
   exception: unknown,
   requestId: string,
+  maxJsonBodyBytes: number,
 ): { status: number; body: ErrorBody; headers: Record<string, string> } {
   if (exception instanceof ApiError) {
     return {
       status: exception.status,
       body: { code: exception.code, message: exception.message, request_id: requestId },
       headers: exception.headers,
+    };
+  }
+  if (isBodyTooLarge(exception)) {
+    return {
+      status: HttpStatus.PAYLOAD_TOO_LARGE,
+      body: {
+        code: 'PayloadTooLarge',
+        message: `request body over the limit of ${maxJsonBodyBytes} bytes (MAX_JSON_BODY_BYTES)`,
+        request_id: requestId,
+      },
+      headers: {},
     };
   }
   if (exception instanceof HttpException) {
@@ -97,6 +117,13 @@ function httpExceptionMessage(exception: HttpException): string {
     return message.join('; ');
   }
   return typeof message === 'string' ? message : exception.message;
+}
+
+/** Fastify's refusal of a body over its bodyLimit, as is or wrapped by Nest's adapter. */
+function isBodyTooLarge(exception: unknown): boolean {
+  const code = (error: unknown) => (error as { code?: unknown } | undefined)?.code;
+  const cause = exception instanceof Error ? exception.cause : undefined;
+  return [code(exception), code(cause)].includes('FST_ERR_CTP_BODY_TOO_LARGE');
 }
 
 /** Errors raised by Fastify itself (body too large, bad JSON, ...) carry a 4xx statusCode. */

@@ -10,6 +10,8 @@ export type ApiErrorCode =
   | 'UnsupportedMediaType'
   | 'ModelNotLoaded'
   | 'ServerBusy'
+  | 'ServiceUnavailable'
+  | 'TooManyRequests'
   | 'SynthesisFailed'
   | 'InternalError';
 

@@ -7,9 +7,15 @@ export interface AppConfig {
   database: DatabaseConfig;
   storage: StorageConfig;
   maxUploadBytes: number;
+  /** Largest JSON request body in bytes (MAX_JSON_BODY_BYTES); larger bodies get 413. */
+  maxJsonBodyBytes: number;
   inference: InferenceConfig;
   synthesis: SynthesisLimits;
   realtime: RealtimeLimits;
+  /** How long a shutdown waits for in-flight syntheses before aborting them (ms). */
+  shutdownGraceMs: number;
+  /** Requests per minute per token (per client IP when the API is open); 0 = no limit. */
+  rateLimitPerMinute: number;
   logLevel: string;
 }
 

@@ -70,6 +70,11 @@ export class EnvironmentVariables {
   @Min(1024)
   MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
 
+  @Transform(({ value }: { value: unknown }) => Number(value))
+  @IsInt()
+  @Min(1024)
+  MAX_JSON_BODY_BYTES = 1024 * 1024;
+
   @IsString()
   @MinLength(1)
   MODEL_DIR = './models/CosyVoice2-0.5B';
@@ -113,6 +118,16 @@ export class EnvironmentVariables {
   @IsInt()
   @Min(1024)
   WS_MAX_FRAME_BYTES = 256 * 1024;
+
+  @Transform(({ value }: { value: unknown }) => Number(value))
+  @IsInt()
+  @Min(0)
+  SHUTDOWN_GRACE_MS = 30_000;
+
+  @Transform(({ value }: { value: unknown }) => Number(value))
+  @IsInt()
+  @Min(0)
+  RATE_LIMIT_PER_MINUTE = 0;
 
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';

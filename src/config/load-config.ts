@@ -44,6 +44,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     database: parseDatabaseUrl(vars.DATABASE_URL),
     storage: storageConfig(vars),
     maxUploadBytes: vars.MAX_UPLOAD_BYTES,
+    maxJsonBodyBytes: vars.MAX_JSON_BODY_BYTES,
     inference: {
       modelDir: vars.MODEL_DIR,
       device: vars.INFERENCE_DEVICE,
@@ -59,6 +60,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       idleTimeoutMs: vars.WS_IDLE_TIMEOUT_MS,
       maxFrameBytes: vars.WS_MAX_FRAME_BYTES,
     },
+    shutdownGraceMs: vars.SHUTDOWN_GRACE_MS,
+    rateLimitPerMinute: vars.RATE_LIMIT_PER_MINUTE,
     logLevel: vars.LOG_LEVEL,
   };
 }

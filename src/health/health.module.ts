@@ -3,11 +3,12 @@ import { InferenceModule } from '../inference/inference.module.js';
 import { StorageModule } from '../storage/storage.module.js';
 import { HealthController } from './health.controller.js';
 import { MetricsModule } from './metrics.module.js';
+import { ModelMetrics } from './model.metrics.js';
 import { ReadinessService } from './readiness.service.js';
 
 @Module({
   imports: [MetricsModule, StorageModule, InferenceModule],
   controllers: [HealthController],
-  providers: [ReadinessService],
+  providers: [ReadinessService, ModelMetrics],
 })
 export class HealthModule {}

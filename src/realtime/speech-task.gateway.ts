@@ -1,43 +1,68 @@
 import { Inject, Logger } from '@nestjs/common';
 import { OnGatewayConnection, OnGatewayInit, WebSocketGateway } from '@nestjs/websockets';
+import { AsyncResource } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { ApiTokenService } from '../common/api-token.service.js';
+import { RateLimitService } from '../common/rate-limit.service.js';
 import { APP_CONFIG, AppConfig } from '../config/app-config.js';
+import { runWithLogBindings } from '../logging/log-context.js';
+import { redactUrl } from '../logging/redact-url.js';
+import { GracefulShutdownService } from '../lifecycle/graceful-shutdown.service.js';
 import { SynthesisService } from '../synthesis/synthesis.service.js';
 import { handshakeToken } from './ws-handshake.auth.js';
+import { RealtimeMetrics } from './realtime.metrics.js';
 import type { TaskEventMessage } from './tts-task.protocol.js';
-import { TtsTaskSession } from './tts-task.session.js';
+import { TaskSynthesizer, TtsTaskSession } from './tts-task.session.js';
 
 export const SPEECH_TASK_PATH = '/api-ws/v1/audio/speech';
 
 /** Close code of a connection that sent nothing for WS_IDLE_TIMEOUT_MS (normal closure). */
 export const IDLE_CLOSE_CODE = 1000;
 
+/** Close code of the connections still open when the service shuts down (going away). */
+export const SHUTDOWN_CLOSE_CODE = 1001;
+
+/** How long a shutdown waits for clients to answer the 1001 close before cutting them off. */
+export const SHUTDOWN_CLOSE_WAIT_MS = 2000;
+
 /**
  * WebSocket duplex tasks at /api-ws/v1/audio/speech. The handshake needs a valid token
  * (`Authorization: Bearer` or `?token=`), else it is refused with HTTP 401. Each connection gets
  * its own TtsTaskSession. Frames over WS_MAX_FRAME_BYTES close the connection with 1009; a
  * connection that sends nothing for WS_IDLE_TIMEOUT_MS while the server waits for it is closed
- * with 1000 and the reason "idle timeout".
+ * with 1000 and the reason "idle timeout". Each run-task counts towards RATE_LIMIT_PER_MINUTE of
+ * the handshake's token. At shutdown, once the in-flight tasks have ended (or been failed at the
+ * end of the grace period), every connection is closed with 1001.
  */
 @WebSocketGateway({ path: SPEECH_TASK_PATH })
 export class SpeechTaskGateway implements OnGatewayInit<WebSocketServer>, OnGatewayConnection {
   private readonly logger = new Logger(SpeechTaskGateway.name);
+  private readonly sessions = new Map<WebSocket, TtsTaskSession>();
 
   constructor(
     private readonly synthesis: SynthesisService,
     private readonly tokens: ApiTokenService,
+    private readonly rateLimit: RateLimitService,
+    private readonly shutdown: GracefulShutdownService,
+    private readonly metrics: RealtimeMetrics,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   afterInit(server: WebSocketServer): void {
+    this.shutdown.afterDrain(() => this.closeAll());
     server.options.maxPayload = this.config.realtime.maxFrameBytes;
     server.options.verifyClient = (info: { req: IncomingMessage }, accept) => {
       if (this.tokens.isValid(handshakeToken(info.req))) {
         accept(true);
         return;
       }
+      this.logger.log({
+        msg: 'websocket handshake refused',
+        status: 401,
+        url: redactUrl(info.req.url ?? ''),
+      });
       accept(
         false,
         401,
@@ -46,8 +71,18 @@ export class SpeechTaskGateway implements OnGatewayInit<WebSocketServer>, OnGate
     };
   }
 
-  handleConnection(socket: WebSocket): void {
-    const session = new TtsTaskSession(this.synthesis, (message) => sendWhenOpen(socket, message));
+  /** Each connection gets an id, the `reqId` of every log line written for it. */
+  handleConnection(socket: WebSocket, request: IncomingMessage): void {
+    runWithLogBindings({ reqId: randomUUID() }, () => this.serve(socket, request));
+  }
+
+  private serve(socket: WebSocket, request: IncomingMessage): void {
+    this.metrics.opened();
+    this.logger.log({ msg: 'websocket connected', url: redactUrl(request.url ?? '') });
+    const session = new TtsTaskSession(this.rateLimited(request), (message) =>
+      sendWhenOpen(socket, message),
+    );
+    this.sessions.set(socket, session);
     const idleTimeoutMs = this.config.realtime.idleTimeoutMs;
     let idleTimer: NodeJS.Timeout | undefined;
     const armIdleTimer = (): void => {
@@ -62,14 +97,58 @@ export class SpeechTaskGateway implements OnGatewayInit<WebSocketServer>, OnGate
       }, idleTimeoutMs);
     };
     armIdleTimer();
-    socket.on('message', (data: RawData, isBinary: boolean) => {
-      armIdleTimer();
-      session.handleFrame(toBuffer(data), isBinary);
-    });
-    socket.on('close', () => {
-      clearTimeout(idleTimer);
-      session.close();
-    });
+    socket.on(
+      'message',
+      AsyncResource.bind((data: RawData, isBinary: boolean) => {
+        armIdleTimer();
+        session.handleFrame(toBuffer(data), isBinary);
+      }),
+    );
+    socket.on(
+      'close',
+      AsyncResource.bind((code: number) => {
+        clearTimeout(idleTimer);
+        this.metrics.closed();
+        this.logger.log({ msg: 'websocket closed', code });
+        this.sessions.delete(socket);
+        session.close();
+      }),
+    );
+  }
+
+  /** SynthesisService, with each task start counted against the connection's rate limit. */
+  private rateLimited(request: IncomingMessage): TaskSynthesizer {
+    const token = handshakeToken(request);
+    const ip = request.socket.remoteAddress;
+    return {
+      textLimit: this.synthesis.textLimit,
+      start: (synthesisRequest, signal) => {
+        this.rateLimit.consume(token, ip);
+        return this.synthesis.start(synthesisRequest, signal);
+      },
+    };
+  }
+
+  /** Closes every connection with 1001 once its task has sent its last event. */
+  private async closeAll(): Promise<void> {
+    const open = [...this.sessions];
+    if (open.length > 0) {
+      this.logger.log(`closing ${open.length} WebSocket connections (${SHUTDOWN_CLOSE_CODE})`);
+    }
+    await Promise.all(
+      open.map(async ([socket, session]) => {
+        await session.settled();
+        const closed = new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, SHUTDOWN_CLOSE_WAIT_MS);
+          socket.once('close', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+        });
+        socket.close(SHUTDOWN_CLOSE_CODE, 'server shutting down');
+        await closed;
+      }),
+    );
   }
 }
 

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { ValidationError, validateSync } from 'class-validator';
 import { ApiError } from '../common/api-error.js';
+import { runWithLogBindings } from '../logging/log-context.js';
 import type { EncodedAudioChunk, SynthesisRequest } from '../synthesis/synthesis-request.js';
 import { RunTaskParametersDto } from './dto/run-task-parameters.dto.js';
 import { TextPieceQueue } from './text-piece.queue.js';
@@ -16,7 +17,7 @@ import {
 
 /** What a session needs from SynthesisService. */
 export interface TaskSynthesizer {
-  /** Longest text, in characters, of one `continue-task`. */
+  /** Longest text, in characters, of one task (all its `continue-task` pieces together). */
   readonly textLimit: number;
   start(request: SynthesisRequest, signal: AbortSignal): Promise<AsyncIterable<EncodedAudioChunk>>;
 }
@@ -175,7 +176,9 @@ export class TtsTaskSession {
       done: Promise.resolve(),
     };
     this.task = task;
-    task.done = this.execute(task, { ...request, text });
+    task.done = runWithLogBindings({ taskId: task.id }, () =>
+      this.execute(task, { ...request, text }),
+    );
   }
 
   /** The synthesis request of a run-task, or a message saying what is wrong with it. */
@@ -196,6 +199,7 @@ export class TtsTaskSession {
       return errors.flatMap(describe).join('; ');
     }
     return {
+      transport: 'websocket',
       model,
       mode: dto.mode,
       referenceAudioId: dto.reference_audio_id,
@@ -226,11 +230,12 @@ export class TtsTaskSession {
       return;
     }
     const length = [...text].length;
-    if (length > this.synthesizer.textLimit) {
+    if (task.characters + length > this.synthesizer.textLimit) {
       this.failFrame(
         frame.taskId,
         INVALID_PARAMETER,
-        `payload.input.text has ${length} characters; the limit is ${this.synthesizer.textLimit}`,
+        `the task's text would have ${task.characters + length} characters with this ` +
+          `payload.input.text; the limit is ${this.synthesizer.textLimit} per task`,
       );
       return;
     }
@@ -289,6 +294,7 @@ export class TtsTaskSession {
         );
       }
       task.abort.signal.throwIfAborted();
+      this.logger.log({ msg: 'task finished', characters: task.characters });
       this.finishWith(task, taskFinished(task.id, task.characters));
     } catch (error) {
       const reason: unknown = task.abort.signal.aborted ? task.abort.signal.reason : error;
@@ -299,6 +305,7 @@ export class TtsTaskSession {
         reason instanceof ApiError || reason instanceof TaskFailure
           ? reason
           : { code: 'InternalError', message: 'synthesis failed: internal error' };
+      this.logger.log({ msg: 'task failed', code });
       this.finishWith(task, taskFailed(task.id, code, message));
     }
   }

@@ -7,7 +7,9 @@ import type { SynthesisRequest } from './synthesis-request.js';
  */
 export function toSynthesisRequest(dto: CreateSpeechDto): SynthesisRequest {
   const { input } = dto;
+  const stream = dto.stream ?? true;
   return {
+    transport: stream ? 'sse' : 'http',
     model: dto.model,
     mode: input.mode,
     text: input.text,
@@ -19,6 +21,6 @@ export function toSynthesisRequest(dto: CreateSpeechDto): SynthesisRequest {
     speed: input.speed ?? dto.speed,
     outputFormat: input.output_format ?? dto.output_format,
     seed: input.seed ?? dto.seed,
-    stream: dto.stream ?? true,
+    stream,
   };
 }

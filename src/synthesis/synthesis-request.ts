@@ -1,7 +1,14 @@
 import type { OutputAudioFormat } from '../audio/audio.types.js';
 
+/**
+ * How the audio leaves: `http` (one JSON answer, stream=false), `sse` (server-sent events,
+ * stream=true) or `websocket` (a duplex task).
+ */
+export type SynthesisTransport = 'http' | 'sse' | 'websocket';
+
 /** One synthesis as both transports describe it to SynthesisService. */
 export interface SynthesisRequest {
+  transport: SynthesisTransport;
   /** `CosyVoice2-0.5B` or its alias `cosyvoice-v2`. */
   model: string;
   /** fast_replication, cross_lingual_replication or natural_language_replication. */

@@ -59,9 +59,20 @@ export class SynthesisController {
   })
   @ApiResponse({ status: 404, type: ErrorResponseDto, description: 'Unknown reference_audio_id.' })
   @ApiResponse({
+    status: 413,
+    type: ErrorResponseDto,
+    description: 'JSON body over MAX_JSON_BODY_BYTES (PayloadTooLarge).',
+  })
+  @ApiResponse({
+    status: 429,
+    type: ErrorResponseDto,
+    description: 'Over RATE_LIMIT_PER_MINUTE for this token (TooManyRequests), with Retry-After.',
+  })
+  @ApiResponse({
     status: 503,
     type: ErrorResponseDto,
-    description: 'ModelNotLoaded or ServerBusy, with Retry-After.',
+    description:
+      'ModelNotLoaded or ServerBusy, with Retry-After; ServiceUnavailable while shutting down.',
   })
   async createSpeech(
     @Body() dto: CreateSpeechDto,

@@ -17,10 +17,16 @@ import {
   SynthesisMode,
   VoiceFeatures,
 } from '../inference/inference.types.js';
+import { AdmittedSynthesis, SynthesisDrain } from '../lifecycle/synthesis-drain.js';
 import { ReferenceAudioService } from '../reference-audio/reference-audio.service.js';
 import { ChunkMetrics, EncodedAudioChunk, SynthesisRequest } from './synthesis-request.js';
 import { ReleaseSlot, SynthesisLimiter } from './synthesis.limiter.js';
-import { SynthesisMetrics, SynthesisOutcome } from './synthesis.metrics.js';
+import {
+  SynthesisLabels,
+  SynthesisMetrics,
+  SynthesisOutcome,
+  synthesisLabels,
+} from './synthesis.metrics.js';
 import {
   BIT_RATES,
   DEFAULT_BIT_RATE,
@@ -73,6 +79,7 @@ export class SynthesisService {
     private readonly limiter: SynthesisLimiter,
     @Inject(APP_CONFIG) config: AppConfig,
     private readonly metrics: SynthesisMetrics,
+    private readonly drain: SynthesisDrain,
   ) {
     this.maxTextLength = config.synthesis.maxTextLength;
   }
@@ -84,18 +91,24 @@ export class SynthesisService {
 
   /**
    * Everything that can fail before audio exists happens here, so transports can still answer
-   * with a plain error: validation (400), unknown voice (404), model missing or server busy
-   * (503). Once read, the returned stream must be iterated until it ends or throws (after
-   * `signal` aborts it throws at the latest on its next read), or be `return`ed: that releases
-   * the synthesis slot, only after the engine's run has really ended, so an aborted run never
-   * overlaps the next one on the GPU. A stream that is never read gives its slot back when
-   * `signal` aborts.
+   * with a plain error: validation (400), unknown voice (404), model missing, server busy or
+   * shutting down (503). A synthesis admitted before a shutdown runs on until it ends or the
+   * grace period is over; then it is aborted with 503 ServiceUnavailable. Once read, the
+   * returned stream must be iterated until it ends or throws (after `signal` aborts it throws
+   * at the latest on its next read), or be `return`ed: that releases the synthesis slot, only
+   * after the engine's run has really ended, so an aborted run never overlaps the next one on
+   * the GPU. A stream that is never read gives its slot back when `signal` aborts.
    */
   async start(
     request: SynthesisRequest,
     signal?: AbortSignal,
   ): Promise<AsyncIterable<EncodedAudioChunk>> {
+    const labels = synthesisLabels(request);
+    let admitted: AdmittedSynthesis | undefined;
+    let stop = signal;
     try {
+      admitted = this.drain.admit();
+      stop = signal ? AbortSignal.any([signal, admitted.signal]) : admitted.signal;
       const resolved = this.resolve(request);
       const status = this.inference.status();
       if (!status.loaded) {
@@ -104,12 +117,18 @@ export class SynthesisService {
       const { features, promptText } = await this.referenceAudio.getVoiceFeatures(
         resolved.referenceAudioId,
       );
-      const release = await this.limiter.acquire(signal);
+      const slot = await this.limiter.acquire(stop);
+      const done = admitted;
+      const release: ReleaseSlot = () => {
+        slot();
+        done.end();
+      };
       // `run` removes this listener as soon as it starts and releases when the engine stops
-      signal?.addEventListener('abort', release, { once: true });
-      return this.run(resolved, features, promptText, release, signal);
+      stop.addEventListener('abort', release, { once: true });
+      return this.run(resolved, labels, features, promptText, release, stop);
     } catch (error) {
-      this.metrics.ended(signal?.aborted ? 'aborted' : 'rejected');
+      admitted?.end();
+      this.metrics.ended(labels, stop?.aborted ? 'aborted' : 'rejected');
       throw error;
     }
   }
@@ -198,6 +217,7 @@ export class SynthesisService {
 
   private async *run(
     request: ResolvedRequest,
+    labels: SynthesisLabels,
     voice: VoiceFeatures,
     promptText: string,
     release: ReleaseSlot,
@@ -222,11 +242,13 @@ export class SynthesisService {
       signal,
     };
     let pieces = 0;
+    let speechSeconds = 0;
     let outcome: SynthesisOutcome = 'aborted';
     const deliver = (piece: EncodedAudioChunk): EncodedAudioChunk => {
       if (pieces++ === 0) {
-        this.metrics.firstAudioAfter(piece.metrics.firstPackageSeconds);
+        this.metrics.firstAudioAfter(labels, piece.metrics.firstPackageSeconds);
       }
+      speechSeconds += piece.metrics.speechSeconds;
       this.metrics.delivered(piece.metrics.speechSeconds);
       return piece;
     };
@@ -248,6 +270,7 @@ export class SynthesisService {
         yield deliver(tail);
       }
       outcome = 'completed';
+      this.metrics.completed(labels, { processingSeconds: clock.elapsedSeconds(), speechSeconds });
     } catch (error) {
       if (signal?.aborted) {
         throw signal.reason;
@@ -255,7 +278,7 @@ export class SynthesisService {
       outcome = 'failed';
       throw this.toApiError(error);
     } finally {
-      this.metrics.ended(outcome);
+      this.metrics.ended(labels, outcome);
       release();
     }
   }
@@ -301,6 +324,11 @@ class SynthesisClock {
       this.start();
       yield piece;
     }
+  }
+
+  /** Wall seconds since the first text (0 before it). */
+  elapsedSeconds(): number {
+    return this.startedAt === undefined ? 0 : (performance.now() - this.startedAt) / 1000;
   }
 
   /** Wall seconds since the previous piece and the first-package latency, at a new piece. */

@@ -56,6 +56,15 @@ describe('health, readiness and metrics (no model pack)', () => {
     );
     expect(text).not.toContain(id);
   });
+
+  it('GET /metrics reports the model as not loaded, without an execution provider', async () => {
+    const text = await (await fetch(`${app.baseUrl}/metrics`)).text();
+    expect(text).toMatch(/^model_loaded 0$/m);
+    expect(text).toMatch(/^# TYPE model_info gauge$/m);
+    expect(text).not.toMatch(/^model_info\{/m);
+    expect(text).toMatch(/^websocket_connections 0$/m);
+    expect(text).toMatch(/^synthesis_queued 0$/m);
+  });
 });
 
 describe('readiness when the storage is unusable', () => {

@@ -186,7 +186,7 @@ describe('WebSocket duplex tasks at /api-ws/v1/audio/speech (real engine on the 
       'ProtocolError: continue-task names task_id wrong, but the running task is t1',
     );
     expect(await failure(() => s.continueTask('t1', '好'.repeat(201)), 't1')).toBe(
-      'InvalidParameter: payload.input.text has 201 characters; the limit is 200',
+      "InvalidParameter: the task's text would have 201 characters with this payload.input.text; the limit is 200 per task",
     );
 
     const events = await s.runWholeTask('after-errors', clientParameters(), ['你好。']);

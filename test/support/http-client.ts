@@ -3,7 +3,7 @@ import type { TestApp } from './test-app.js';
 export const REFERENCE_AUDIO_PATH = '/api/v1/audio/reference_audio';
 
 /** `Authorization: Bearer <the app's token>` */
-export function authHeaders(app: TestApp): Record<string, string> {
+export function authHeaders(app: Pick<TestApp, 'token'>): Record<string, string> {
   return { authorization: `Bearer ${app.token}` };
 }
 
@@ -17,7 +17,10 @@ export interface UploadOptions {
 }
 
 /** POSTs a multipart upload with the real fetch + FormData, as a browser or SDK would. */
-export function uploadReferenceAudio(app: TestApp, options: UploadOptions): Promise<Response> {
+export function uploadReferenceAudio(
+  app: Pick<TestApp, 'baseUrl' | 'token'>,
+  options: UploadOptions,
+): Promise<Response> {
   const form = new FormData();
   if (options.bytes) {
     form.append('file', new Blob([new Uint8Array(options.bytes)]), options.filename ?? 'voice.wav');
@@ -36,7 +39,10 @@ export function uploadReferenceAudio(app: TestApp, options: UploadOptions): Prom
 }
 
 /** Uploads a voice and returns its id; fails the test when the upload is refused. */
-export async function createReferenceAudio(app: TestApp, options: UploadOptions): Promise<string> {
+export async function createReferenceAudio(
+  app: Pick<TestApp, 'baseUrl' | 'token'>,
+  options: UploadOptions,
+): Promise<string> {
   const response = await uploadReferenceAudio(app, options);
   const body = (await response.json()) as { id?: string; message?: string };
   if (response.status !== 200 || !body.id) {

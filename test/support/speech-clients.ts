@@ -56,7 +56,11 @@ export function referenceVoiceWav(pitch: number): Buffer {
 }
 
 /** Uploads a reference voice like the source's upload example; returns its id. */
-export function uploadVoice(app: TestApp, pitch: number, text: string): Promise<string> {
+export function uploadVoice(
+  app: Pick<TestApp, 'baseUrl' | 'token'>,
+  pitch: number,
+  text: string,
+): Promise<string> {
   return createReferenceAudio(app, {
     bytes: referenceVoiceWav(pitch),
     filename: 'zero_shot_prompt.wav',
@@ -66,7 +70,7 @@ export function uploadVoice(app: TestApp, pitch: number, text: string): Promise<
 
 /** POST /api/v1/audio/speech with a JSON body. */
 export function postSpeech(
-  app: TestApp,
+  app: Pick<TestApp, 'baseUrl' | 'token'>,
   body: unknown,
   init: { token?: string | null; signal?: AbortSignal } = {},
 ): Promise<Response> {
@@ -148,7 +152,7 @@ export class TaskSocket {
 
   /** Opens a connection; `auth` 'header' (default), 'query', or 'none'. */
   static async open(
-    app: TestApp,
+    app: Pick<TestApp, 'wsUrl' | 'token'>,
     auth: 'header' | 'query' | 'none' = 'header',
   ): Promise<TaskSocket> {
     const url = `${app.wsUrl}${WS_PATH}${auth === 'query' ? `?token=${app.token}` : ''}`;

@@ -3,7 +3,7 @@ import { readdir } from 'node:fs/promises';
 import type { TestApp } from './test-app.js';
 
 /** Every object (file) in the app's blob storage, sorted; temporary files included. */
-export async function listStoredKeys(app: TestApp): Promise<string[]> {
+export async function listStoredKeys(app: Pick<TestApp, 'config'>): Promise<string[]> {
   const storage = app.config.storage;
   if (storage.driver === 'local') {
     try {

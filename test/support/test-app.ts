@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Connection, createConnection, RowDataPacket } from 'mysql2/promise';
-import { createApp } from '../../src/app.factory.js';
+import { createApp, type CreateAppOptions } from '../../src/app.factory.js';
 import type { AppConfig } from '../../src/config/app-config.js';
 import { loadConfig } from '../../src/config/load-config.js';
 
@@ -31,8 +31,12 @@ export const DEFAULT_TEST_DATABASE_URL = 'mysql://root@127.0.0.1:3306/cosyvoice_
  * database (a fresh MariaDB schema next to TEST_DATABASE_URL's, or a fresh SQLite file) and a
  * fresh storage directory, so test files and parallel runs never see each other's data.
  * `env` overrides any variable; an explicit DATABASE_URL is used as given (not isolated).
+ * `options` go to createApp (e.g. a destination that captures the log lines).
  */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(
+  env: Record<string, string> = {},
+  options: CreateAppOptions = {},
+): Promise<TestApp> {
   const tempDir = await mkdtemp(join(tmpdir(), 'cosyvoice-test-'));
   const token = `test-token-${randomBytes(8).toString('hex')}`;
   const database = env.DATABASE_URL
@@ -52,7 +56,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
 
   let app: NestFastifyApplication | undefined;
   try {
-    app = await createApp(config);
+    app = await createApp(config, options);
     await app.listen(0, config.host);
   } catch (error) {
     await app?.close().catch(() => undefined);

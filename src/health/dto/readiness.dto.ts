@@ -25,6 +25,12 @@ export class ReadinessChecksDto {
 
   @ApiProperty({ type: ReadinessCheckDto, description: 'The speech model is loaded' })
   model!: ReadinessCheckDto;
+
+  @ApiPropertyOptional({
+    type: ReadinessCheckDto,
+    description: 'Only while the service shuts down (status error): it takes no new work',
+  })
+  shutdown?: ReadinessCheckDto;
 }
 
 /** Answer of GET /ready: 200 when every check is ok, 503 otherwise. */

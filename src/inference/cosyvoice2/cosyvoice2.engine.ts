@@ -1,4 +1,4 @@
-import { Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { join } from 'node:path';
 import type { PcmAudio } from '../../audio/audio.types.js';
 import type { InferenceConfig } from '../../config/app-config.js';
@@ -23,7 +23,7 @@ import { SessionTimer } from './session-timer.js';
  * ModelNotLoadedError from every call) instead of stopping the service. A CUDA device that
  * cannot be used fails the load loudly.
  */
-export class CosyVoice2Engine implements InferenceProvider, OnModuleInit, OnModuleDestroy {
+export class CosyVoice2Engine implements InferenceProvider, OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('CosyVoice2Engine');
   private runtime: EngineRuntime | undefined;
   private loadError = 'the CosyVoice2 model pack has not been loaded yet';
@@ -34,7 +34,8 @@ export class CosyVoice2Engine implements InferenceProvider, OnModuleInit, OnModu
     await this.load();
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /** Last step of a shutdown, after the in-flight syntheses have ended (see lifecycle/). */
+  async onApplicationShutdown(): Promise<void> {
     const runtime = this.runtime;
     this.runtime = undefined;
     this.loadError = 'the engine has been shut down';

@@ -11,6 +11,10 @@ describe('loadConfig', () => {
     expect(config.storage).toEqual({ driver: 'local', dir: './data/audio' });
     expect(config.maxUploadBytes).toBe(20 * 1024 * 1024);
     expect(config.inference.textStreamMode).toBe('sentence');
+    expect(config.maxJsonBodyBytes).toBe(1024 * 1024);
+    expect(config.synthesis.maxTextLength).toBe(5000);
+    expect(config.shutdownGraceMs).toBe(30_000);
+    expect(config.rateLimitPerMinute).toBe(0);
   });
 
   it('reads every documented variable', () => {
@@ -29,6 +33,9 @@ describe('loadConfig', () => {
       MAX_UPLOAD_BYTES: '1048576',
       MODEL_DIR: '/models/CosyVoice2-0.5B',
       TEXT_STREAM_MODE: 'bistream',
+      MAX_JSON_BODY_BYTES: '4096',
+      SHUTDOWN_GRACE_MS: '5000',
+      RATE_LIMIT_PER_MINUTE: '120',
     });
     expect(config).toMatchObject({
       host: '0.0.0.0',
@@ -46,6 +53,9 @@ describe('loadConfig', () => {
       },
       maxUploadBytes: 1048576,
       inference: { modelDir: '/models/CosyVoice2-0.5B', textStreamMode: 'bistream' },
+      maxJsonBodyBytes: 4096,
+      shutdownGraceMs: 5000,
+      rateLimitPerMinute: 120,
     });
   });
 
@@ -61,6 +71,9 @@ describe('loadConfig', () => {
     ['API_TOKENS', 'one, two'],
     ['LOG_LEVEL', 'loud'],
     ['TEXT_STREAM_MODE', 'words'],
+    ['MAX_JSON_BODY_BYTES', '100'],
+    ['SHUTDOWN_GRACE_MS', '-1'],
+    ['RATE_LIMIT_PER_MINUTE', '1.5'],
   ])('refuses %s=%j with a message naming the variable', (name, value) => {
     const env = { API_TOKENS: 'token', [name]: value };
     expect(() => loadConfig(env)).toThrow(ConfigError);

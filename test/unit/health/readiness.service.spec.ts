@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DatabasePingRepository } from '../../../src/database/database-ping.repository.js';
 import { ReadinessService } from '../../../src/health/readiness.service.js';
+import { SynthesisDrain } from '../../../src/lifecycle/synthesis-drain.js';
 import type { BlobStorage } from '../../../src/storage/blob-storage.js';
 import { FakeInferenceProvider } from '../../support/fake-inference.provider.js';
 
@@ -16,13 +17,38 @@ const ok = async (): Promise<void> => undefined;
 
 describe('ReadinessService', () => {
   it('is ready when database, storage and model are all ok', async () => {
-    const readiness = new ReadinessService(database(ok), storage(ok), new FakeInferenceProvider());
+    const readiness = new ReadinessService(
+      database(ok),
+      storage(ok),
+      new FakeInferenceProvider(),
+      new SynthesisDrain(),
+    );
     expect(await readiness.check()).toEqual({
       status: 'ok',
       checks: {
         database: { status: 'ok' },
         storage: { status: 'ok' },
         model: { status: 'ok', device: 'fake' },
+      },
+    });
+  });
+
+  it('is not ready once a shutdown has begun, and says so', async () => {
+    const drain = new SynthesisDrain();
+    const readiness = new ReadinessService(
+      database(ok),
+      storage(ok),
+      new FakeInferenceProvider(),
+      drain,
+    );
+    await drain.drain(0);
+    expect(await readiness.check()).toEqual({
+      status: 'unavailable',
+      checks: {
+        database: { status: 'ok' },
+        storage: { status: 'ok' },
+        model: { status: 'ok', device: 'fake' },
+        shutdown: { status: 'error', error: 'shutting down: no new syntheses taken' },
       },
     });
   });
@@ -38,6 +64,7 @@ describe('ReadinessService', () => {
         throw new Error('NoSuchBucket');
       }),
       inference,
+      new SynthesisDrain(),
     );
     expect(await readiness.check()).toEqual({
       status: 'unavailable',
@@ -55,6 +82,7 @@ describe('ReadinessService', () => {
       database(hanging),
       storage(ok),
       new FakeInferenceProvider(),
+      new SynthesisDrain(),
     );
     const started = Date.now();
     const result = await readiness.check();

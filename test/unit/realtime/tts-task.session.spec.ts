@@ -9,7 +9,7 @@ import type {
 
 /** Echoes every text piece back as one "audio" chunk holding the piece's bytes. */
 class EchoSynthesizer implements TaskSynthesizer {
-  readonly textLimit = 10;
+  readonly textLimit = 12;
   requests: SynthesisRequest[] = [];
   signals: AbortSignal[] = [];
 
@@ -115,6 +115,7 @@ describe(TtsTaskSession.name, () => {
     expect(sent.every((m) => m.header.task_id === 't1')).toBe(true);
     expect(last().payload).toEqual({ output: {}, usage: { characters: 12 } });
     expect(synthesizer.requests[0]).toMatchObject({
+      transport: 'websocket',
       model: 'cosyvoice-v2',
       mode: 'natural_language_replication',
       referenceAudioId: 'voice-1',
@@ -248,13 +249,33 @@ describe(TtsTaskSession.name, () => {
   it('fails the running task when a text piece is over the limit', async () => {
     session.handleFrame(runTask('t1'), false);
     await tick();
-    session.handleFrame(continueTask('t1', '0123456789A'), false);
+    session.handleFrame(continueTask('t1', '0123456789ABC'), false);
     await session.settled();
     expect(last().header).toMatchObject({
       event: 'task-failed',
       task_id: 't1',
       error_code: 'InvalidParameter',
-      error_message: 'payload.input.text has 11 characters; the limit is 10',
+      error_message:
+        "the task's text would have 13 characters with this payload.input.text; the limit is 12 per task",
+    });
+    expect(synthesizer.signals[0].aborted).toBe(true);
+  });
+
+  it('counts the limit over all the pieces of a task, not per piece', async () => {
+    session.handleFrame(runTask('t1'), false);
+    await tick();
+    session.handleFrame(continueTask('t1', '012345'), false);
+    session.handleFrame(continueTask('t1', '6789AB'), false);
+    await tick();
+    expect(synthesizer.signals[0].aborted).toBe(false);
+    session.handleFrame(continueTask('t1', 'C'), false);
+    await session.settled();
+    expect(last().header).toMatchObject({
+      event: 'task-failed',
+      task_id: 't1',
+      error_code: 'InvalidParameter',
+      error_message:
+        "the task's text would have 13 characters with this payload.input.text; the limit is 12 per task",
     });
     expect(synthesizer.signals[0].aborted).toBe(true);
   });

@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { decodeAudio } from '../../../src/audio/audio-decoder.js';
+import type { OutputAudioFormat } from '../../../src/audio/audio.types.js';
 import { ApiError } from '../../../src/common/api-error.js';
 import type { AppConfig } from '../../../src/config/app-config.js';
 import {
@@ -7,6 +8,7 @@ import {
   ModelNotLoadedError,
 } from '../../../src/inference/inference.provider.js';
 import type { SpeechChunk, SynthesisInput } from '../../../src/inference/inference.types.js';
+import { SynthesisDrain } from '../../../src/lifecycle/synthesis-drain.js';
 import type { ReferenceAudioService } from '../../../src/reference-audio/reference-audio.service.js';
 import type {
   EncodedAudioChunk,
@@ -27,6 +29,7 @@ import { rms } from '../../support/signal-measures.js';
 const TEXT = '收到好友从远方寄来的生日礼物'; // 14 characters → 0.7 s of fake speech
 
 const REQUEST: SynthesisRequest = {
+  transport: 'sse',
   model: 'CosyVoice2-0.5B',
   mode: 'fast_replication',
   text: TEXT,
@@ -71,6 +74,7 @@ describe(SynthesisService.name, () => {
       limiter,
       config,
       new SynthesisMetrics(limiter, metrics),
+      new SynthesisDrain(),
     );
   });
 
@@ -190,16 +194,35 @@ describe(SynthesisService.name, () => {
     });
   });
 
-  it('counts outcomes, first-audio latency and delivered speech in Prometheus metrics', async () => {
+  it('counts syntheses by mode, format, transport and outcome, with latency, time and RTF', async () => {
     await collect(await sut.start(REQUEST));
     await sut.start({ ...REQUEST, referenceAudioId: 'nope' }).catch(() => undefined);
+    await sut
+      .start({ ...REQUEST, mode: 'karaoke', outputFormat: 'ogg' as OutputAudioFormat })
+      .catch(() => undefined);
     engine.failure = { afterChunks: 0, error: new Error('boom') };
-    await collect(await sut.start(REQUEST)).catch(() => undefined);
+    await collect(await sut.start({ ...REQUEST, transport: 'http', outputFormat: 'mp3' })).catch(
+      () => undefined,
+    );
     const text = await metrics.render();
-    expect(text).toContain('synthesis_requests_total{outcome="completed"} 1');
-    expect(text).toContain('synthesis_requests_total{outcome="rejected"} 1');
-    expect(text).toContain('synthesis_requests_total{outcome="failed"} 1');
-    expect(text).toContain('synthesis_first_audio_seconds_count 1');
+    const series = (outcome: string, labels = 'mode="fast_replication",format="wav"') =>
+      `synthesis_requests_total{${labels},transport="sse",outcome="${outcome}"} 1`;
+    expect(text).toContain(series('completed'));
+    expect(text).toContain(series('rejected'));
+    expect(text).toContain(series('rejected', 'mode="invalid",format="invalid"'));
+    expect(text).toContain(
+      'synthesis_requests_total{mode="fast_replication",format="mp3",transport="http",outcome="failed"} 1',
+    );
+    expect(text).not.toContain('karaoke');
+    const labels = '{mode="fast_replication",transport="sse"}';
+    expect(text).toContain(`synthesis_first_audio_seconds_count${labels} 1`);
+    expect(text).toContain(`synthesis_duration_seconds_count${labels} 1`);
+    expect(text).toContain(`synthesis_real_time_factor_count${labels} 1`);
+    expect(text).not.toContain('transport="http"} 1');
+    const rtf = Number(/^synthesis_real_time_factor_sum\{[^}]*\} (\S+)$/m.exec(text)?.[1]);
+    const duration = Number(/^synthesis_duration_seconds_sum\{[^}]*\} (\S+)$/m.exec(text)?.[1]);
+    expect(duration).toBeGreaterThan(0);
+    expect(rtf).toBeCloseTo(duration / 0.7, 6);
     expect(text).toMatch(/synthesis_audio_seconds_total 0\.7\d*/);
     expect(text).toContain('synthesis_active 0');
   });
@@ -277,6 +300,7 @@ describe(SynthesisService.name, () => {
         queuedLimiter,
         config,
         new SynthesisMetrics(queuedLimiter, new MetricsService()),
+        new SynthesisDrain(),
       );
     });
 

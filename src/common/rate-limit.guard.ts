@@ -1,0 +1,32 @@
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { ApiTokenService } from './api-token.service.js';
+import { RateLimitService } from './rate-limit.service.js';
+
+/**
+ * Applies RATE_LIMIT_PER_MINUTE to every `/api/...` request with a valid token (a wrong token is
+ * left to ApiTokenGuard and not counted); health, metrics and docs are never limited.
+ */
+@Injectable()
+export class RateLimitGuard implements CanActivate {
+  constructor(
+    private readonly rateLimit: RateLimitService,
+    private readonly tokens: ApiTokenService,
+  ) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    if (context.getType() !== 'http') {
+      return true;
+    }
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    if (!request.url.startsWith('/api/')) {
+      return true;
+    }
+    const token = ApiTokenService.bearerToken(request.headers.authorization);
+    if (!this.tokens.isValid(token)) {
+      return true;
+    }
+    this.rateLimit.consume(token, request.ip);
+    return true;
+  }
+}

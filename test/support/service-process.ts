@@ -1,0 +1,94 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { mkdtemp, symlink, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { REPOSITORY_DIR } from './compose-project.js';
+
+const run = promisify(execFile);
+
+/**
+ * Compiles src/ with tsconfig.build.json (what `npm run build` does) into a fresh temporary
+ * directory, removed when the test process exits, beside a `package.json` (ESM) and a link to
+ * the repository's node_modules; returns that directory, which holds `dist/main.js`.
+ */
+export async function buildService(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'cosyvoice-build-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  await run(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', join(dir, 'dist')], {
+    cwd: REPOSITORY_DIR,
+  });
+  await writeFile(join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
+  await symlink(join(REPOSITORY_DIR, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  return dir;
+}
+
+/** A TCP port that was free a moment ago. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+/** `node dist/main.js` running as its own process. */
+export interface ServiceProcess {
+  /** e.g. http://127.0.0.1:41234 */
+  baseUrl: string;
+  /** Everything it wrote to stdout and stderr so far. */
+  output(): string;
+  /** SIGTERM, then waits for the exit; resolves with the exit code (null if a signal killed it). */
+  stop(): Promise<number | null>;
+}
+
+/**
+ * Starts `node dist/main.js` in `buildDir` with exactly `env` as its environment and waits until
+ * `GET /ready` answers 200 on `port`. Fails with the process output when it exits first or is not
+ * ready within `timeoutMs`.
+ */
+export async function startServiceProcess(
+  buildDir: string,
+  env: Record<string, string>,
+  port: number,
+  timeoutMs = 60_000,
+): Promise<ServiceProcess> {
+  const child = spawn(process.execPath, ['dist/main.js'], {
+    cwd: buildDir,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const service: ServiceProcess = {
+    baseUrl: `http://127.0.0.1:${port}`,
+    output: () => output,
+    stop: () => stop(child, exited),
+  };
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) {
+      throw new Error(`the service exited with ${child.exitCode}:\n${output}`);
+    }
+    const status = await fetch(`${service.baseUrl}/ready`).then(
+      (response) => response.status,
+      () => 0,
+    );
+    if (status === 200) return service;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  await service.stop();
+  throw new Error(`the service was not ready within ${timeoutMs} ms:\n${output}`);
+}
+
+async function stop(child: ChildProcess, exited: Promise<number | null>): Promise<number | null> {
+  if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+  return exited;
+}
