@@ -112,81 +112,22 @@ def causal_pad(x, kernel, dilation=1):
     return nn.functional.pad(x, ((kernel - 1) * dilation, 0))
 
 
-class RmsNorm(nn.Module):
-    def __init__(self, size):
-        super().__init__()
-        self.weight = nn.Parameter(torch.ones(size))
-
-    def forward(self, x):
-        return x * torch.rsqrt(x.pow(2).mean(dim=-1, keepdim=True) + 1e-6) * self.weight
+QWEN2_0_5B = tiny_pack.Qwen2Sizes(HIDDEN, NUM_LAYERS, NUM_HEADS, NUM_KV_HEADS, HEAD_DIM, MLP, ROPE_THETA)
 
 
-def rotate(x, cos, sin):
-    half = x.size(-1) // 2
-    return x * cos + torch.cat([-x[..., half:], x[..., :half]], dim=-1) * sin
+class GroupedQueryLayer(tiny_pack.DecoderLayer):
+    """The tiny pack's decoder layer, attending without repeating the key/value heads: the query
+    heads of a group are stacked along the rows, so every MatMul reads each cached key once."""
 
-
-class QwenLayer(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.input_norm = RmsNorm(HIDDEN)
-        self.q = nn.Linear(HIDDEN, NUM_HEADS * HEAD_DIM)
-        self.k = nn.Linear(HIDDEN, NUM_KV_HEADS * HEAD_DIM)
-        self.v = nn.Linear(HIDDEN, NUM_KV_HEADS * HEAD_DIM)
-        self.o = nn.Linear(NUM_HEADS * HEAD_DIM, HIDDEN, bias=False)
-        self.post_norm = RmsNorm(HIDDEN)
-        self.gate = nn.Linear(HIDDEN, MLP, bias=False)
-        self.up = nn.Linear(HIDDEN, MLP, bias=False)
-        self.down = nn.Linear(MLP, HIDDEN, bias=False)
-
-    def forward(self, x, allowed, cos, sin, past_k, past_v):
-        length = x.size(1)
-        h = self.input_norm(x)
-        q = self.q(h).view(1, length, NUM_HEADS, HEAD_DIM).transpose(1, 2)
-        k = self.k(h).view(1, length, NUM_KV_HEADS, HEAD_DIM).transpose(1, 2)
-        v = self.v(h).view(1, length, NUM_KV_HEADS, HEAD_DIM).transpose(1, 2)
-        q = rotate(q, cos, sin)
-        k = rotate(k, cos, sin)
-        all_k = torch.cat([past_k, k], dim=2)
-        all_v = torch.cat([past_v, v], dim=2)
-        group = NUM_HEADS // NUM_KV_HEADS
-        q = q.reshape(1, NUM_KV_HEADS, group * length, HEAD_DIM)
-        scores = torch.matmul(q, all_k.transpose(2, 3)) / math.sqrt(HEAD_DIM)
-        scores = scores.view(1, NUM_KV_HEADS, group, length, -1).masked_fill(allowed == 0, -1e4)
-        weights = torch.softmax(scores, dim=-1).view(1, NUM_KV_HEADS, group * length, -1)
-        attended = torch.matmul(weights, all_v).view(1, NUM_HEADS, length, HEAD_DIM)
-        attended = attended.transpose(1, 2).reshape(1, length, NUM_HEADS * HEAD_DIM)
-        x = x + self.o(attended)
-        h = self.post_norm(x)
-        x = x + self.down(nn.functional.silu(self.gate(h)) * self.up(h))
-        return x, all_k, all_v
-
-
-class Llm(nn.Module):
-    """The tiny pack's LLM interface at the Qwen2-0.5B sizes."""
-
-    def __init__(self):
-        super().__init__()
-        self.layers = nn.ModuleList([QwenLayer() for _ in range(NUM_LAYERS)])
-        self.norm = RmsNorm(HIDDEN)
-
-    def forward(self, xs, masks, *caches):
-        length = xs.size(1)
-        past = caches[0].size(2)
-        keep_past = torch.ones(1, length, past, dtype=torch.bool)
-        allowed = torch.cat([keep_past, masks], dim=2).unsqueeze(1).unsqueeze(1)
-        positions = torch.arange(length, dtype=torch.float32) + past
-        inv_freq = 1.0 / (ROPE_THETA ** (torch.arange(0, HEAD_DIM, 2, dtype=torch.float32) / HEAD_DIM))
-        angles = positions.unsqueeze(1) * inv_freq.unsqueeze(0)
-        angles = torch.cat([angles, angles], dim=-1)
-        cos = torch.cos(angles)
-        sin = torch.sin(angles)
-        x = xs
-        new_caches = []
-        for index, layer in enumerate(self.layers):
-            x, k, v = layer(x, allowed, cos, sin, caches[2 * index], caches[2 * index + 1])
-            new_caches.extend([k, v])
-        return (self.norm(x), *new_caches)
+    def attend(self, q, all_k, all_v, allowed):
+        sizes = self.sizes
+        length = q.size(2)
+        group = sizes.heads // sizes.kv_heads
+        stacked = q.reshape(1, sizes.kv_heads, group * length, sizes.head_dim)
+        scores = torch.matmul(stacked, all_k.transpose(2, 3)) / math.sqrt(sizes.head_dim)
+        scores = scores.view(1, sizes.kv_heads, group, length, -1).masked_fill(allowed.unsqueeze(1) == 0, -1e4)
+        weights = torch.softmax(scores, dim=-1).view(1, sizes.kv_heads, group * length, -1)
+        return torch.matmul(weights, all_v).view(1, sizes.heads, length, sizes.head_dim)
 
 
 class EmbedTokens(nn.Module):
@@ -448,7 +389,7 @@ def build_embed_tokens(out_dir):
 
 
 def build_llm(out_dir):
-    return tiny_pack.export_llm(seeded(202, Llm()), out_dir, HIDDEN, NUM_LAYERS, NUM_KV_HEADS, HEAD_DIM)
+    return tiny_pack.export_llm(seeded(202, tiny_pack.Llm(QWEN2_0_5B, GroupedQueryLayer)), out_dir)
 
 
 def build_tables(out_dir):

@@ -15,6 +15,7 @@ cosyvoice2-pack.json are written by scripts/models/make-tiny-pack.ts.
 import math
 import os
 import sys
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -119,36 +120,59 @@ def rotate(x, cos, sin):
     return x * cos + torch.cat([-x2, x1], dim=-1) * sin
 
 
+class Qwen2Sizes(NamedTuple):
+    hidden: int
+    layers: int
+    heads: int
+    kv_heads: int
+    head_dim: int
+    mlp: int
+    rope_theta: float
+
+
+TINY_QWEN2 = Qwen2Sizes(HIDDEN, NUM_LAYERS, NUM_HEADS, NUM_KV_HEADS, HEAD_DIM, MLP, ROPE_THETA)
+
+
 class DecoderLayer(nn.Module):
-    def __init__(self):
+    """A Qwen2 decoder layer: RMSNorm, grouped-query attention with RoPE and a KV cache, SwiGLU."""
+
+    def __init__(self, sizes):
         super().__init__()
-        self.input_norm = RmsNorm(HIDDEN)
-        self.q = nn.Linear(HIDDEN, NUM_HEADS * HEAD_DIM)
-        self.k = nn.Linear(HIDDEN, NUM_KV_HEADS * HEAD_DIM)
-        self.v = nn.Linear(HIDDEN, NUM_KV_HEADS * HEAD_DIM)
-        self.o = nn.Linear(NUM_HEADS * HEAD_DIM, HIDDEN, bias=False)
-        self.post_norm = RmsNorm(HIDDEN)
-        self.gate = nn.Linear(HIDDEN, MLP, bias=False)
-        self.up = nn.Linear(HIDDEN, MLP, bias=False)
-        self.down = nn.Linear(MLP, HIDDEN, bias=False)
+        self.sizes = sizes
+        self.input_norm = RmsNorm(sizes.hidden)
+        self.q = nn.Linear(sizes.hidden, sizes.heads * sizes.head_dim)
+        self.k = nn.Linear(sizes.hidden, sizes.kv_heads * sizes.head_dim)
+        self.v = nn.Linear(sizes.hidden, sizes.kv_heads * sizes.head_dim)
+        self.o = nn.Linear(sizes.heads * sizes.head_dim, sizes.hidden, bias=False)
+        self.post_norm = RmsNorm(sizes.hidden)
+        self.gate = nn.Linear(sizes.hidden, sizes.mlp, bias=False)
+        self.up = nn.Linear(sizes.hidden, sizes.mlp, bias=False)
+        self.down = nn.Linear(sizes.mlp, sizes.hidden, bias=False)
+
+    def attend(self, q, all_k, all_v, allowed):
+        """q [1,heads,L,hd], all_k/all_v [1,kv_heads,past+L,hd], allowed [1,1,L,past+L]
+        -> [1,heads,L,hd]: every query head attends to its group's key/value head, repeated."""
+        sizes = self.sizes
+        group = sizes.heads // sizes.kv_heads
+        wide_k = all_k.unsqueeze(2).expand(-1, -1, group, -1, -1).reshape(1, sizes.heads, -1, sizes.head_dim)
+        wide_v = all_v.unsqueeze(2).expand(-1, -1, group, -1, -1).reshape(1, sizes.heads, -1, sizes.head_dim)
+        scores = torch.matmul(q, wide_k.transpose(2, 3)) / math.sqrt(sizes.head_dim)
+        scores = scores.masked_fill(allowed == 0, -1e4)
+        return torch.matmul(torch.softmax(scores, dim=-1), wide_v)
 
     def forward(self, x, allowed, cos, sin, past_k, past_v):
+        sizes = self.sizes
         length = x.size(1)
         h = self.input_norm(x)
-        q = self.q(h).view(1, length, NUM_HEADS, HEAD_DIM).transpose(1, 2)
-        k = self.k(h).view(1, length, NUM_KV_HEADS, HEAD_DIM).transpose(1, 2)
-        v = self.v(h).view(1, length, NUM_KV_HEADS, HEAD_DIM).transpose(1, 2)
+        q = self.q(h).view(1, length, sizes.heads, sizes.head_dim).transpose(1, 2)
+        k = self.k(h).view(1, length, sizes.kv_heads, sizes.head_dim).transpose(1, 2)
+        v = self.v(h).view(1, length, sizes.kv_heads, sizes.head_dim).transpose(1, 2)
         q = rotate(q, cos, sin)
         k = rotate(k, cos, sin)
         all_k = torch.cat([past_k, k], dim=2)
         all_v = torch.cat([past_v, v], dim=2)
-        group = NUM_HEADS // NUM_KV_HEADS
-        wide_k = all_k.unsqueeze(2).expand(-1, -1, group, -1, -1).reshape(1, NUM_HEADS, -1, HEAD_DIM)
-        wide_v = all_v.unsqueeze(2).expand(-1, -1, group, -1, -1).reshape(1, NUM_HEADS, -1, HEAD_DIM)
-        scores = torch.matmul(q, wide_k.transpose(2, 3)) / math.sqrt(HEAD_DIM)
-        scores = scores.masked_fill(allowed == 0, -1e4)
-        attended = torch.matmul(torch.softmax(scores, dim=-1), wide_v)
-        attended = attended.transpose(1, 2).reshape(1, length, NUM_HEADS * HEAD_DIM)
+        attended = self.attend(q, all_k, all_v, allowed)
+        attended = attended.transpose(1, 2).reshape(1, length, sizes.heads * sizes.head_dim)
         x = x + self.o(attended)
         h = self.post_norm(x)
         x = x + self.down(nn.functional.silu(self.gate(h)) * self.up(h))
@@ -156,21 +180,24 @@ class DecoderLayer(nn.Module):
 
 
 class Llm(nn.Module):
-    """xs [1,L,H], masks bool [1,L,L], key_cacheN/value_cacheN [1,2,past,hd]
-    -> hidden [1,L,H] (after the final norm), then k0, v0, k1, v1, ... [1,2,past+L,hd]."""
+    """xs [1,L,H], masks bool [1,L,L], key_cacheN/value_cacheN [1,kv_heads,past,hd]
+    -> hidden [1,L,H] (after the final norm), then k0, v0, k1, v1, ... [1,kv_heads,past+L,hd]."""
 
-    def __init__(self):
+    def __init__(self, sizes=TINY_QWEN2, layer=DecoderLayer):
         super().__init__()
-        self.layers = nn.ModuleList([DecoderLayer() for _ in range(NUM_LAYERS)])
-        self.norm = RmsNorm(HIDDEN)
+        self.sizes = sizes
+        self.layers = nn.ModuleList([layer(sizes) for _ in range(sizes.layers)])
+        self.norm = RmsNorm(sizes.hidden)
 
     def forward(self, xs, masks, *caches):
+        sizes = self.sizes
         length = xs.size(1)
         past = caches[0].size(2)
         keep_past = torch.ones(1, length, past, dtype=torch.bool)
         allowed = torch.cat([keep_past, masks], dim=2).unsqueeze(1)
         positions = torch.arange(length, dtype=torch.float32) + past
-        inv_freq = 1.0 / (ROPE_THETA ** (torch.arange(0, HEAD_DIM, 2, dtype=torch.float32) / HEAD_DIM))
+        exponents = torch.arange(0, sizes.head_dim, 2, dtype=torch.float32) / sizes.head_dim
+        inv_freq = 1.0 / (sizes.rope_theta**exponents)
         angles = positions.unsqueeze(1) * inv_freq.unsqueeze(0)
         angles = torch.cat([angles, angles], dim=-1)
         cos = torch.cos(angles)
@@ -289,13 +316,14 @@ def llm_names(num_layers):
     return inputs, outputs
 
 
-def export_llm(module, out_dir, hidden, num_layers, num_kv_heads, head_dim):
+def export_llm(module, out_dir):
     """Exports the LLM backbone with its per-layer KV-cache inputs/outputs; returns the path."""
+    sizes = module.sizes
     length, past = 3, 2
-    xs = torch.randn(1, length, hidden)
+    xs = torch.randn(1, length, sizes.hidden)
     masks = torch.tril(torch.ones(1, length, length)).to(torch.bool)
-    caches = [torch.randn(1, num_kv_heads, past, head_dim) for _ in range(2 * num_layers)]
-    inputs, outputs = llm_names(num_layers)
+    caches = [torch.randn(1, sizes.kv_heads, past, sizes.head_dim) for _ in range(2 * sizes.layers)]
+    inputs, outputs = llm_names(sizes.layers)
     axes = {"xs": {1: "l"}, "masks": {1: "l", 2: "l"}, "y_pred": {1: "l"}}
     for name in inputs[2:]:
         axes[name] = {2: "past"}
@@ -377,7 +405,7 @@ def build_llm(out_dir):
         nn.init.ones_(layer.input_norm.weight)
         nn.init.ones_(layer.post_norm.weight)
     nn.init.ones_(module.norm.weight)
-    export_llm(module, out_dir, HIDDEN, NUM_LAYERS, NUM_KV_HEADS, HEAD_DIM)
+    export_llm(module, out_dir)
     return module
 
 

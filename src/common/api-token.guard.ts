@@ -1,6 +1,6 @@
 import { CanActivate, ExecutionContext, HttpStatus, Injectable } from '@nestjs/common';
-import type { FastifyRequest } from 'fastify';
 import { ApiError } from './api-error.js';
+import { apiRequestOf } from './api-request.js';
 import { ApiTokenService } from './api-token.service.js';
 
 /** Requires a valid bearer token on every `/api/...` route; other routes are public. */
@@ -9,11 +9,8 @@ export class ApiTokenGuard implements CanActivate {
   constructor(private readonly tokens: ApiTokenService) {}
 
   canActivate(context: ExecutionContext): boolean {
-    if (context.getType() !== 'http') {
-      return true;
-    }
-    const request = context.switchToHttp().getRequest<FastifyRequest>();
-    if (!request.url.startsWith('/api/')) {
+    const request = apiRequestOf(context);
+    if (!request) {
       return true;
     }
     const token = ApiTokenService.bearerToken(request.headers.authorization);

@@ -1,5 +1,5 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
-import type { FastifyRequest } from 'fastify';
+import { apiRequestOf } from './api-request.js';
 import { ApiTokenService } from './api-token.service.js';
 import { RateLimitService } from './rate-limit.service.js';
 
@@ -15,18 +15,14 @@ export class RateLimitGuard implements CanActivate {
   ) {}
 
   canActivate(context: ExecutionContext): boolean {
-    if (context.getType() !== 'http') {
-      return true;
-    }
-    const request = context.switchToHttp().getRequest<FastifyRequest>();
-    if (!request.url.startsWith('/api/')) {
+    const request = apiRequestOf(context);
+    if (!request) {
       return true;
     }
     const token = ApiTokenService.bearerToken(request.headers.authorization);
-    if (!this.tokens.isValid(token)) {
-      return true;
+    if (this.tokens.isValid(token)) {
+      this.rateLimit.consume(token, request.ip);
     }
-    this.rateLimit.consume(token, request.ip);
     return true;
   }
 }
