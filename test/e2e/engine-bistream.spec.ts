@@ -1,17 +1,15 @@
 import { Logger } from '@nestjs/common';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import {
-  BistreamLlmDecoder,
-  type BistreamLlmRequest,
-} from '../../src/inference/cosyvoice2/bistream-llm.decoder.js';
-import { CosyVoice2Engine } from '../../src/inference/cosyvoice2/cosyvoice2.engine.js';
+import { BistreamLlmDecoder } from '../../src/inference/cosyvoice2/bistream-llm.decoder.js';
+import type { CosyVoice2Engine } from '../../src/inference/cosyvoice2/cosyvoice2.engine.js';
 import { LlmDecoder } from '../../src/inference/cosyvoice2/llm-decoder.js';
 import type {
   SpeechChunk,
   SynthesisInput,
   VoiceFeatures,
 } from '../../src/inference/inference.types.js';
-import { glidingToneSamples } from '../support/reference-audio-fixtures.js';
+import { collectSamples, spyOnTokenGenerator } from '../support/engine-spies.js';
+import { loadCpuEngine } from '../support/cpu-engine.js';
 import { concatFloat32 } from '../support/signal-measures.js';
 import { prepareTinyPack } from '../support/tiny-pack.js';
 
@@ -48,36 +46,6 @@ function pieces(
   return { text: generate(), state };
 }
 
-async function collect(chunks: AsyncIterable<SpeechChunk>): Promise<Float32Array[]> {
-  const out: Float32Array[] = [];
-  for await (const chunk of chunks) out.push(chunk.samples);
-  return out;
-}
-
-/** Records every bistream request, the tokens produced so far, and each finished run's count. */
-function spyOnBistream(): {
-  requests: BistreamLlmRequest[];
-  tokenCounts: number[];
-  produced: number;
-} {
-  const original = BistreamLlmDecoder.prototype.generate;
-  const record = { requests: [] as BistreamLlmRequest[], tokenCounts: [] as number[], produced: 0 };
-  vi.spyOn(BistreamLlmDecoder.prototype, 'generate').mockImplementation(async function* (
-    this: BistreamLlmDecoder,
-    request: BistreamLlmRequest,
-  ) {
-    record.requests.push(request);
-    let count = 0;
-    for await (const token of original.call(this, request)) {
-      count++;
-      record.produced++;
-      yield token;
-    }
-    record.tokenCounts.push(count);
-  });
-  return record;
-}
-
 describe('CosyVoice2Engine with TEXT_STREAM_MODE=bistream on the tiny pack', () => {
   let engine: CosyVoice2Engine;
   let voice: VoiceFeatures;
@@ -95,17 +63,7 @@ describe('CosyVoice2Engine with TEXT_STREAM_MODE=bistream on the tiny pack', () 
 
   beforeAll(async () => {
     Logger.overrideLogger(false);
-    engine = new CosyVoice2Engine({
-      modelDir: await prepareTinyPack(),
-      device: 'cpu',
-      threads: 1,
-      textStreamMode: 'bistream',
-    });
-    await engine.load();
-    voice = await engine.extractVoiceFeatures({
-      samples: glidingToneSamples(),
-      sampleRate: 16000,
-    });
+    ({ engine, voice } = await loadCpuEngine(await prepareTinyPack(), 'bistream'));
   });
 
   afterEach(() => {
@@ -113,7 +71,7 @@ describe('CosyVoice2Engine with TEXT_STREAM_MODE=bistream on the tiny pack', () 
   });
 
   it('streams audio of one utterance before the text has ended (no sentence-level LLM runs)', async () => {
-    const bistream = spyOnBistream();
+    const bistream = spyOnTokenGenerator(BistreamLlmDecoder);
     const sentenceLlm = vi.spyOn(LlmDecoder.prototype, 'generate');
     let release: () => void = () => undefined;
     const { text, state } = pieces(new Promise<void>((resolve) => (release = resolve)));
@@ -143,14 +101,16 @@ describe('CosyVoice2Engine with TEXT_STREAM_MODE=bistream on the tiny pack', () 
 
   it('keeps string text on the sentence path', async () => {
     const bistream = vi.spyOn(BistreamLlmDecoder.prototype, 'generate');
-    const chunks = await collect(engine.synthesize(input({ text: 'Hello there, my friend.' })));
+    const chunks = await collectSamples(
+      engine.synthesize(input({ text: 'Hello there, my friend.' })),
+    );
     expect(chunks.length).toBeGreaterThan(0);
     expect(bistream).not.toHaveBeenCalled();
   });
 
   it('gives the whole utterance as one chunk when not streaming', async () => {
-    const bistream = spyOnBistream();
-    const chunks = await collect(
+    const bistream = spyOnTokenGenerator(BistreamLlmDecoder);
+    const chunks = await collectSamples(
       engine.synthesize(input({ stream: false, mode: 'cross_lingual_replication' })),
     );
     expect(chunks.length).toBe(1);
@@ -160,8 +120,8 @@ describe('CosyVoice2Engine with TEXT_STREAM_MODE=bistream on the tiny pack', () 
   });
 
   it('instruct2 starts the text cache with instruct<|endofprompt|>, without prompt speech', async () => {
-    const bistream = spyOnBistream();
-    await collect(
+    const bistream = spyOnTokenGenerator(BistreamLlmDecoder);
+    await collectSamples(
       engine.synthesize(
         input({ mode: 'natural_language_replication', instruct: 'Speak slowly and calmly.' }),
       ),
@@ -173,7 +133,7 @@ describe('CosyVoice2Engine with TEXT_STREAM_MODE=bistream on the tiny pack', () 
 
   it('reproduces the audio bit for bit with the same seed, and differs with another', async () => {
     const run = async (seed: number) =>
-      concatFloat32(await collect(engine.synthesize(input({ text: pieces().text, seed }))));
+      concatFloat32(await collectSamples(engine.synthesize(input({ text: pieces().text, seed }))));
     const first = await run(5);
     const again = await run(5);
     const other = await run(6);
@@ -187,7 +147,9 @@ describe('CosyVoice2Engine with TEXT_STREAM_MODE=bistream on the tiny pack', () 
   it('gives the same audio whatever the timing of the pieces', async () => {
     const run = async (pause: (index: number) => Promise<unknown>) =>
       concatFloat32(
-        await collect(engine.synthesize(input({ text: pieces(undefined, pause).text, seed: 8 }))),
+        await collectSamples(
+          engine.synthesize(input({ text: pieces(undefined, pause).text, seed: 8 })),
+        ),
       );
     const paced = await run(() => new Promise(setImmediate));
     const burst = await run(() => Promise.resolve());
@@ -197,7 +159,7 @@ describe('CosyVoice2Engine with TEXT_STREAM_MODE=bistream on the tiny pack', () 
   });
 
   it('stops after a streamed chunk when aborted, and stops the LLM', async () => {
-    const bistream = spyOnBistream();
+    const bistream = spyOnTokenGenerator(BistreamLlmDecoder);
     const controller = new AbortController();
     const received: SpeechChunk[] = [];
     await expect(
@@ -223,7 +185,7 @@ describe('CosyVoice2Engine with TEXT_STREAM_MODE=bistream on the tiny pack', () 
     }
     setTimeout(() => controller.abort(), 50);
     await expect(
-      collect(engine.synthesize(input({ text: stalled(), signal: controller.signal }))),
+      collectSamples(engine.synthesize(input({ text: stalled(), signal: controller.signal }))),
     ).rejects.toThrow(/abort/i);
   });
 });

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { CosyVoice2Engine } from '../../src/inference/cosyvoice2/cosyvoice2.engine.js';
-import { LlmDecoder, type LlmRequest } from '../../src/inference/cosyvoice2/llm-decoder.js';
+import type { CosyVoice2Engine } from '../../src/inference/cosyvoice2/cosyvoice2.engine.js';
+import { LlmDecoder } from '../../src/inference/cosyvoice2/llm-decoder.js';
 import { StreamingTokenSchedule } from '../../src/inference/cosyvoice2/streaming-token2wav.schedule.js';
 import { TokenToWavStream } from '../../src/inference/cosyvoice2/token-to-wav.js';
 import { VoiceFeatureError } from '../../src/inference/cosyvoice2/voice-feature.extractor.js';
@@ -10,6 +10,8 @@ import type {
   SynthesisInput,
   VoiceFeatures,
 } from '../../src/inference/inference.types.js';
+import { loadCpuEngine } from '../support/cpu-engine.js';
+import { collectSamples, spyOnTokenGenerator } from '../support/engine-spies.js';
 import { glidingToneSamples } from '../support/reference-audio-fixtures.js';
 import { concatFloat32 } from '../support/signal-measures.js';
 import { prepareTinyPack } from '../support/tiny-pack.js';
@@ -23,40 +25,6 @@ const TEXT =
   'The quick brown fox jumps over the lazy dog, and then it runs far away into the green forest.';
 /** Long enough (one segment, over 78 speech tokens) for streamed hops of 25 and 50 and a tail. */
 const TWO_SENTENCES = `${TEXT} Then the fox sleeps under a big old tree until the sun rises again.`;
-
-async function collect(chunks: AsyncIterable<SpeechChunk>): Promise<Float32Array[]> {
-  const out: Float32Array[] = [];
-  for await (const chunk of chunks) out.push(chunk.samples);
-  return out;
-}
-
-/**
- * Records every LLM request, how many speech tokens each produced, and the running total of
- * tokens produced so far (`produced`, live); `onToken` sees that total at every token.
- */
-function spyOnLlm(onToken: (produced: number) => void = () => undefined): {
-  requests: LlmRequest[];
-  tokenCounts: number[];
-  produced: number;
-} {
-  const original = LlmDecoder.prototype.generate;
-  const record = { requests: [] as LlmRequest[], tokenCounts: [] as number[], produced: 0 };
-  vi.spyOn(LlmDecoder.prototype, 'generate').mockImplementation(async function* (
-    this: LlmDecoder,
-    request: LlmRequest,
-  ) {
-    record.requests.push(request);
-    let count = 0;
-    for await (const token of original.call(this, request)) {
-      count++;
-      record.produced++;
-      onToken(record.produced);
-      yield token;
-    }
-    record.tokenCounts.push(count);
-  });
-  return record;
-}
 
 /** Sample counts of each streamed chunk for a segment of `tokens` speech tokens. */
 function expectedStreamChunks(promptTokens: number, tokens: number): number[] {
@@ -90,10 +58,7 @@ describe('CosyVoice2Engine on the tiny pack', () => {
 
   beforeAll(async () => {
     Logger.overrideLogger(false);
-    engine = new CosyVoice2Engine({ modelDir: await prepareTinyPack(), device: 'cpu', threads: 1 });
-    await engine.load();
-    expect(engine.status()).toEqual({ loaded: true, device: 'cpu' });
-    voice = await engine.extractVoiceFeatures({ samples: glidingToneSamples(), sampleRate: 16000 });
+    ({ engine, voice } = await loadCpuEngine(await prepareTinyPack()));
   });
 
   afterEach(() => {
@@ -128,8 +93,8 @@ describe('CosyVoice2Engine on the tiny pack', () => {
 
   describe('modes (LLM input layout)', () => {
     it('zero-shot puts the prompt text before the text and the prompt speech after task_id', async () => {
-      const llm = spyOnLlm();
-      const chunks = await collect(engine.synthesize(input({})));
+      const llm = spyOnTokenGenerator(LlmDecoder);
+      const chunks = await collectSamples(engine.synthesize(input({})));
       expect(chunks.length).toBe(1);
       const [request] = llm.requests;
       expect(Array.from(request.promptSpeechTokens)).toEqual(Array.from(voice.speechTokens));
@@ -137,8 +102,10 @@ describe('CosyVoice2Engine on the tiny pack', () => {
     });
 
     it('cross-lingual drops the prompt text and the prompt speech tokens', async () => {
-      const llm = spyOnLlm();
-      const chunks = await collect(engine.synthesize(input({ mode: 'cross_lingual_replication' })));
+      const llm = spyOnTokenGenerator(LlmDecoder);
+      const chunks = await collectSamples(
+        engine.synthesize(input({ mode: 'cross_lingual_replication' })),
+      );
       expect(chunks.length).toBe(1);
       const [request] = llm.requests;
       expect(request.promptSpeechTokens.length).toBe(0);
@@ -146,13 +113,13 @@ describe('CosyVoice2Engine on the tiny pack', () => {
     });
 
     it('instruct2 uses the instruction + <|endofprompt|> as prompt text, without prompt speech', async () => {
-      const llm = spyOnLlm();
-      await collect(
+      const llm = spyOnTokenGenerator(LlmDecoder);
+      await collectSamples(
         engine.synthesize(
           input({ mode: 'natural_language_replication', instruct: 'Speak slowly and calmly.' }),
         ),
       );
-      await collect(
+      await collectSamples(
         engine.synthesize(
           input({
             mode: 'natural_language_replication',
@@ -171,8 +138,8 @@ describe('CosyVoice2Engine on the tiny pack', () => {
 
   describe('lengths', () => {
     it('whole synthesis yields 960 samples per speech token, within the 2x..20x limits', async () => {
-      const llm = spyOnLlm();
-      const [samples] = await collect(engine.synthesize(input({})));
+      const llm = spyOnTokenGenerator(LlmDecoder);
+      const [samples] = await collectSamples(engine.synthesize(input({})));
       const [tokens] = llm.tokenCounts;
       const target = llm.requests[0].targetTextTokens;
       expect(tokens).toBeGreaterThanOrEqual(2 * target);
@@ -182,8 +149,10 @@ describe('CosyVoice2Engine on the tiny pack', () => {
     });
 
     it('streaming yields the scheduled chunks (first after 25 tokens + look-ahead, held back 3840)', async () => {
-      const llm = spyOnLlm();
-      const chunks = await collect(engine.synthesize(input({ text: TWO_SENTENCES, stream: true })));
+      const llm = spyOnTokenGenerator(LlmDecoder);
+      const chunks = await collectSamples(
+        engine.synthesize(input({ text: TWO_SENTENCES, stream: true })),
+      );
       expect(llm.requests.length).toBe(1);
       const [tokens] = llm.tokenCounts;
       expect(tokens).toBeGreaterThan(25 + 50 + 3); // long enough for hops 25 and 50 and a tail
@@ -195,8 +164,10 @@ describe('CosyVoice2Engine on the tiny pack', () => {
     });
 
     it('streaming matches whole synthesis outside the 3840-sample cross-fade zones', async () => {
-      const whole = concatFloat32(await collect(engine.synthesize(input({ text: TWO_SENTENCES }))));
-      const streamedChunks = await collect(
+      const whole = concatFloat32(
+        await collectSamples(engine.synthesize(input({ text: TWO_SENTENCES }))),
+      );
+      const streamedChunks = await collectSamples(
         engine.synthesize(input({ text: TWO_SENTENCES, stream: true })),
       );
       expect(streamedChunks.length).toBe(3);
@@ -216,9 +187,9 @@ describe('CosyVoice2Engine on the tiny pack', () => {
     });
 
     it('one chunk per text segment when not streaming', async () => {
-      const llm = spyOnLlm();
+      const llm = spyOnTokenGenerator(LlmDecoder);
       const long = Array.from({ length: 6 }, () => TEXT).join(' ');
-      const chunks = await collect(engine.synthesize(input({ text: long })));
+      const chunks = await collectSamples(engine.synthesize(input({ text: long })));
       expect(llm.requests.length).toBeGreaterThan(1);
       expect(chunks.length).toBe(llm.requests.length);
       chunks.forEach((c, i) => expect(c.length).toBe(llm.tokenCounts[i] * SAMPLES_PER_TOKEN));
@@ -226,7 +197,7 @@ describe('CosyVoice2Engine on the tiny pack', () => {
   });
 
   it('keeps the LLM generating while a streamed chunk goes through the flow and HiFT', async () => {
-    const llm = spyOnLlm();
+    const llm = spyOnTokenGenerator(LlmDecoder);
     const chunkStart = TokenToWavStream.prototype.chunk;
     const progress: { before: number; after: number }[] = [];
     vi.spyOn(TokenToWavStream.prototype, 'chunk').mockImplementation(async function (
@@ -238,7 +209,7 @@ describe('CosyVoice2Engine on the tiny pack', () => {
       progress.push({ before, after: llm.produced });
       return samples;
     });
-    await collect(engine.synthesize(input({ text: TWO_SENTENCES, stream: true })));
+    await collectSamples(engine.synthesize(input({ text: TWO_SENTENCES, stream: true })));
     expect(progress.length).toBe(3);
     expect(progress[0].after).toBeGreaterThan(progress[0].before);
   });
@@ -246,13 +217,13 @@ describe('CosyVoice2Engine on the tiny pack', () => {
   describe('seeds', () => {
     it('reproduces a synthesis bit for bit with the same seed, and differs with another', async () => {
       const first = concatFloat32(
-        await collect(engine.synthesize(input({ seed: 5, stream: true }))),
+        await collectSamples(engine.synthesize(input({ seed: 5, stream: true }))),
       );
       const again = concatFloat32(
-        await collect(engine.synthesize(input({ seed: 5, stream: true }))),
+        await collectSamples(engine.synthesize(input({ seed: 5, stream: true }))),
       );
       const other = concatFloat32(
-        await collect(engine.synthesize(input({ seed: 6, stream: true }))),
+        await collectSamples(engine.synthesize(input({ seed: 6, stream: true }))),
       );
       expect(Buffer.from(again.buffer).equals(Buffer.from(first.buffer))).toBe(true);
       expect(
@@ -264,7 +235,7 @@ describe('CosyVoice2Engine on the tiny pack', () => {
 
   it('gives the same audio to concurrent requests as to sequential ones', async () => {
     const request = () =>
-      collect(engine.synthesize(input({ text: TWO_SENTENCES, stream: true, seed: 21 })));
+      collectSamples(engine.synthesize(input({ text: TWO_SENTENCES, stream: true, seed: 21 })));
     const alone = concatFloat32(await request());
     const [first, second] = await Promise.all([request(), request()]);
     expect(Buffer.from(concatFloat32(first).buffer).equals(Buffer.from(alone.buffer))).toBe(true);
@@ -275,8 +246,8 @@ describe('CosyVoice2Engine on the tiny pack', () => {
     it.each([0.5, 1.5, 2])(
       'whole synthesis at speed %f has floor(frames / speed) frames',
       async (speed) => {
-        const llm = spyOnLlm();
-        const [samples] = await collect(engine.synthesize(input({ speed })));
+        const llm = spyOnTokenGenerator(LlmDecoder);
+        const [samples] = await collectSamples(engine.synthesize(input({ speed })));
         const frames = 2 * llm.tokenCounts[0];
         expect(samples.length).toBe(Math.floor(frames / speed) * 480);
       },
@@ -285,9 +256,9 @@ describe('CosyVoice2Engine on the tiny pack', () => {
     it.each([0.5, 1.5])(
       'streaming at speed %f has the same length as whole synthesis',
       async (speed) => {
-        const llm = spyOnLlm();
+        const llm = spyOnTokenGenerator(LlmDecoder);
         const streamed = concatFloat32(
-          await collect(engine.synthesize(input({ speed, stream: true }))),
+          await collectSamples(engine.synthesize(input({ speed, stream: true }))),
         );
         const frames = 2 * llm.tokenCounts[0];
         expect(streamed.length).toBe(Math.floor(frames / speed) * 480);
@@ -322,7 +293,7 @@ describe('CosyVoice2Engine on the tiny pack', () => {
   describe('cancellation', () => {
     it('stops between LLM steps and yields nothing after the abort', async () => {
       const controller = new AbortController();
-      const llm = spyOnLlm((produced) => {
+      const llm = spyOnTokenGenerator(LlmDecoder, (produced) => {
         if (produced === 10) controller.abort();
       });
       const received: SpeechChunk[] = [];
@@ -356,7 +327,7 @@ describe('CosyVoice2Engine on the tiny pack', () => {
     });
 
     it('stops the LLM when the consumer stops reading', async () => {
-      const llm = spyOnLlm();
+      const llm = spyOnTokenGenerator(LlmDecoder);
       for await (const chunk of engine.synthesize(input({ text: TWO_SENTENCES, stream: true }))) {
         expect(chunk.samples.length).toBeGreaterThan(0);
         break;
@@ -374,7 +345,7 @@ describe('CosyVoice2Engine on the tiny pack', () => {
       }
       setTimeout(() => controller.abort(), 50);
       await expect(
-        collect(engine.synthesize(input({ text: stalled(), signal: controller.signal }))),
+        collectSamples(engine.synthesize(input({ text: stalled(), signal: controller.signal }))),
       ).rejects.toThrow(/abort/i);
     });
   });

@@ -5,10 +5,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canGenerateTinyPack } from '../../../scripts/models/tiny-pack.js';
 import { quantizePack } from '../../../scripts/models/quantize-pack.js';
-import { CosyVoice2Engine } from '../../../src/inference/cosyvoice2/cosyvoice2.engine.js';
 import { sha256OfFile } from '../../../src/inference/model-pack/file-digest.js';
 import { readManifestFile } from '../../../src/inference/model-pack/model-pack.manifest-file.js';
-import { glidingToneSamples } from '../../support/reference-audio-fixtures.js';
+import { loadCpuEngine } from '../../support/cpu-engine.js';
 import { prepareTinyPack } from '../../support/tiny-pack.js';
 
 const available = await canGenerateTinyPack();
@@ -61,17 +60,7 @@ describe.skipIf(!available)('npm run models:quantize (int8 pack)', () => {
   });
 
   it('loads through the normal loader and synthesises audio with the int8 LLM', async () => {
-    const engine = new CosyVoice2Engine({
-      modelDir: join(work, 'int8'),
-      device: 'cpu',
-      threads: 1,
-    });
-    await engine.load();
-    expect(engine.status()).toEqual({ loaded: true, device: 'cpu' });
-    const voice = await engine.extractVoiceFeatures({
-      samples: glidingToneSamples(),
-      sampleRate: 16000,
-    });
+    const { engine, voice } = await loadCpuEngine(join(work, 'int8'));
     let samples = 0;
     for await (const chunk of engine.synthesize({
       mode: 'fast_replication',
