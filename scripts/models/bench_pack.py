@@ -62,7 +62,6 @@ ROPE_THETA = 1000000.0
 TEXT_VOCAB = 151936
 
 SPEECH_TOKENS = 6561
-EOS = 6561
 SPEECH_VOCAB = SPEECH_TOKENS + 3
 MEL = 80
 SPK = 192
@@ -96,7 +95,6 @@ SAMPLE_RATE = 24000
 FAVOURED_SPEECH_TOKENS = 200
 FAVOURED_BIAS = 6.0
 EOS_BIAS = 6.0
-UNUSED_STOP_BIAS = -30.0
 DECODER_WEIGHT_STD = 0.02
 
 
@@ -394,19 +392,14 @@ def build_llm(out_dir):
 
 def build_tables(out_dir):
     generator = np.random.default_rng(203)
-    decoder_bias = np.zeros(SPEECH_VOCAB, dtype=np.float32)
-    favoured = generator.choice(SPEECH_TOKENS, FAVOURED_SPEECH_TOKENS, replace=False)
-    decoder_bias[favoured] = FAVOURED_BIAS
-    decoder_bias[EOS] = EOS_BIAS
-    decoder_bias[EOS + 1 :] = UNUSED_STOP_BIAS
+    decoder_bias = tiny_pack.speech_decoder_bias(generator, FAVOURED_SPEECH_TOKENS, FAVOURED_BIAS, EOS_BIAS)
     tables = {
         "speech_embedding": generator.normal(0.0, 0.02, (SPEECH_VOCAB, HIDDEN)).astype(np.float32),
         "llm_embedding": generator.normal(0.0, 0.02, (2, HIDDEN)).astype(np.float32),
         "llm_decoder_weight": generator.normal(0.0, DECODER_WEIGHT_STD, (SPEECH_VOCAB, HIDDEN)).astype(np.float32),
         "llm_decoder_bias": decoder_bias,
     }
-    for name, table in tables.items():
-        np.save(os.path.join(out_dir, "CosyVoice2-0.5B_%s.npy" % name), table)
+    tiny_pack.save_tables(out_dir, tables)
 
 
 def build_flow_encoder(out_dir):

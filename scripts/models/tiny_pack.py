@@ -409,24 +409,34 @@ def build_llm(out_dir):
     return module
 
 
+def speech_decoder_bias(generator, favoured_tokens, favoured_bias, eos_bias):
+    """The llm_decoder bias: `favoured_tokens` speech tokens drawn at random get `favoured_bias`,
+    EOS gets `eos_bias` (so sampling can end an utterance), the unused stop ids are never picked."""
+    bias = np.zeros(SPEECH_VOCAB, dtype=np.float32)
+    favoured = generator.choice(SPEECH_TOKENS, favoured_tokens, replace=False)
+    bias[favoured] = favoured_bias
+    bias[EOS] = eos_bias
+    bias[EOS + 1 :] = UNUSED_STOP_BIAS
+    return bias
+
+
+def save_tables(out_dir, tables):
+    for name, table in tables.items():
+        np.save(os.path.join(out_dir, "CosyVoice2-0.5B_%s.npy" % name), table)
+
+
 def build_tables(out_dir):
     generator = np.random.default_rng(103)
     speech_embedding = generator.normal(0.0, 0.5, (SPEECH_VOCAB, HIDDEN)).astype(np.float32)
     llm_embedding = generator.normal(0.0, 0.5, (2, HIDDEN)).astype(np.float32)
     decoder_weight = generator.normal(0.0, 0.1, (SPEECH_VOCAB, HIDDEN)).astype(np.float32)
-    decoder_bias = np.zeros(SPEECH_VOCAB, dtype=np.float32)
-    favoured = generator.choice(SPEECH_TOKENS, FAVOURED_SPEECH_TOKENS, replace=False)
-    decoder_bias[favoured] = FAVOURED_BIAS
-    decoder_bias[EOS] = EOS_BIAS
-    decoder_bias[EOS + 1 :] = UNUSED_STOP_BIAS
     tables = {
         "speech_embedding": speech_embedding,
         "llm_embedding": llm_embedding,
         "llm_decoder_weight": decoder_weight,
-        "llm_decoder_bias": decoder_bias,
+        "llm_decoder_bias": speech_decoder_bias(generator, FAVOURED_SPEECH_TOKENS, FAVOURED_BIAS, EOS_BIAS),
     }
-    for name, table in tables.items():
-        np.save(os.path.join(out_dir, "CosyVoice2-0.5B_%s.npy" % name), table)
+    save_tables(out_dir, tables)
     return tables
 
 
