@@ -12,6 +12,7 @@ import { kaldiFbank } from '../src/audio/kaldi-fbank.js';
 import { matchaMel } from '../src/audio/matcha-mel.js';
 import { resample, StreamingResampler } from '../src/audio/resampler.js';
 import { whisperLogMel } from '../src/audio/whisper-log-mel.js';
+import { median } from './stats.js';
 
 const SECONDS = 10;
 const WARM_UP_RUNS = 3;
@@ -37,11 +38,6 @@ function speechLike(sampleRate: number): Float32Array {
 interface Timing {
   wallMs: number;
   cpuMs: number;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
 }
 
 async function measure(work: () => unknown): Promise<Timing> {

@@ -29,6 +29,7 @@ import { ENGINE_SAMPLE_RATE, type VoiceFeatures } from '../src/inference/inferen
 import { loadModelPack } from '../src/inference/model-pack/model-pack.loader.js';
 import { defaultManifest } from '../src/inference/model-pack/model-pack.manifest.js';
 import { glidingToneSamples } from '../test/support/reference-audio-fixtures.js';
+import { median } from './stats.js';
 
 const PREFILL_ROWS = 200;
 const DECODE_TOKENS = 40;
@@ -37,11 +38,6 @@ const SENTENCE =
   'The quiet harbour town woke slowly that morning, as fishing boats drifted back through ' +
   'the grey mist and the first shops opened their doors to the cold salty air.';
 const PROMPT_TEXT = 'A short sentence spoken by the prompt voice.';
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
 
 function nowMs(): number {
   return Number(process.hrtime.bigint()) / 1e6;

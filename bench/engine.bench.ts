@@ -17,20 +17,11 @@ import { FLOW_STEPS } from '../src/inference/cosyvoice2/flow-matching.solver.js'
 import { loadModelPack } from '../src/inference/model-pack/model-pack.loader.js';
 import { glidingToneSamples } from '../test/support/reference-audio-fixtures.js';
 import { prepareTinyPack } from '../test/support/tiny-pack.js';
+import { median, percentile } from './stats.js';
 
 const RUNS = 7;
 const REAL_HIDDEN = 896;
 const REAL_VOCAB = 6564;
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
-}
 
 function nowMs(): number {
   return Number(process.hrtime.bigint()) / 1e6;

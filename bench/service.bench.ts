@@ -28,7 +28,7 @@ import { startServiceTarget, type ServiceTarget } from './service/service-target
 import { runLevel, type LevelResult } from './service/speech-load.js';
 import type { SpeechClient, SpeechSample, SpeechSettings } from './service/speech-sample.js';
 import { SseSpeechClient } from './service/sse-speech.client.js';
-import { median } from './service/stats.js';
+import { median } from './stats.js';
 import { BENCH_TEXTS } from './service/text-set.js';
 import { WsSpeechClient } from './service/ws-speech.client.js';
 

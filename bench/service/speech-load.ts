@@ -1,6 +1,6 @@
 import { loadavg } from 'node:os';
 import type { SpeechClient, SpeechSample } from './speech-sample.js';
-import { percentile } from './stats.js';
+import { percentile } from '../stats.js';
 import type { BenchText } from './text-set.js';
 
 /** The figures of one transport at one concurrency level. */

@@ -40,8 +40,9 @@ export class ApiError extends Error {
     return new ApiError(HttpStatus.NOT_FOUND, 'NotFound', message);
   }
 
-  /** 503 ModelNotLoaded with Retry-After. */
-  static modelNotLoaded(message: string): ApiError {
+  /** 503 ModelNotLoaded with Retry-After; `reason` says why (missing file, ...) and how to fix it. */
+  static modelNotLoaded(reason: string | undefined): ApiError {
+    const message = `the CosyVoice2 model is not loaded${reason ? `: ${reason}` : ''}`;
     return new ApiError(HttpStatus.SERVICE_UNAVAILABLE, 'ModelNotLoaded', message, {
       'Retry-After': String(MODEL_NOT_LOADED_RETRY_AFTER_SECONDS),
     });

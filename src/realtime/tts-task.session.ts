@@ -14,6 +14,7 @@ import {
   taskFinished,
   taskStarted,
 } from './tts-task.protocol.js';
+import { isRecord } from '../common/is-record.js';
 
 /** What a session needs from SynthesisService. */
 export interface TaskSynthesizer {
@@ -343,10 +344,6 @@ export class TtsTaskSession {
       await this.send(message);
     }
   }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function describe(error: ValidationError): string[] {

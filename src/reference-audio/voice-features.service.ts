@@ -113,7 +113,7 @@ export class VoiceFeaturesService {
   private async computeAndStore(row: ReferenceAudioEntity): Promise<VoiceFeatures> {
     const status = this.inference.status();
     if (!status.loaded) {
-      throw modelNotLoaded(status.error);
+      throw ApiError.modelNotLoaded(status.error);
     }
     const audio = await decodeAudio(await this.storage.get(row.storageKey), {
       pcmSampleRate: row.sampleRate,
@@ -123,7 +123,7 @@ export class VoiceFeaturesService {
       features = await this.inference.extractVoiceFeatures(audio);
     } catch (error) {
       if (error instanceof ModelNotLoadedError) {
-        throw modelNotLoaded(error.message);
+        throw ApiError.modelNotLoaded(error.message);
       }
       throw error;
     }
@@ -147,8 +147,4 @@ export class VoiceFeaturesService {
       }
     }
   }
-}
-
-function modelNotLoaded(reason: string | undefined): ApiError {
-  return ApiError.modelNotLoaded(`the speech model is not loaded${reason ? `: ${reason}` : ''}`);
 }

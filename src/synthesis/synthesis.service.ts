@@ -112,7 +112,7 @@ export class SynthesisService {
       const resolved = this.resolve(request);
       const status = this.inference.status();
       if (!status.loaded) {
-        throw modelNotLoaded(status.error);
+        throw ApiError.modelNotLoaded(status.error);
       }
       const { features, promptText } = await this.referenceAudio.getVoiceFeatures(
         resolved.referenceAudioId,
@@ -288,7 +288,7 @@ export class SynthesisService {
       return error;
     }
     if (error instanceof ModelNotLoadedError) {
-      return modelNotLoaded(error.message);
+      return ApiError.modelNotLoaded(error.message);
     }
     if (error instanceof InputRejectedError) {
       return ApiError.invalidParameter(error.message);
@@ -301,12 +301,6 @@ export class SynthesisService {
       `synthesis failed: ${reason}`,
     );
   }
-}
-
-function modelNotLoaded(reason: string | undefined): ApiError {
-  return ApiError.modelNotLoaded(
-    `the CosyVoice2 model is not loaded${reason ? `: ${reason}` : ''}`,
-  );
 }
 
 /** Measures first-package latency and per-piece wall time from the moment text is there. */

@@ -1,3 +1,5 @@
+import { isRecord } from '../../common/is-record.js';
+
 /**
  * The model pack manifest (`cosyvoice2-pack.json` in MODEL_DIR): which file plays which role,
  * with optional size and sha256 per file, plus the I/O contract every graph role must satisfy.
@@ -127,10 +129,6 @@ function parseEntry(value: unknown, where: string): PackFileEntry {
 
 function withoutUndefined<T extends object>(entry: T): T {
   return Object.fromEntries(Object.entries(entry).filter(([, v]) => v !== undefined)) as T;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function asRecord(value: unknown): Record<string, unknown> {

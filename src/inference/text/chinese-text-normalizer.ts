@@ -4,6 +4,7 @@ import {
   readChineseNumber,
   readDigitsInChinese,
 } from './chinese-numbers.js';
+import { escapeForRegex } from './regex-escape.js';
 
 /**
  * Chinese text normalisation: the numbers, dates, times, money, percentages, units and math
@@ -110,10 +111,6 @@ const LIANG_MEASURE_WORDS =
 
 function isValidMonthDay(month: number, day?: number): boolean {
   return month >= 1 && month <= 12 && (day === undefined || (day >= 1 && day <= 31));
-}
-
-function escapeForRegex(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 const CURRENCY_PATTERN = new RegExp(

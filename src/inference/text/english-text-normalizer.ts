@@ -7,6 +7,7 @@ import {
   readEnglishOrdinal,
   readEnglishYear,
 } from './english-numbers.js';
+import { escapeForRegex } from './regex-escape.js';
 
 /**
  * English text normalisation: money, percentages, times, dates, ordinals, decimals, years,
@@ -101,10 +102,6 @@ const UNITS: Record<string, [string, string]> = {
 };
 
 const NUMBER = String.raw`\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?`;
-
-function escapeForRegex(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
 
 const MONEY_PATTERN = new RegExp(
   String.raw`(-?)([${Object.keys(CURRENCIES).map(escapeForRegex).join('')}])\s?(${NUMBER})(?:\s?(thousand|million|billion|trillion|bn|mn|[kKmMbB])\b)?`,

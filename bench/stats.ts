@@ -6,6 +6,7 @@ export function percentile(values: readonly number[], q: number): number {
   return sorted[rank - 1];
 }
 
+/** The middle value (the lower of the two middle ones for an even count); NaN for no values. */
 export function median(values: readonly number[]): number {
   return percentile(values, 0.5);
 }
