@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module.js';
 import { AppConfig } from './config/app-config.js';
+import { depthBoundJsonParser } from './common/json-body.parser.js';
 import { setupOpenApi } from './common/openapi.js';
 import { createAppLogger } from './logging/app-logger.js';
 import { PinoNestLogger } from './logging/pino-nest.logger.js';
@@ -35,6 +36,11 @@ export async function createApp(
     logger: new PinoNestLogger(logger),
     abortOnError: false,
   });
+  app.useBodyParser(
+    'application/json',
+    { bodyLimit: config.maxJsonBodyBytes },
+    depthBoundJsonParser(adapter.getInstance()),
+  );
   await app.register(multipart, {
     limits: { fileSize: config.maxUploadBytes, files: 1, fields: 8, fieldSize: 64 * 1024 },
   });
