@@ -1,8 +1,9 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { AudioDecodeError } from '../audio/audio-decode.error.js';
+import { AudioDecodeError, AudioTooLongError } from '../audio/audio-decode.error.js';
 import { decodeAudio } from '../audio/audio-decoder.js';
-import type { DecodedAudio } from '../audio/audio.types.js';
+import type { DecodedAudio, InputAudioFormat } from '../audio/audio.types.js';
+import { isWhiteNoise, noiseStatistics } from '../audio/noise-detector.js';
 import { ApiError } from '../common/api-error.js';
 import type { VoiceFeatures } from '../inference/inference.types.js';
 import { BLOB_STORAGE, BlobStorage } from '../storage/blob-storage.js';
@@ -16,7 +17,7 @@ import { ReferenceAudioDto } from './dto/reference-audio.dto.js';
 import type { ReferenceAudioUpload } from './reference-audio-upload.reader.js';
 import { ReferenceAudioEntity } from './reference-audio.entity.js';
 import { ReferenceAudioRepository } from './reference-audio.repository.js';
-import { checkUploadFilename } from './upload-filename.js';
+import { checkUploadFilename, claimedFormatOf } from './upload-filename.js';
 import { featuresKeyOf, VoiceFeaturesService } from './voice-features.service.js';
 
 export const MIN_REFERENCE_SECONDS = 0.5;
@@ -38,7 +39,7 @@ export class ReferenceAudioService {
    */
   async upload(upload: ReferenceAudioUpload): Promise<ReferenceAudioDto> {
     const clientFilename = checkUploadFilename(upload.filename);
-    const audio = await decodeReferenceAudio(upload);
+    const audio = await decodeReferenceAudio(upload, claimedFormatOf(clientFilename));
     const id = randomUUID();
     const now = Date.now();
     const row: ReferenceAudioEntity = {
@@ -109,26 +110,56 @@ export class ReferenceAudioService {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-async function decodeReferenceAudio(upload: ReferenceAudioUpload): Promise<DecodedAudio> {
+/**
+ * The upload as a voice: audio the bytes really are (a `.wav`/`.mp3` name must match them),
+ * 0.5–30 s long (longer files are refused before they are decoded), and, for raw PCM, not white
+ * noise (random bytes read as samples).
+ */
+async function decodeReferenceAudio(
+  upload: ReferenceAudioUpload,
+  claimedFormat: InputAudioFormat | undefined,
+): Promise<DecodedAudio> {
   if (upload.bytes.length === 0) {
     throw invalidAudio('the audio file is empty');
   }
   let audio: DecodedAudio;
   try {
-    audio = await decodeAudio(upload.bytes, { pcmSampleRate: upload.sampleRate });
+    audio = await decodeAudio(upload.bytes, {
+      pcmSampleRate: upload.sampleRate,
+      maxSeconds: MAX_REFERENCE_SECONDS,
+      claimedFormat,
+    });
   } catch (error) {
+    if (error instanceof AudioTooLongError) {
+      throw outOfRange(`${error.atLeast ? 'over ' : ''}${error.durationSeconds.toFixed(2)}`);
+    }
     if (error instanceof AudioDecodeError) {
       throw invalidAudio(error.message);
     }
     throw error;
   }
   if (audio.duration < MIN_REFERENCE_SECONDS || audio.duration > MAX_REFERENCE_SECONDS) {
-    throw invalidAudio(
-      `the audio is ${audio.duration.toFixed(2)} s long; reference audio must be ` +
-        `${MIN_REFERENCE_SECONDS}–${MAX_REFERENCE_SECONDS} s`,
-    );
+    throw outOfRange(audio.duration.toFixed(2));
+  }
+  if (audio.format === 'pcm') {
+    const statistics = noiseStatistics(audio.samples);
+    if (isWhiteNoise(statistics)) {
+      throw invalidAudio(
+        'the raw PCM is white noise, not speech (spectral flatness ' +
+          `${statistics.spectralFlatness.toFixed(2)}, neighbouring-sample correlation ` +
+          `${statistics.lag1Correlation.toFixed(2)}): random bytes, or not 16-bit ` +
+          'little-endian mono PCM',
+      );
+    }
   }
   return audio;
+}
+
+function outOfRange(seconds: string): ApiError {
+  return invalidAudio(
+    `the audio is ${seconds} s long; reference audio must be ` +
+      `${MIN_REFERENCE_SECONDS}–${MAX_REFERENCE_SECONDS} s`,
+  );
 }
 
 function invalidAudio(message: string): ApiError {

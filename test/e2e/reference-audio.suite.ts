@@ -92,10 +92,16 @@ export function describeReferenceAudioApi(
       expect(await listStoredKeys(app)).toContain(`${body.id}.mp3`);
     });
 
-    it('recognises the format from the bytes, not from the file name', async () => {
+    it('recognises the format from the bytes; a .wav or .mp3 name must match them', async () => {
       const mp3 = makeMp3(speechLikeSamples(1.5, 16000), 16000);
-      const body = await upload(mp3, 'misnamed.wav', 'an mp3 called .wav');
+      const body = await upload(mp3, 'recording.audio', 'an mp3 without its extension');
       expect(await listStoredKeys(app)).toContain(`${body.id}.mp3`);
+      const misnamed = await uploadReferenceAudio(app, { bytes: mp3, filename: 'misnamed.wav' });
+      expect(misnamed.status).toBe(400);
+      expect(await misnamed.json()).toMatchObject({
+        code: 'InvalidAudio',
+        message: 'the file is named .wav but its bytes are not a WAV file (no RIFF/WAVE header)',
+      });
     });
 
     it('uploads raw 16-bit PCM at the rate given in sample_rate', async () => {

@@ -9,7 +9,7 @@ export function authHeaders(app: Pick<TestApp, 'token'>): Record<string, string>
 
 export interface UploadOptions {
   bytes?: Buffer;
-  /** File name of the `file` part (default `voice.wav`). */
+  /** File name of the `file` part (default `voice.wav`, `voice.mp3` or `voice.pcm` by the bytes). */
   filename?: string;
   /** `text` field; omit with `null`. */
   text?: string | null;
@@ -23,7 +23,8 @@ export function uploadReferenceAudio(
 ): Promise<Response> {
   const form = new FormData();
   if (options.bytes) {
-    form.append('file', new Blob([new Uint8Array(options.bytes)]), options.filename ?? 'voice.wav');
+    const filename = options.filename ?? defaultFilename(options.bytes);
+    form.append('file', new Blob([new Uint8Array(options.bytes)]), filename);
   }
   if (options.text !== null) {
     form.append('text', options.text ?? '希望你以后能够做得比我还好哟');
@@ -36,6 +37,16 @@ export function uploadReferenceAudio(
     headers: authHeaders(app),
     body: form,
   });
+}
+
+/** A name that matches the bytes, as a client's file would have. */
+function defaultFilename(bytes: Buffer): string {
+  const head = bytes.subarray(0, 4).toString('latin1');
+  if (head === 'RIFF') return 'voice.wav';
+  if (head.startsWith('ID3') || (bytes[0] === 0xff && (bytes[1] & 0xe0) === 0xe0)) {
+    return 'voice.mp3';
+  }
+  return 'voice.pcm';
 }
 
 /** Uploads a voice and returns its id; fails the test when the upload is refused. */
