@@ -20,6 +20,8 @@ export interface AppConfig {
   authFailuresPerMinute: number;
   /** Where the rate-limit counts live: a Redis shared by every replica, or (unset) the process. */
   redisUrl?: string;
+  /** Browser origins allowed to call the API (CORS): a list, `*` for any, empty for none. */
+  corsOrigins: string[];
   logLevel: string;
 }
 

@@ -135,6 +135,13 @@ export class EnvironmentVariables {
   AUTH_FAILURES_PER_MINUTE = 10;
 
   @IsOptional()
+  @Matches(/^(\*|https?:\/\/[^\s,/]+(,https?:\/\/[^\s,/]+)*)$/, {
+    message:
+      'CORS_ORIGINS must be * or a comma-separated list of origins like https://app.example.com',
+  })
+  CORS_ORIGINS?: string;
+
+  @IsOptional()
   @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
   REDIS_URL?: string;
 

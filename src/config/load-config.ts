@@ -64,6 +64,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     rateLimitPerMinute: vars.RATE_LIMIT_PER_MINUTE,
     authFailuresPerMinute: vars.AUTH_FAILURES_PER_MINUTE,
     redisUrl: vars.REDIS_URL,
+    corsOrigins: vars.CORS_ORIGINS ? vars.CORS_ORIGINS.split(',') : [],
     logLevel: vars.LOG_LEVEL,
   };
 }

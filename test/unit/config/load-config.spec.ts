@@ -82,6 +82,8 @@ describe('loadConfig', () => {
     ['RATE_LIMIT_PER_MINUTE', '1.5'],
     ['AUTH_FAILURES_PER_MINUTE', '-1'],
     ['REDIS_URL', 'localhost:6379'],
+    ['CORS_ORIGINS', 'app.example.com'],
+    ['CORS_ORIGINS', 'https://app.example.com/path'],
   ])('refuses %s=%j with a message naming the variable', (name, value) => {
     const env = { API_TOKENS: 'token', [name]: value };
     expect(() => loadConfig(env)).toThrow(ConfigError);
