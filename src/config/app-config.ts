@@ -16,6 +16,12 @@ export interface AppConfig {
   shutdownGraceMs: number;
   /** Requests per minute per token (per client IP when the API is open); 0 = no limit. */
   rateLimitPerMinute: number;
+  /** Wrong-token attempts per minute per client IP before the IP is refused (429); 0 = no limit. */
+  authFailuresPerMinute: number;
+  /** Where the rate-limit counts live: a Redis shared by every replica, or (unset) the process. */
+  redisUrl?: string;
+  /** Browser origins allowed to call the API (CORS): a list, `*` for any, empty for none. */
+  corsOrigins: string[];
   logLevel: string;
 }
 

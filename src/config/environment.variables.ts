@@ -129,6 +129,22 @@ export class EnvironmentVariables {
   @Min(0)
   RATE_LIMIT_PER_MINUTE = 0;
 
+  @Transform(({ value }: { value: unknown }) => Number(value))
+  @IsInt()
+  @Min(0)
+  AUTH_FAILURES_PER_MINUTE = 10;
+
+  @IsOptional()
+  @Matches(/^(\*|https?:\/\/[^\s,/]+(,https?:\/\/[^\s,/]+)*)$/, {
+    message:
+      'CORS_ORIGINS must be * or a comma-separated list of origins like https://app.example.com',
+  })
+  CORS_ORIGINS?: string;
+
+  @IsOptional()
+  @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
+  REDIS_URL?: string;
+
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 }

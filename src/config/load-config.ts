@@ -62,6 +62,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     shutdownGraceMs: vars.SHUTDOWN_GRACE_MS,
     rateLimitPerMinute: vars.RATE_LIMIT_PER_MINUTE,
+    authFailuresPerMinute: vars.AUTH_FAILURES_PER_MINUTE,
+    redisUrl: vars.REDIS_URL,
+    corsOrigins: vars.CORS_ORIGINS ? vars.CORS_ORIGINS.split(',') : [],
     logLevel: vars.LOG_LEVEL,
   };
 }
