@@ -4,6 +4,7 @@ import { ValidationError, validateSync } from 'class-validator';
 import { ApiError } from '../common/api-error.js';
 import { runWithLogBindings } from '../logging/log-context.js';
 import type { EncodedAudioChunk, SynthesisRequest } from '../synthesis/synthesis-request.js';
+import { characterCount, unsplitTextProblem } from '../synthesis/synthesis-text.limits.js';
 import { RunTaskParametersDto } from './dto/run-task-parameters.dto.js';
 import { TextPieceQueue } from './text-piece.queue.js';
 import {
@@ -250,7 +251,12 @@ export class TtsTaskSession {
       this.failFrame(frame.taskId, INVALID_PARAMETER, 'payload.input.text must be a string');
       return;
     }
-    const length = [...text].length;
+    const unsplit = unsplitTextProblem(text, 'payload.input.text');
+    if (unsplit) {
+      this.failFrame(frame.taskId, INVALID_PARAMETER, unsplit);
+      return;
+    }
+    const length = characterCount(text);
     if (task.characters + length > this.synthesizer.textLimit) {
       this.failFrame(
         frame.taskId,

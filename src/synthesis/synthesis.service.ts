@@ -20,6 +20,7 @@ import {
 import { AdmittedSynthesis, SynthesisDrain } from '../lifecycle/synthesis-drain.js';
 import { ReferenceAudioService } from '../reference-audio/reference-audio.service.js';
 import { ChunkMetrics, EncodedAudioChunk, SynthesisRequest } from './synthesis-request.js';
+import { characterCount, unsplitTextProblem } from './synthesis-text.limits.js';
 import { ReleaseSlot, SynthesisLimiter } from './synthesis.limiter.js';
 import {
   SynthesisLabels,
@@ -207,11 +208,15 @@ export class SynthesisService {
     if (text.trim() === '') {
       throw ApiError.invalidParameter('text must not be empty');
     }
-    const length = [...text].length;
+    const length = characterCount(text);
     if (length > this.maxTextLength) {
       throw ApiError.invalidParameter(
         `text has ${length} characters; the limit is ${this.maxTextLength}`,
       );
+    }
+    const unsplit = unsplitTextProblem(text, 'text');
+    if (unsplit) {
+      throw ApiError.invalidParameter(unsplit);
     }
   }
 
