@@ -53,6 +53,11 @@ export interface ModelPackManifest {
    * `merges.txt` behind `tokenizer.json`), keyed by path relative to MODEL_DIR.
    */
   sources?: Record<string, Omit<PackFileEntry, 'file'>>;
+  /**
+   * True for a pack generated for tests or benchmarks (tiny or random weights): it loads and runs
+   * like the real one, but its audio is not speech. The service warns about it at boot.
+   */
+  testPack?: boolean;
 }
 
 /** Default file names: the official CosyVoice2-0.5B files plus the ailia-models export. */
@@ -108,6 +113,10 @@ export function parseManifest(value: unknown): ModelPackManifest {
       const { size, sha256 } = parseEntry({ ...asRecord(entry), file: path }, `sources.${path}`);
       manifest.sources[path] = withoutUndefined({ size, sha256 });
     }
+  }
+  if (value.testPack !== undefined) {
+    if (typeof value.testPack !== 'boolean') throw new Error('"testPack" must be true or false');
+    manifest.testPack = value.testPack;
   }
   return manifest;
 }
