@@ -21,6 +21,11 @@ import { checkUploadFilename, claimedFormatOf } from './upload-filename.js';
 import { featuresKeyOf, VoiceFeaturesService } from './voice-features.service.js';
 
 export const MIN_REFERENCE_SECONDS = 0.5;
+/**
+ * The official frontend refuses prompts below 16 kHz: the speech tokenizer and the speaker model
+ * work at 16 kHz, and an upsampled narrow-band prompt clones a muffled voice.
+ */
+export const MIN_REFERENCE_SAMPLE_RATE = 16000;
 export const MAX_REFERENCE_SECONDS = 30;
 
 /** Reference voices: upload (validate, store, precompute features), list, get, delete. */
@@ -137,6 +142,13 @@ async function decodeReferenceAudio(
       throw invalidAudio(error.message);
     }
     throw error;
+  }
+  if (audio.sampleRate < MIN_REFERENCE_SAMPLE_RATE) {
+    throw invalidAudio(
+      `the audio is sampled at ${audio.sampleRate} Hz; reference audio needs at least ` +
+        `${MIN_REFERENCE_SAMPLE_RATE} Hz (a band-limited prompt clones a muffled voice): ` +
+        'record or export it at 16 kHz or more',
+    );
   }
   if (audio.duration < MIN_REFERENCE_SECONDS || audio.duration > MAX_REFERENCE_SECONDS) {
     throw outOfRange(audio.duration.toFixed(2));

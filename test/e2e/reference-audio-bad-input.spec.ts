@@ -250,7 +250,7 @@ describe('reference audio: bad input is refused and leaves nothing behind', () =
     });
 
     it('audio longer than 30 s: 400', async () => {
-      const wav = makeWav(speechLikeSamples(30.5, 8000), 8000);
+      const wav = makeWav(speechLikeSamples(30.5, 16000), 16000);
       expect(wav.length).toBeLessThan(MAX_UPLOAD_BYTES);
       await expectError(
         await uploadReferenceAudio(app, { bytes: wav }),

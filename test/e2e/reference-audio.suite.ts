@@ -105,12 +105,16 @@ export function describeReferenceAudioApi(
     });
 
     it('uploads raw 16-bit PCM at the rate given in sample_rate', async () => {
-      // 6400 samples: 0.4 s at the default 16 kHz (too short), 0.8 s at 8 kHz (accepted).
-      const pcm = makePcm16(speechLikeSamples(0.8, 8000));
-      const tooShort = await uploadReferenceAudio(app, { bytes: pcm, filename: 'voice.pcm' });
+      // 16000 samples: 0.33 s at 48 kHz (too short), 0.67 s at 24 kHz (accepted).
+      const pcm = makePcm16(speechLikeSamples(1, 16000));
+      const tooShort = await uploadReferenceAudio(app, {
+        bytes: pcm,
+        filename: 'voice.pcm',
+        sampleRate: 48000,
+      });
       expect(tooShort.status).toBe(400);
-      expect(((await tooShort.json()) as { message: string }).message).toMatch(/0\.40 s/);
-      const body = await upload(pcm, 'voice.pcm', 'raw pcm', 8000);
+      expect(((await tooShort.json()) as { message: string }).message).toMatch(/0\.33 s/);
+      const body = await upload(pcm, 'voice.pcm', 'raw pcm', 24000);
       expect(body.bytes).toBe(pcm.length);
       expect(await listStoredKeys(app)).toContain(`${body.id}.pcm`);
     });
