@@ -41,7 +41,7 @@ export class WorkerPoolInferenceProvider
     return this.pool.usage();
   }
 
-  extractVoiceFeatures(audio: PcmAudio, signal?: AbortSignal): Promise<VoiceFeatures> {
+  async extractVoiceFeatures(audio: PcmAudio, signal?: AbortSignal): Promise<VoiceFeatures> {
     return this.pool.extractVoiceFeatures(audio, signal);
   }
 
