@@ -49,8 +49,10 @@ export type TextStreamMode = 'sentence' | 'bistream';
 export interface InferenceConfig {
   modelDir: string;
   device: 'cpu' | 'cuda';
-  /** CPU intra-op threads; 0 lets onnxruntime decide. */
+  /** CPU intra-op threads per session; 0 = the cores split between the workers. */
   threads: number;
+  /** Worker threads, each with its own sessions of the pack; 1 when not given. */
+  workers?: number;
   /** Text in pieces: `sentence` when not given. */
   textStreamMode?: TextStreamMode;
 }

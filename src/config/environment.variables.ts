@@ -88,6 +88,12 @@ export class EnvironmentVariables {
   @Max(256)
   INFERENCE_THREADS = 0;
 
+  @Transform(({ value }: { value: unknown }) => Number(value))
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  INFERENCE_WORKERS = 2;
+
   @IsIn(['sentence', 'bistream'])
   TEXT_STREAM_MODE: 'sentence' | 'bistream' = 'sentence';
 

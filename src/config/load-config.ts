@@ -49,6 +49,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       modelDir: vars.MODEL_DIR,
       device: vars.INFERENCE_DEVICE,
       threads: vars.INFERENCE_THREADS,
+      workers: vars.INFERENCE_WORKERS,
       textStreamMode: vars.TEXT_STREAM_MODE,
     },
     synthesis: {

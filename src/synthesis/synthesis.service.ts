@@ -6,6 +6,7 @@ import type { OutputAudioFormat, StreamingAudioEncoder } from '../audio/audio.ty
 import { ApiError } from '../common/api-error.js';
 import { APP_CONFIG, AppConfig } from '../config/app-config.js';
 import {
+  EngineFailedError,
   INFERENCE_PROVIDER,
   InferenceProvider,
   InputRejectedError,
@@ -297,6 +298,9 @@ export class SynthesisService {
     }
     if (error instanceof InputRejectedError) {
       return ApiError.invalidParameter(error.message);
+    }
+    if (error instanceof EngineFailedError) {
+      return ApiError.engineFailed(error.message);
     }
     this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
     const reason = error instanceof Error ? error.message : String(error);
