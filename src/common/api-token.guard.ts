@@ -3,7 +3,7 @@ import { ApiError } from './api-error.js';
 import { apiRequestOf } from './api-request.js';
 import { ApiTokenService } from './api-token.service.js';
 
-/** Requires a valid bearer token on every `/api/...` route; other routes are public. */
+/** Requires a valid bearer token on every `/api/...` and `/v1/...` route; others are public. */
 @Injectable()
 export class ApiTokenGuard implements CanActivate {
   constructor(private readonly tokens: ApiTokenService) {}
