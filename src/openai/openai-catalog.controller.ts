@@ -1,11 +1,9 @@
-import { Controller, Get, UseFilters } from '@nestjs/common';
+import { Controller, Get } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { OpenAiCatalogService, OpenAiModel, OpenAiVoice } from './openai-catalog.service.js';
-import { OpenAiExceptionFilter } from './openai-exception.filter.js';
 
 @ApiTags('openai')
 @ApiBearerAuth()
-@UseFilters(OpenAiExceptionFilter)
 @Controller('v1')
 export class OpenAiCatalogController {
   constructor(private readonly catalog: OpenAiCatalogService) {}

@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Post, Req, Res, UseFilters } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiBody,
@@ -11,7 +11,6 @@ import {
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ClientDisconnectedError } from '../synthesis/client-disconnected.error.js';
 import { CreateOpenAiSpeechDto } from './dto/create-openai-speech.dto.js';
-import { OpenAiExceptionFilter } from './openai-exception.filter.js';
 import { writeAudioStream, writeSpeechEvents } from './openai-speech.writer.js';
 import { OpenAiSpeechService } from './openai-speech.service.js';
 
@@ -32,7 +31,6 @@ const OPENAI_ERROR_SCHEMA = {
 
 @ApiTags('openai')
 @ApiBearerAuth()
-@UseFilters(OpenAiExceptionFilter)
 @Controller('v1/audio')
 export class OpenAiSpeechController {
   constructor(private readonly speech: OpenAiSpeechService) {}

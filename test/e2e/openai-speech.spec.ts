@@ -293,6 +293,18 @@ describe('OpenAI-compatible API with the official openai client (tiny pack)', ()
     }
   });
 
+  it('answers malformed JSON with 400 in OpenAI shape', async () => {
+    const response = await fetch(`${app.baseUrl}/v1/audio/speech`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${app.token}` },
+      body: '{"model": "tts-1",',
+    });
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as { error: Record<string, unknown> };
+    expect(body.error).toMatchObject({ type: 'invalid_request_error', param: null });
+    expect(body.error.message).toEqual(expect.any(String));
+  });
+
   it('requires the bearer token on every /v1 route, answering in OpenAI shape', async () => {
     for (const [method, path] of [
       ['POST', '/v1/audio/speech'],
