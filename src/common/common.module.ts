@@ -4,6 +4,7 @@ import { AllExceptionsFilter } from './all-exceptions.filter.js';
 import { ApiAuthenticator } from './api-authenticator.service.js';
 import { ApiAccessGuard } from './api-access.guard.js';
 import { ApiTokenService } from './api-token.service.js';
+import { ErrorBodyFraming } from './error-body-framing.js';
 import { RateLimitService } from './rate-limit.service.js';
 import { rateLimitStorageProvider } from './rate-limit.storage.js';
 
@@ -14,9 +15,10 @@ import { rateLimitStorageProvider } from './rate-limit.storage.js';
     RateLimitService,
     rateLimitStorageProvider,
     ApiAuthenticator,
+    ErrorBodyFraming,
     { provide: APP_GUARD, useClass: ApiAccessGuard },
     { provide: APP_FILTER, useClass: AllExceptionsFilter },
   ],
-  exports: [ApiTokenService, ApiAuthenticator, RateLimitService],
+  exports: [ApiTokenService, ApiAuthenticator, RateLimitService, ErrorBodyFraming],
 })
 export class CommonModule {}
