@@ -17,6 +17,8 @@ export interface AppConfig {
   /** Requests per minute per token (per client IP when the API is open); 0 = no limit. */
   rateLimitPerMinute: number;
   logLevel: string;
+  /** Serve the web playground at `/` (UI_ENABLED). */
+  uiEnabled: boolean;
 }
 
 export type DatabaseConfig = { type: 'sqlite'; path: string } | { type: 'mysql'; url: string };

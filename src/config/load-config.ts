@@ -63,6 +63,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     shutdownGraceMs: vars.SHUTDOWN_GRACE_MS,
     rateLimitPerMinute: vars.RATE_LIMIT_PER_MINUTE,
     logLevel: vars.LOG_LEVEL,
+    uiEnabled: vars.UI_ENABLED === 'true',
   };
 }
 
