@@ -3,7 +3,7 @@ import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'data/', 'models/', 'test/fixtures/', 'coverage/'] },
+  { ignores: ['dist/', 'web/dist/', 'node_modules/', 'data/', 'models/', 'test/fixtures/', 'coverage/'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,

@@ -16,6 +16,7 @@ import { setupOpenApi } from './common/openapi.js';
 import { createAppLogger } from './logging/app-logger.js';
 import { PinoNestLogger } from './logging/pino-nest.logger.js';
 import { quietProbeRequestLogs } from './logging/probe-log-level.js';
+import { registerPlayground } from './playground/playground.js';
 import { bindRequestIdToLogs } from './logging/request-log-context.js';
 
 export interface CreateAppOptions {
@@ -74,5 +75,8 @@ export async function createApp(
     reply.header('x-request-id', request.id);
   });
   setupOpenApi(app);
+  if (config.uiEnabled) {
+    await registerPlayground(app);
+  }
   return app;
 }

@@ -23,6 +23,8 @@ export interface AppConfig {
   /** Browser origins allowed to call the API (CORS): a list, `*` for any, empty for none. */
   corsOrigins: string[];
   logLevel: string;
+  /** Serve the web playground at `/` (UI_ENABLED). */
+  uiEnabled: boolean;
 }
 
 export type DatabaseConfig = { type: 'sqlite'; path: string } | { type: 'mysql'; url: string };

@@ -153,4 +153,7 @@ export class EnvironmentVariables {
 
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
+
+  @IsBooleanString({ message: 'UI_ENABLED must be true or false' })
+  UI_ENABLED = 'true';
 }

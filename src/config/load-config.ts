@@ -67,6 +67,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     redisUrl: vars.REDIS_URL,
     corsOrigins: vars.CORS_ORIGINS ? vars.CORS_ORIGINS.split(',') : [],
     logLevel: vars.LOG_LEVEL,
+    uiEnabled: vars.UI_ENABLED === 'true',
   };
 }
 

@@ -81,6 +81,13 @@ export class ReferenceAudioService {
     return toDto(await this.findOrThrow(id));
   }
 
+  /** The uploaded bytes as stored, with their media type (raw PCM as `audio/L16` with its rate). */
+  async audioFile(id: string): Promise<{ bytes: Buffer; contentType: string }> {
+    const row = await this.findOrThrow(id);
+    const bytes = await this.storage.get(row.storageKey);
+    return { bytes, contentType: mediaTypeOf(row) };
+  }
+
   /** Removes the row, then both stored objects (a failed object delete is retried later). */
   async delete(id: string): Promise<ReferenceAudioDeletedDto> {
     const row = await this.findOrThrow(id);
@@ -182,6 +189,17 @@ function notFound(id: string): ApiError {
   return ApiError.notFound(`reference audio ${id} not found`);
 }
 
+function mediaTypeOf(row: ReferenceAudioEntity): string {
+  switch (row.format) {
+    case 'wav':
+      return 'audio/wav';
+    case 'mp3':
+      return 'audio/mpeg';
+    case 'pcm':
+      return `audio/L16; rate=${row.sampleRate}; channels=1`;
+  }
+}
+
 function toDto(row: ReferenceAudioEntity): ReferenceAudioDto {
   return {
     id: row.id,
@@ -189,5 +207,6 @@ function toDto(row: ReferenceAudioEntity): ReferenceAudioDto {
     bytes: row.bytes,
     created_at: row.createdAt,
     text: row.text,
+    duration: row.duration,
   };
 }

@@ -17,6 +17,11 @@ describe('loadConfig', () => {
     expect(config.rateLimitPerMinute).toBe(0);
     expect(config.authFailuresPerMinute).toBe(10);
     expect(config.redisUrl).toBeUndefined();
+    expect(config.uiEnabled).toBe(true);
+  });
+
+  it('turns the web playground off with UI_ENABLED=false', () => {
+    expect(loadConfig({ UI_ENABLED: 'false' }).uiEnabled).toBe(false);
   });
 
   it('reads every documented variable', () => {
@@ -76,6 +81,7 @@ describe('loadConfig', () => {
     ['S3_FORCE_PATH_STYLE', 'yes'],
     ['API_TOKENS', 'one, two'],
     ['LOG_LEVEL', 'loud'],
+    ['UI_ENABLED', 'yes'],
     ['TEXT_STREAM_MODE', 'words'],
     ['MAX_JSON_BODY_BYTES', '100'],
     ['SHUTDOWN_GRACE_MS', '-1'],
