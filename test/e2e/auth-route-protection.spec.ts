@@ -106,7 +106,7 @@ describe('percent-encoded paths reach the same protected routes', () => {
   });
 });
 
-@Controller('v1/probe')
+@Controller('later/probe')
 class LaterAddedController {
   @Get()
   get(): { served: true } {
@@ -115,7 +115,7 @@ class LaterAddedController {
 }
 
 @Public()
-@Controller('v1/open-probe')
+@Controller('later/open-probe')
 class LaterAddedPublicController {
   @Get()
   get(): { served: true } {
@@ -158,15 +158,15 @@ describe('a route added later, by another module', () => {
   });
 
   it('needs a token without being marked (deny by default)', async () => {
-    expectUnauthorized(await rawRequest(baseUrl, 'GET', '/v1/probe'));
+    expectUnauthorized(await rawRequest(baseUrl, 'GET', '/later/probe'));
     expectUnauthorized(await rawRequest(baseUrl, 'GET', '/v1/%70robe'));
-    const served = await rawRequest(baseUrl, 'GET', '/v1/probe', {
+    const served = await rawRequest(baseUrl, 'GET', '/later/probe', {
       headers: { authorization: `Bearer ${token}` },
     });
     expect(served.status).toBe(200);
   });
 
   it('is public only with @Public()', async () => {
-    expect((await rawRequest(baseUrl, 'GET', '/v1/open-probe')).status).toBe(200);
+    expect((await rawRequest(baseUrl, 'GET', '/later/open-probe')).status).toBe(200);
   });
 });
