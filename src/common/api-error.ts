@@ -7,6 +7,7 @@ export type ApiErrorCode =
   | 'Unauthorized'
   | 'NotFound'
   | 'PayloadTooLarge'
+  | 'UriTooLong'
   | 'UnsupportedMediaType'
   | 'ModelNotLoaded'
   | 'ServerBusy'
