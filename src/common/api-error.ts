@@ -41,6 +41,18 @@ export class ApiError extends Error {
     return new ApiError(HttpStatus.NOT_FOUND, 'NotFound', message);
   }
 
+  /**
+   * 500 SynthesisFailed for an engine or encoder failure. The message never carries the error
+   * itself (it may name files, graphs or internals); the caller logs it with the request id.
+   */
+  static synthesisFailed(): ApiError {
+    return new ApiError(
+      HttpStatus.INTERNAL_SERVER_ERROR,
+      'SynthesisFailed',
+      'synthesis failed: internal error (the service log has the details)',
+    );
+  }
+
   /** 503 ModelNotLoaded with Retry-After; `reason` says why (missing file, ...) and how to fix it. */
   static modelNotLoaded(reason: string | undefined): ApiError {
     const message = `the CosyVoice2 model is not loaded${reason ? `: ${reason}` : ''}`;
