@@ -13,6 +13,7 @@ import { AppConfig } from './config/app-config.js';
 import { depthBoundJsonParser } from './common/json-body.parser.js';
 import { CONTENT_SECURITY_POLICY } from './common/content-security-policy.js';
 import { setupOpenApi } from './common/openapi.js';
+import { answerRouterError, MAX_PATH_PARAMETER_LENGTH } from './common/router-errors.js';
 import { createAppLogger } from './logging/app-logger.js';
 import { PinoNestLogger } from './logging/pino-nest.logger.js';
 import { quietProbeRequestLogs } from './logging/probe-log-level.js';
@@ -34,6 +35,8 @@ export async function createApp(
     loggerInstance: logger,
     genReqId: () => randomUUID(),
     bodyLimit: config.maxJsonBodyBytes,
+    routerOptions: { maxParamLength: MAX_PATH_PARAMETER_LENGTH },
+    frameworkErrors: answerRouterError,
   });
   quietProbeRequestLogs(adapter.getInstance());
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {

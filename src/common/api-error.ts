@@ -7,6 +7,7 @@ export type ApiErrorCode =
   | 'Unauthorized'
   | 'NotFound'
   | 'PayloadTooLarge'
+  | 'UriTooLong'
   | 'UnsupportedMediaType'
   | 'ModelNotLoaded'
   | 'ServerBusy'
@@ -39,6 +40,18 @@ export class ApiError extends Error {
 
   static notFound(message: string): ApiError {
     return new ApiError(HttpStatus.NOT_FOUND, 'NotFound', message);
+  }
+
+  /**
+   * 500 SynthesisFailed for an engine or encoder failure. The message never carries the error
+   * itself (it may name files, graphs or internals); the caller logs it with the request id.
+   */
+  static synthesisFailed(): ApiError {
+    return new ApiError(
+      HttpStatus.INTERNAL_SERVER_ERROR,
+      'SynthesisFailed',
+      'synthesis failed: internal error (the service log has the details)',
+    );
   }
 
   /** 503 ModelNotLoaded with Retry-After; `reason` says why (missing file, ...) and how to fix it. */

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DatabasePingRepository } from '../database/database-ping.repository.js';
 import { INFERENCE_PROVIDER, InferenceProvider } from '../inference/inference.provider.js';
 import type { InferenceStatus } from '../inference/inference.types.js';
@@ -13,9 +13,16 @@ const CHECK_TIMEOUT_MS = 3000;
  * loaded in every inference worker. A replica without its model cannot synthesise, so it reports not ready and a load
  * balancer sends speech requests elsewhere (the reference-audio API keeps working on it). A
  * replica that is shutting down is not ready either, and says so in `checks.shutdown`.
+ *
+ * /ready is public, so a failed check names only what failed and the error's code (ECONNREFUSED,
+ * ENOTDIR, NoSuchBucket, a timeout), never a host, a port or a path: the full error goes to the
+ * log, once each time a check starts failing or fails differently.
  */
 @Injectable()
 export class ReadinessService {
+  private readonly logger = new Logger(ReadinessService.name);
+  private readonly lastFailures = new Map<string, string>();
+
   constructor(
     private readonly database: DatabasePingRepository,
     @Inject(BLOB_STORAGE) private readonly storage: BlobStorage,
@@ -25,8 +32,8 @@ export class ReadinessService {
 
   async check(): Promise<ReadinessDto> {
     const [database, storage] = await Promise.all([
-      probe(() => this.database.ping()),
-      probe(() => this.storage.ping()),
+      this.probe('database', () => this.database.ping()),
+      this.probe('storage', () => this.storage.ping()),
     ]);
     const model = this.modelCheck();
     const checks: ReadinessChecksDto = { database, storage, model };
@@ -43,8 +50,14 @@ export class ReadinessService {
     const workers = status.workers && workersText(status.workers);
     const pool = workers ? { workers } : {};
     if (!status.loaded) {
-      return { status: 'error', error: status.error ?? 'the model is not loaded', ...pool };
+      this.logFailure('model', status.error ?? 'the model is not loaded');
+      return {
+        status: 'error',
+        error: 'the model pack is not loaded (the service log says why)',
+        ...pool,
+      };
     }
+    this.lastFailures.delete('model');
     if (status.workers && status.workers.loaded < status.workers.total) {
       return {
         status: 'error',
@@ -55,6 +68,33 @@ export class ReadinessService {
     }
     return { status: 'ok', device: status.device, ...pool };
   }
+
+  private async probe(name: string, check: () => Promise<void>): Promise<ReadinessCheckDto> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new CheckTimeout()), CHECK_TIMEOUT_MS);
+    });
+    try {
+      await Promise.race([check(), timeout]);
+      this.lastFailures.delete(name);
+      return { status: 'ok' };
+    } catch (error) {
+      this.logFailure(
+        name,
+        error instanceof Error ? (error.stack ?? error.message) : String(error),
+      );
+      return { status: 'error', error: publicReason(error) };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private logFailure(name: string, detail: string): void {
+    if (this.lastFailures.get(name) !== detail) {
+      this.lastFailures.set(name, detail);
+      this.logger.warn(`readiness check ${name} failed: ${detail}`);
+    }
+  }
 }
 
 function workersText(workers: NonNullable<InferenceStatus['workers']>): string {
@@ -62,20 +102,21 @@ function workersText(workers: NonNullable<InferenceStatus['workers']>): string {
   return `${workers.loaded}/${workers.total} loaded${restarting}`;
 }
 
-async function probe(check: () => Promise<void>): Promise<ReadinessCheckDto> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)),
-      CHECK_TIMEOUT_MS,
-    );
-  });
-  try {
-    await Promise.race([check(), timeout]);
-    return { status: 'ok' };
-  } catch (error) {
-    return { status: 'error', error: error instanceof Error ? error.message : String(error) };
-  } finally {
-    clearTimeout(timer);
+class CheckTimeout extends Error {
+  override message = `no answer within ${CHECK_TIMEOUT_MS} ms`;
+}
+
+/** What a failed check may tell anyone: the error's code or class name, or the timeout. */
+function publicReason(error: unknown): string {
+  if (error instanceof CheckTimeout) {
+    return error.message;
   }
+  const code = (error as { code?: unknown } | undefined)?.code;
+  if (typeof code === 'string' && /^[A-Za-z0-9_]{1,64}$/.test(code)) {
+    return `failed: ${code} (the service log has the details)`;
+  }
+  const name = error instanceof Error ? error.name : '';
+  return name && name !== 'Error'
+    ? `failed: ${name} (the service log has the details)`
+    : 'failed (the service log has the details)';
 }

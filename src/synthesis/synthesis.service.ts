@@ -1,4 +1,4 @@
-import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { createAudioEncoder } from '../audio/audio-encoder.factory.js';
 import { applyVolume } from '../audio/audio-gain.js';
 import { StreamingResampler } from '../audio/resampler.js';
@@ -303,12 +303,7 @@ export class SynthesisService {
       return ApiError.engineFailed(error.message);
     }
     this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
-    const reason = error instanceof Error ? error.message : String(error);
-    return new ApiError(
-      HttpStatus.INTERNAL_SERVER_ERROR,
-      'SynthesisFailed',
-      `synthesis failed: ${reason}`,
-    );
+    return ApiError.synthesisFailed();
   }
 }
 

@@ -392,7 +392,7 @@ describe('POST /api/v1/audio/speech (real engine on the tiny pack)', () => {
       expect(events[0].error).toBeNull();
       expect(events[1].error).toEqual({
         code: 'SynthesisFailed',
-        message: 'synthesis failed: GPU fell off the bus',
+        message: 'synthesis failed: internal error (the service log has the details)',
       });
       expect(limiter.active).toBe(0);
     });

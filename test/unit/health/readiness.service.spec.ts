@@ -54,26 +54,58 @@ describe('ReadinessService', () => {
     });
   });
 
-  it('names each failing dependency and its error', async () => {
+  it('names each failing dependency and its error code, without hosts, ports or paths', async () => {
     const inference = new FakeInferenceProvider();
     inference.loaded = false;
+    const refused = Object.assign(new Error('connect ECONNREFUSED 10.1.2.3:3306'), {
+      code: 'ECONNREFUSED',
+    });
+    const noBucket = Object.assign(new Error('The bucket voices-prod does not exist'), {
+      name: 'NoSuchBucket',
+    });
     const readiness = new ReadinessService(
       database(async () => {
-        throw new Error('connect ECONNREFUSED 127.0.0.1:3306');
+        throw refused;
       }),
       storage(async () => {
-        throw new Error('NoSuchBucket');
+        throw noBucket;
       }),
       inference,
       new SynthesisDrain(),
     );
-    expect(await readiness.check()).toEqual({
+    const result = await readiness.check();
+    expect(result).toEqual({
       status: 'unavailable',
       checks: {
-        database: { status: 'error', error: 'connect ECONNREFUSED 127.0.0.1:3306' },
-        storage: { status: 'error', error: 'NoSuchBucket' },
-        model: { status: 'error', error: 'no model' },
+        database: {
+          status: 'error',
+          error: 'failed: ECONNREFUSED (the service log has the details)',
+        },
+        storage: {
+          status: 'error',
+          error: 'failed: NoSuchBucket (the service log has the details)',
+        },
+        model: {
+          status: 'error',
+          error: 'the model pack is not loaded (the service log says why)',
+        },
       },
+    });
+    expect(JSON.stringify(result)).not.toMatch(/10\.1\.2\.3|3306|voices-prod/);
+  });
+
+  it('tells nothing of an error without a code', async () => {
+    const readiness = new ReadinessService(
+      database(async () => {
+        throw new Error('ENOENT /var/lib/secret/path');
+      }),
+      storage(ok),
+      new FakeInferenceProvider(),
+      new SynthesisDrain(),
+    );
+    expect((await readiness.check()).checks.database).toEqual({
+      status: 'error',
+      error: 'failed (the service log has the details)',
     });
   });
 

@@ -235,7 +235,7 @@ describe(SynthesisService.name, () => {
       expect(error).toMatchObject({
         status: 500,
         code: 'SynthesisFailed',
-        message: 'synthesis failed: onnx session exploded',
+        message: 'synthesis failed: internal error (the service log has the details)',
       });
       expect(limiter.active).toBe(0);
     });
