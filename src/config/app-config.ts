@@ -62,6 +62,10 @@ export interface InferenceConfig {
 export interface SynthesisLimits {
   maxConcurrent: number;
   queueSize: number;
+  /** Longest wait for a slot before 503 ServerBusy (ms). */
+  queueTimeoutMs: number;
+  /** Longest wait for a streamed chunk (SSE event, WebSocket message) to be flushed (ms). */
+  streamStallTimeoutMs: number;
   maxTextLength: number;
 }
 

@@ -111,6 +111,16 @@ export class EnvironmentVariables {
 
   @Transform(({ value }: { value: unknown }) => Number(value))
   @IsInt()
+  @Min(100)
+  SYNTHESIS_QUEUE_WAIT_MS = 30_000;
+
+  @Transform(({ value }: { value: unknown }) => Number(value))
+  @IsInt()
+  @Min(100)
+  STREAM_STALL_TIMEOUT_MS = 30_000;
+
+  @Transform(({ value }: { value: unknown }) => Number(value))
+  @IsInt()
   @Min(1)
   @Max(100000)
   MAX_TEXT_LENGTH = 5000;

@@ -55,6 +55,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     synthesis: {
       maxConcurrent: vars.MAX_CONCURRENT_SYNTHESES,
       queueSize: vars.SYNTHESIS_QUEUE_SIZE,
+      queueTimeoutMs: vars.SYNTHESIS_QUEUE_WAIT_MS,
+      streamStallTimeoutMs: vars.STREAM_STALL_TIMEOUT_MS,
       maxTextLength: vars.MAX_TEXT_LENGTH,
     },
     realtime: {

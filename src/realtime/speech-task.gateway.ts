@@ -34,7 +34,8 @@ export const SHUTDOWN_CLOSE_WAIT_MS = 2000;
  * client's IP is locked out for wrong tokens, see RateLimitService). Each connection gets
  * its own TtsTaskSession. Frames over WS_MAX_FRAME_BYTES close the connection with 1009; a
  * connection that sends nothing for WS_IDLE_TIMEOUT_MS while the server waits for it is closed
- * with 1000 and the reason "idle timeout". Each run-task counts towards RATE_LIMIT_PER_MINUTE of
+ * with 1000 and the reason "idle timeout"; one that takes no message for STREAM_STALL_TIMEOUT_MS
+ * is cut off and its task stopped. Each run-task counts towards RATE_LIMIT_PER_MINUTE of
  * the handshake's token. At shutdown, once the in-flight tasks have ended (or been failed at the
  * end of the grace period), every connection is closed with 1001.
  */
@@ -79,8 +80,15 @@ export class SpeechTaskGateway implements OnGatewayInit<WebSocketServer>, OnGate
   private serve(socket: WebSocket, request: IncomingMessage): void {
     this.metrics.opened();
     this.logger.log({ msg: 'websocket connected', url: redactUrl(request.url ?? '') });
+    const stallTimeoutMs = this.config.synthesis.streamStallTimeoutMs;
     const session = new TtsTaskSession(this.rateLimited(request), (message) =>
-      sendWhenOpen(socket, message),
+      sendWhenOpen(socket, message, stallTimeoutMs, () => {
+        this.logger.warn(
+          `closing a WebSocket that took no data for ${stallTimeoutMs} ms; its task is stopped`,
+        );
+        session.close();
+        socket.terminate();
+      }),
     );
     this.sessions.set(socket, session);
     const idleTimeoutMs = this.config.realtime.idleTimeoutMs;
@@ -173,14 +181,30 @@ function handshakeRefusal(error: unknown): {
   return { status: 500, message: 'internal server error', headers: {} };
 }
 
-/** Sends a message; resolves once it is written to the socket (or the socket is gone). */
-function sendWhenOpen(socket: WebSocket, message: TaskEventMessage): Promise<void> {
+/**
+ * Sends a message; resolves once it is written to the socket (or the socket is gone). A message
+ * still not written after `stallTimeoutMs` (a client that stopped reading) calls `onStall` and
+ * resolves.
+ */
+function sendWhenOpen(
+  socket: WebSocket,
+  message: TaskEventMessage,
+  stallTimeoutMs: number,
+  onStall: () => void,
+): Promise<void> {
   return new Promise((resolve) => {
     if (socket.readyState !== WebSocket.OPEN) {
       resolve();
       return;
     }
-    socket.send(JSON.stringify(message), () => resolve());
+    const timer = setTimeout(() => {
+      onStall();
+      resolve();
+    }, stallTimeoutMs);
+    socket.send(JSON.stringify(message), () => {
+      clearTimeout(timer);
+      resolve();
+    });
   });
 }
 

@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiBody,
@@ -12,6 +12,7 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorResponseDto } from '../common/dto/error-response.dto.js';
+import { APP_CONFIG, AppConfig } from '../config/app-config.js';
 import { ClientDisconnectedError } from './client-disconnected.error.js';
 import { CreateSpeechDto } from './dto/create-speech.dto.js';
 import { SpeechResponseDto } from './dto/speech-response.dto.js';
@@ -25,7 +26,10 @@ import { SynthesisService } from './synthesis.service.js';
 @ApiExtraModels(SpeechResponseDto)
 @Controller('api/v1/audio')
 export class SynthesisController {
-  constructor(private readonly synthesis: SynthesisService) {}
+  constructor(
+    private readonly synthesis: SynthesisService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   @Post('speech')
   @HttpCode(200)
@@ -105,6 +109,7 @@ export class SynthesisController {
         first.done ? Buffer.alloc(0) : first.value.audio,
         iterator,
         disconnect.signal,
+        this.config.synthesis.streamStallTimeoutMs,
       );
     } catch (error) {
       if (disconnect.signal.aborted) {
