@@ -34,8 +34,9 @@ export class ReferenceAudioService {
   ) {}
 
   /**
-   * Stores a new voice. Nothing is written before the upload is known to be good; if anything
-   * fails after the bytes are stored, the stored objects are removed and no row is left.
+   * Stores a new voice. Nothing is written before the upload is known to be good; each object's
+   * key is queued for cleanup before it is written, and the row insert claims them (see
+   * BlobCleanupService). If anything fails, the objects written are removed and no row is left.
    */
   async upload(upload: ReferenceAudioUpload): Promise<ReferenceAudioDto> {
     const clientFilename = checkUploadFilename(upload.filename);
@@ -55,13 +56,18 @@ export class ReferenceAudioService {
       storageKey: `${id}.${audio.format}`,
       featuresKey: null,
     };
+    const written: string[] = [];
     try {
+      await this.cleanup.guardWrites([row.storageKey]);
+      written.push(row.storageKey);
       await this.storage.put(row.storageKey, upload.bytes);
-      row.featuresKey = await this.voiceFeatures.storeForNewVoice(id, audio);
-      await this.rows.insert(row);
+      row.featuresKey = await this.voiceFeatures.storeForNewVoice(id, audio, () =>
+        written.push(featuresKeyOf(id)),
+      );
+      await this.rows.insertClaimingObjects(row, written);
     } catch (error) {
       this.voiceFeatures.forget(id);
-      await this.cleanup.removeNow([row.storageKey, featuresKeyOf(id)]);
+      await this.cleanup.removeNow(written);
       throw error;
     }
     return toDto(row);

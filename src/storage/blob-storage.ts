@@ -15,6 +15,11 @@ export interface BlobStorage {
   exists(key: string): Promise<boolean>;
   /** Throws when the backend cannot be reached or written to. */
   ping(): Promise<void>;
+  /**
+   * Removes what writes interrupted before `startedBefore` (Unix ms) left behind, such as the
+   * temporary files of a killed process; returns how many were removed.
+   */
+  removeInterruptedWrites(startedBefore: number): Promise<number>;
 }
 
 export class BlobNotFoundError extends Error {

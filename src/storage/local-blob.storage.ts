@@ -3,9 +3,11 @@ import {
   access,
   constants,
   mkdir,
+  readdir,
   readFile,
   rename,
   rm,
+  stat,
   unlink,
   writeFile,
 } from 'node:fs/promises';
@@ -72,6 +74,31 @@ export class LocalBlobStorage implements BlobStorage {
   async ping(): Promise<void> {
     await mkdir(this.dir, { recursive: true });
     await access(this.dir, constants.R_OK | constants.W_OK);
+  }
+
+  async removeInterruptedWrites(startedBefore: number): Promise<number> {
+    let names: string[];
+    try {
+      names = await readdir(this.dir);
+    } catch (error) {
+      if (isMissingFile(error)) {
+        return 0;
+      }
+      throw error;
+    }
+    let removed = 0;
+    for (const name of names.filter((entry) => entry.endsWith(TEMP_SUFFIX))) {
+      const path = join(this.dir, name);
+      const modified = await stat(path).then(
+        (found) => found.mtimeMs,
+        () => undefined,
+      );
+      if (modified !== undefined && modified < startedBefore) {
+        await rm(path, { force: true });
+        removed++;
+      }
+    }
+    return removed;
   }
 
   private pathOf(key: string): string {
