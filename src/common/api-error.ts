@@ -11,6 +11,7 @@ export type ApiErrorCode =
   | 'ModelNotLoaded'
   | 'ServerBusy'
   | 'ServiceUnavailable'
+  | 'InsufficientStorage'
   | 'TooManyRequests'
   | 'SynthesisFailed'
   | 'InternalError';

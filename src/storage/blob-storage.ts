@@ -22,6 +22,18 @@ export interface BlobStorage {
   removeInterruptedWrites(startedBefore: number): Promise<number>;
 }
 
+/** The storage has no room left (a full disk or quota): nothing was stored. */
+export class StorageFullError extends Error {
+  override readonly name = 'StorageFullError';
+
+  constructor(
+    readonly key: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`no space left to store ${key}`, options);
+  }
+}
+
 export class BlobNotFoundError extends Error {
   override readonly name = 'BlobNotFoundError';
 

@@ -121,6 +121,25 @@ export function describeReferenceAudioApi(
       expect(body.bytes).toBe(32000);
     });
 
+    it('finds a voice by its id in upper case, on every database', async () => {
+      const created = await upload(makeSpeechWav(1), 'upper.wav', 'upper-case id');
+      const upper = created.id.toUpperCase();
+      const response = await get(`${REFERENCE_AUDIO_PATH}/${upper}`);
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual(created);
+      const deleted = await fetch(`${app.baseUrl}${REFERENCE_AUDIO_PATH}/${upper}`, {
+        method: 'DELETE',
+        headers: authHeaders(app),
+      });
+      expect(await deleted.json()).toEqual({
+        code: 'OK',
+        message: `reference audio: ${created.id} deleted.`,
+        data: {},
+      });
+      expect((await get(`${REFERENCE_AUDIO_PATH}/${created.id}`)).status).toBe(404);
+      expect((await listStoredKeys(app)).filter((key) => key.startsWith(created.id))).toEqual([]);
+    });
+
     it('gets one object by id, identical to the upload answer', async () => {
       const created = await upload(makeSpeechWav(1), 'get-me.wav', 'get me');
       const response = await get(`${REFERENCE_AUDIO_PATH}/${created.id}`);

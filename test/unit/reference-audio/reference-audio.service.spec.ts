@@ -199,6 +199,12 @@ describe('ReferenceAudioService with a fake inference provider and flaky storage
     expect(await storedKeys()).toContain(`${voice.id}.features`);
   });
 
+  it('finds a voice for synthesis by its id in upper case (SQLite compares case-sensitively)', async () => {
+    const voice = await upload('upper');
+    const { promptText } = await service.getVoiceFeatures(voice.id.toUpperCase());
+    expect(promptText).toBe('upper');
+  });
+
   it('answers 404 for unknown and malformed ids', async () => {
     await expectApiError(
       service.getVoiceFeatures('00000000-0000-4000-8000-000000000000'),
