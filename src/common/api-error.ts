@@ -14,6 +14,7 @@ export type ApiErrorCode =
   | 'InsufficientStorage'
   | 'TooManyRequests'
   | 'SynthesisFailed'
+  | 'EngineFailed'
   | 'InternalError';
 
 /** Seconds a client is asked to wait when the model pack is not loaded. */
@@ -47,6 +48,11 @@ export class ApiError extends Error {
     return new ApiError(HttpStatus.SERVICE_UNAVAILABLE, 'ModelNotLoaded', message, {
       'Retry-After': String(MODEL_NOT_LOADED_RETRY_AFTER_SECONDS),
     });
+  }
+
+  /** 500 EngineFailed: the inference worker running the request died (it is being replaced). */
+  static engineFailed(message: string): ApiError {
+    return new ApiError(HttpStatus.INTERNAL_SERVER_ERROR, 'EngineFailed', message);
   }
 }
 

@@ -21,7 +21,15 @@ export interface AppConfig {
   shutdownGraceMs: number;
   /** Requests per minute per token (per client IP when the API is open); 0 = no limit. */
   rateLimitPerMinute: number;
+  /** Wrong-token attempts per minute per client IP before the IP is refused (429); 0 = no limit. */
+  authFailuresPerMinute: number;
+  /** Where the rate-limit counts live: a Redis shared by every replica, or (unset) the process. */
+  redisUrl?: string;
+  /** Browser origins allowed to call the API (CORS): a list, `*` for any, empty for none. */
+  corsOrigins: string[];
   logLevel: string;
+  /** Serve the web playground at `/` (UI_ENABLED). */
+  uiEnabled: boolean;
 }
 
 export type DatabaseConfig = { type: 'sqlite'; path: string } | { type: 'mysql'; url: string };
@@ -48,8 +56,10 @@ export type TextStreamMode = 'sentence' | 'bistream';
 export interface InferenceConfig {
   modelDir: string;
   device: 'cpu' | 'cuda';
-  /** CPU intra-op threads; 0 lets onnxruntime decide. */
+  /** CPU intra-op threads per session; 0 = the cores split between the workers. */
   threads: number;
+  /** Worker threads, each with its own sessions of the pack; 1 when not given. */
+  workers?: number;
   /** Text in pieces: `sentence` when not given. */
   textStreamMode?: TextStreamMode;
 }

@@ -88,6 +88,12 @@ export class EnvironmentVariables {
   @Max(256)
   INFERENCE_THREADS = 0;
 
+  @Transform(({ value }: { value: unknown }) => Number(value))
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  INFERENCE_WORKERS = 2;
+
   @IsIn(['sentence', 'bistream'])
   TEXT_STREAM_MODE: 'sentence' | 'bistream' = 'sentence';
 
@@ -134,6 +140,25 @@ export class EnvironmentVariables {
   @Min(0)
   RATE_LIMIT_PER_MINUTE = 0;
 
+  @Transform(({ value }: { value: unknown }) => Number(value))
+  @IsInt()
+  @Min(0)
+  AUTH_FAILURES_PER_MINUTE = 10;
+
+  @IsOptional()
+  @Matches(/^(\*|https?:\/\/[^\s,/]+(,https?:\/\/[^\s,/]+)*)$/, {
+    message:
+      'CORS_ORIGINS must be * or a comma-separated list of origins like https://app.example.com',
+  })
+  CORS_ORIGINS?: string;
+
+  @IsOptional()
+  @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
+  REDIS_URL?: string;
+
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
+
+  @IsBooleanString({ message: 'UI_ENABLED must be true or false' })
+  UI_ENABLED = 'true';
 }

@@ -50,6 +50,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       modelDir: vars.MODEL_DIR,
       device: vars.INFERENCE_DEVICE,
       threads: vars.INFERENCE_THREADS,
+      workers: vars.INFERENCE_WORKERS,
       textStreamMode: vars.TEXT_STREAM_MODE,
     },
     synthesis: {
@@ -63,7 +64,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     shutdownGraceMs: vars.SHUTDOWN_GRACE_MS,
     rateLimitPerMinute: vars.RATE_LIMIT_PER_MINUTE,
+    authFailuresPerMinute: vars.AUTH_FAILURES_PER_MINUTE,
+    redisUrl: vars.REDIS_URL,
+    corsOrigins: vars.CORS_ORIGINS ? vars.CORS_ORIGINS.split(',') : [],
     logLevel: vars.LOG_LEVEL,
+    uiEnabled: vars.UI_ENABLED === 'true',
   };
 }
 

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DatabasePingRepository } from '../database/database-ping.repository.js';
 import { INFERENCE_PROVIDER, InferenceProvider } from '../inference/inference.provider.js';
+import type { InferenceStatus } from '../inference/inference.types.js';
 import { SynthesisDrain } from '../lifecycle/synthesis-drain.js';
 import { BLOB_STORAGE, BlobStorage } from '../storage/blob-storage.js';
 import { ReadinessCheckDto, ReadinessChecksDto, ReadinessDto } from './dto/readiness.dto.js';
@@ -9,7 +10,7 @@ const CHECK_TIMEOUT_MS = 3000;
 
 /**
  * Ready = the database answers a query, the blob storage answers a ping, and the speech model is
- * loaded. A replica without its model cannot synthesise, so it reports not ready and a load
+ * loaded in every inference worker. A replica without its model cannot synthesise, so it reports not ready and a load
  * balancer sends speech requests elsewhere (the reference-audio API keeps working on it). A
  * replica that is shutting down is not ready either, and says so in `checks.shutdown`.
  */
@@ -36,12 +37,29 @@ export class ReadinessService {
     return { status: ready ? 'ok' : 'unavailable', checks };
   }
 
+  /** Ok once every inference worker has loaded; `workers` says how many have (e.g. "2/2 loaded"). */
   private modelCheck(): ReadinessCheckDto {
     const status = this.inference.status();
-    return status.loaded
-      ? { status: 'ok', device: status.device }
-      : { status: 'error', error: status.error ?? 'the model is not loaded' };
+    const workers = status.workers && workersText(status.workers);
+    const pool = workers ? { workers } : {};
+    if (!status.loaded) {
+      return { status: 'error', error: status.error ?? 'the model is not loaded', ...pool };
+    }
+    if (status.workers && status.workers.loaded < status.workers.total) {
+      return {
+        status: 'error',
+        error: `not every inference worker has loaded the model: ${workers}`,
+        device: status.device,
+        ...pool,
+      };
+    }
+    return { status: 'ok', device: status.device, ...pool };
   }
+}
+
+function workersText(workers: NonNullable<InferenceStatus['workers']>): string {
+  const restarting = workers.restarting > 0 ? `, ${workers.restarting} restarting` : '';
+  return `${workers.loaded}/${workers.total} loaded${restarting}`;
 }
 
 async function probe(check: () => Promise<void>): Promise<ReadinessCheckDto> {

@@ -1,4 +1,15 @@
-import { Controller, Delete, Get, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
+import {
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Inject,
+  Param,
+  Post,
+  Query,
+  Req,
+  Res,
+} from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
@@ -8,10 +19,11 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiPayloadTooLargeResponse,
+  ApiProduces,
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorResponseDto } from '../common/dto/error-response.dto.js';
 import { APP_CONFIG, AppConfig } from '../config/app-config.js';
 import { ListReferenceAudioQueryDto } from './dto/list-reference-audio.query.dto.js';
@@ -62,6 +74,24 @@ export class ReferenceAudioController {
   @ApiNotFoundResponse({ description: 'Unknown id', type: ErrorResponseDto })
   getReferenceAudio(@Param() { id }: ReferenceAudioIdParamDto): Promise<ReferenceAudioDto> {
     return this.service.get(id);
+  }
+
+  @Get(':id/audio')
+  @ApiOperation({ summary: 'Extension: the uploaded audio file as stored (to listen to it)' })
+  @ApiProduces('audio/wav', 'audio/mpeg', 'audio/L16')
+  @ApiOkResponse({
+    description: 'The bytes as uploaded',
+    schema: { type: 'string', format: 'binary' },
+  })
+  @ApiBadRequestResponse({ description: 'Malformed id', type: ErrorResponseDto })
+  @ApiNotFoundResponse({ description: 'Unknown id', type: ErrorResponseDto })
+  async getReferenceAudioFile(
+    @Param() { id }: ReferenceAudioIdParamDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<Buffer> {
+    const file = await this.service.audioFile(id);
+    reply.type(file.contentType);
+    return file.bytes;
   }
 
   @Delete(':id')

@@ -21,6 +21,11 @@ import { checkUploadFilename, claimedFormatOf } from './upload-filename.js';
 import { featuresKeyOf, VoiceFeaturesService } from './voice-features.service.js';
 
 export const MIN_REFERENCE_SECONDS = 0.5;
+/**
+ * The official frontend refuses prompts below 16 kHz: the speech tokenizer and the speaker model
+ * work at 16 kHz, and an upsampled narrow-band prompt clones a muffled voice.
+ */
+export const MIN_REFERENCE_SAMPLE_RATE = 16000;
 export const MAX_REFERENCE_SECONDS = 30;
 
 /** Reference voices: upload (validate, store, precompute features), list, get, delete. */
@@ -80,6 +85,13 @@ export class ReferenceAudioService {
 
   async get(id: string): Promise<ReferenceAudioDto> {
     return toDto(await this.findOrThrow(id));
+  }
+
+  /** The uploaded bytes as stored, with their media type (raw PCM as `audio/L16` with its rate). */
+  async audioFile(id: string): Promise<{ bytes: Buffer; contentType: string }> {
+    const row = await this.findOrThrow(id);
+    const bytes = await this.storage.get(row.storageKey);
+    return { bytes, contentType: mediaTypeOf(row) };
   }
 
   /** Removes the row, then both stored objects (a failed object delete is retried later). */
@@ -145,6 +157,13 @@ async function decodeReferenceAudio(
     }
     throw error;
   }
+  if (audio.sampleRate < MIN_REFERENCE_SAMPLE_RATE) {
+    throw invalidAudio(
+      `the audio is sampled at ${audio.sampleRate} Hz; reference audio needs at least ` +
+        `${MIN_REFERENCE_SAMPLE_RATE} Hz (a band-limited prompt clones a muffled voice): ` +
+        'record or export it at 16 kHz or more',
+    );
+  }
   if (audio.duration < MIN_REFERENCE_SECONDS || audio.duration > MAX_REFERENCE_SECONDS) {
     throw outOfRange(audio.duration.toFixed(2));
   }
@@ -185,6 +204,17 @@ function notFound(id: string): ApiError {
   return ApiError.notFound(`reference audio ${id} not found`);
 }
 
+function mediaTypeOf(row: ReferenceAudioEntity): string {
+  switch (row.format) {
+    case 'wav':
+      return 'audio/wav';
+    case 'mp3':
+      return 'audio/mpeg';
+    case 'pcm':
+      return `audio/L16; rate=${row.sampleRate}; channels=1`;
+  }
+}
+
 function toDto(row: ReferenceAudioEntity): ReferenceAudioDto {
   return {
     id: row.id,
@@ -192,5 +222,6 @@ function toDto(row: ReferenceAudioEntity): ReferenceAudioDto {
     bytes: row.bytes,
     created_at: row.createdAt,
     text: row.text,
+    duration: row.duration,
   };
 }

@@ -3,6 +3,7 @@ import { decodeAudio } from '../audio/audio-decoder.js';
 import type { PcmAudio } from '../audio/audio.types.js';
 import { ApiError } from '../common/api-error.js';
 import {
+  EngineFailedError,
   INFERENCE_PROVIDER,
   InferenceProvider,
   InputRejectedError,
@@ -62,6 +63,9 @@ export class VoiceFeaturesService {
       }
       if (error instanceof InputRejectedError) {
         throw new ApiError(HttpStatus.BAD_REQUEST, 'InvalidAudio', error.message);
+      }
+      if (error instanceof EngineFailedError) {
+        throw ApiError.engineFailed(error.message);
       }
       throw error;
     }
@@ -131,6 +135,9 @@ export class VoiceFeaturesService {
     } catch (error) {
       if (error instanceof ModelNotLoadedError) {
         throw ApiError.modelNotLoaded(error.message);
+      }
+      if (error instanceof EngineFailedError) {
+        throw ApiError.engineFailed(error.message);
       }
       throw error;
     }

@@ -6,6 +6,7 @@ import type { OutputAudioFormat, StreamingAudioEncoder } from '../audio/audio.ty
 import { ApiError } from '../common/api-error.js';
 import { APP_CONFIG, AppConfig } from '../config/app-config.js';
 import {
+  EngineFailedError,
   INFERENCE_PROVIDER,
   InferenceProvider,
   InputRejectedError,
@@ -20,6 +21,7 @@ import {
 import { AdmittedSynthesis, SynthesisDrain } from '../lifecycle/synthesis-drain.js';
 import { ReferenceAudioService } from '../reference-audio/reference-audio.service.js';
 import { ChunkMetrics, EncodedAudioChunk, SynthesisRequest } from './synthesis-request.js';
+import { characterCount, unsplitTextProblem } from './synthesis-text.limits.js';
 import { ReleaseSlot, SynthesisLimiter } from './synthesis.limiter.js';
 import {
   SynthesisLabels,
@@ -207,11 +209,15 @@ export class SynthesisService {
     if (text.trim() === '') {
       throw ApiError.invalidParameter('text must not be empty');
     }
-    const length = [...text].length;
+    const length = characterCount(text);
     if (length > this.maxTextLength) {
       throw ApiError.invalidParameter(
         `text has ${length} characters; the limit is ${this.maxTextLength}`,
       );
+    }
+    const unsplit = unsplitTextProblem(text, 'text');
+    if (unsplit) {
+      throw ApiError.invalidParameter(unsplit);
     }
   }
 
@@ -292,6 +298,9 @@ export class SynthesisService {
     }
     if (error instanceof InputRejectedError) {
       return ApiError.invalidParameter(error.message);
+    }
+    if (error instanceof EngineFailedError) {
+      return ApiError.engineFailed(error.message);
     }
     this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
     const reason = error instanceof Error ? error.message : String(error);

@@ -63,8 +63,17 @@ describe('docker-compose.yml (GPU host)', () => {
       'minio-bucket',
       'models',
       'mysql',
+      'redis',
     ]);
     expect(Object.keys(project.volumes ?? {}).sort()).toEqual(['minio-data', 'mysql-data']);
+  });
+
+  it('offers Redis for shared rate limits behind the `redis` profile, without persistence', () => {
+    const redis = project.services.redis;
+    expect(redis.profiles).toEqual(['redis']);
+    expect(redis.command).toEqual(['redis-server', '--save', '', '--appendonly', 'no']);
+    expect(redis.healthcheck?.test).toEqual(['CMD', 'redis-cli', 'ping']);
+    expect(serviceEnvironment(project).REDIS_URL ?? '').toBe('');
   });
 
   it('runs MySQL 8 on a named volume with a TCP healthcheck', () => {

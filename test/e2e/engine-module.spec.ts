@@ -32,7 +32,11 @@ const voice: VoiceFeatures = {
 };
 
 function expectNotLoaded(provider: InferenceProvider, message: string): void {
-  expect(provider.status()).toEqual({ loaded: false, error: message });
+  expect(provider.status()).toEqual({
+    loaded: false,
+    error: message,
+    workers: { total: 1, loaded: 0, restarting: 0 },
+  });
   expect(() =>
     provider.synthesize({
       mode: 'fast_replication',
@@ -56,7 +60,11 @@ describe('InferenceModule', () => {
       device: 'cpu',
       threads: 1,
     });
-    expect(provider.status()).toEqual({ loaded: true, device: 'cpu' });
+    expect(provider.status()).toEqual({
+      loaded: true,
+      device: 'cpu',
+      workers: { total: 1, loaded: 1, restarting: 0 },
+    });
   });
 
   it('boots without a pack file and names it with the download command', async () => {

@@ -60,6 +60,7 @@ describe('OpenAPI document of the reference audio API (/docs-json)', () => {
     expect(Object.keys(schema.properties ?? {}).sort()).toEqual([
       'bytes',
       'created_at',
+      'duration',
       'filename',
       'id',
       'text',

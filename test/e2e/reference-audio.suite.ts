@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authHeaders, REFERENCE_AUDIO_PATH, uploadReferenceAudio } from '../support/http-client.js';
 import {
@@ -10,7 +11,7 @@ import { listStoredKeys } from '../support/stored-objects.js';
 import { startTestApp, TestApp } from '../support/test-app.js';
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
-const OBJECT_KEYS = ['bytes', 'created_at', 'filename', 'id', 'text'];
+const OBJECT_KEYS = ['bytes', 'created_at', 'duration', 'filename', 'id', 'text'];
 
 interface ReferenceAudioObject {
   id: string;
@@ -18,6 +19,7 @@ interface ReferenceAudioObject {
   bytes: number;
   created_at: number;
   text: string;
+  duration: number;
 }
 
 /**
@@ -79,6 +81,7 @@ export function describeReferenceAudioApi(
         filename: 'zero_shot_prompt.wav',
         bytes: wav.length,
         text: '希望你以后能够做得比我还好哟',
+        duration: 2,
       });
       expect(body.created_at).toBeGreaterThanOrEqual(before);
       expect(body.created_at).toBeLessThanOrEqual(after);
@@ -105,13 +108,18 @@ export function describeReferenceAudioApi(
     });
 
     it('uploads raw 16-bit PCM at the rate given in sample_rate', async () => {
-      // 6400 samples: 0.4 s at the default 16 kHz (too short), 0.8 s at 8 kHz (accepted).
-      const pcm = makePcm16(speechLikeSamples(0.8, 8000));
-      const tooShort = await uploadReferenceAudio(app, { bytes: pcm, filename: 'voice.pcm' });
+      // 16000 samples: 0.33 s at 48 kHz (too short), 0.67 s at 24 kHz (accepted).
+      const pcm = makePcm16(speechLikeSamples(1, 16000));
+      const tooShort = await uploadReferenceAudio(app, {
+        bytes: pcm,
+        filename: 'voice.pcm',
+        sampleRate: 48000,
+      });
       expect(tooShort.status).toBe(400);
-      expect(((await tooShort.json()) as { message: string }).message).toMatch(/0\.40 s/);
-      const body = await upload(pcm, 'voice.pcm', 'raw pcm', 8000);
+      expect(((await tooShort.json()) as { message: string }).message).toMatch(/0\.33 s/);
+      const body = await upload(pcm, 'voice.pcm', 'raw pcm', 24000);
       expect(body.bytes).toBe(pcm.length);
+      expect(body.duration).toBeCloseTo(0.8, 6);
       expect(await listStoredKeys(app)).toContain(`${body.id}.pcm`);
     });
 
@@ -138,6 +146,33 @@ export function describeReferenceAudioApi(
       });
       expect((await get(`${REFERENCE_AUDIO_PATH}/${created.id}`)).status).toBe(404);
       expect((await listStoredKeys(app)).filter((key) => key.startsWith(created.id))).toEqual([]);
+    });
+
+    it('serves the uploaded bytes as stored at /:id/audio, with their media type', async () => {
+      const wav = makeSpeechWav(1.5, 16000);
+      const mp3 = makeMp3(speechLikeSamples(1, 16000), 16000);
+      const pcm = makePcm16(speechLikeSamples(1, 8000));
+      const cases = [
+        { created: await upload(wav, 'listen.wav', 'wav'), bytes: wav, type: 'audio/wav' },
+        { created: await upload(mp3, 'listen.mp3', 'mp3'), bytes: mp3, type: 'audio/mpeg' },
+        {
+          created: await upload(pcm, 'listen.pcm', 'pcm', 8000),
+          bytes: pcm,
+          type: 'audio/L16; rate=8000; channels=1',
+        },
+      ];
+      for (const { created, bytes, type } of cases) {
+        const response = await get(`${REFERENCE_AUDIO_PATH}/${created.id}/audio`);
+        expect(response.status).toBe(200);
+        expect(response.headers.get('content-type')).toBe(type);
+        expect(Buffer.from(await response.arrayBuffer()).equals(bytes)).toBe(true);
+      }
+      const unknown = await get(`${REFERENCE_AUDIO_PATH}/${randomUUID()}/audio`);
+      expect(unknown.status).toBe(404);
+      const anonymous = await fetch(
+        `${app.baseUrl}${REFERENCE_AUDIO_PATH}/${cases[0].created.id}/audio`,
+      );
+      expect(anonymous.status).toBe(401);
     });
 
     it('gets one object by id, identical to the upload answer', async () => {

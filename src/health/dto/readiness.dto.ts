@@ -14,6 +14,12 @@ export class ReadinessCheckDto {
 
   @ApiPropertyOptional({ description: 'Model only: the execution provider in use', example: 'cpu' })
   device?: string;
+
+  @ApiPropertyOptional({
+    description: 'Model only: inference workers that have loaded the pack, of all, and restarting',
+    example: '1/2 loaded, 1 restarting',
+  })
+  workers?: string;
 }
 
 export class ReadinessChecksDto {

@@ -27,4 +27,10 @@ export class ReferenceAudioDto {
     example: '希望你以后能够做得比我还好哟',
   })
   text!: string;
+
+  @ApiProperty({
+    description: 'Extension: length of the decoded audio in seconds',
+    example: 3.48,
+  })
+  duration!: number;
 }

@@ -3,7 +3,8 @@ import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
 
 export const MAX_TRANSCRIPT_LENGTH = 1000;
-export const MIN_PCM_SAMPLE_RATE = 8000;
+/** Reference audio below 16 kHz is refused (see MIN_REFERENCE_SAMPLE_RATE). */
+export const MIN_PCM_SAMPLE_RATE = 16000;
 export const MAX_PCM_SAMPLE_RATE = 48000;
 
 /** The text fields of the multipart upload (validated; the file part is read separately). */

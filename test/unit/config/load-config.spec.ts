@@ -15,6 +15,13 @@ describe('loadConfig', () => {
     expect(config.synthesis.maxTextLength).toBe(5000);
     expect(config.shutdownGraceMs).toBe(30_000);
     expect(config.rateLimitPerMinute).toBe(0);
+    expect(config.authFailuresPerMinute).toBe(10);
+    expect(config.redisUrl).toBeUndefined();
+    expect(config.uiEnabled).toBe(true);
+  });
+
+  it('turns the web playground off with UI_ENABLED=false', () => {
+    expect(loadConfig({ UI_ENABLED: 'false' }).uiEnabled).toBe(false);
   });
 
   it('reads every documented variable', () => {
@@ -36,6 +43,8 @@ describe('loadConfig', () => {
       MAX_JSON_BODY_BYTES: '4096',
       SHUTDOWN_GRACE_MS: '5000',
       RATE_LIMIT_PER_MINUTE: '120',
+      AUTH_FAILURES_PER_MINUTE: '5',
+      REDIS_URL: 'redis://redis:6379',
     });
     expect(config).toMatchObject({
       host: '0.0.0.0',
@@ -56,6 +65,8 @@ describe('loadConfig', () => {
       maxJsonBodyBytes: 4096,
       shutdownGraceMs: 5000,
       rateLimitPerMinute: 120,
+      authFailuresPerMinute: 5,
+      redisUrl: 'redis://redis:6379',
     });
   });
 
@@ -70,10 +81,15 @@ describe('loadConfig', () => {
     ['S3_FORCE_PATH_STYLE', 'yes'],
     ['API_TOKENS', 'one, two'],
     ['LOG_LEVEL', 'loud'],
+    ['UI_ENABLED', 'yes'],
     ['TEXT_STREAM_MODE', 'words'],
     ['MAX_JSON_BODY_BYTES', '100'],
     ['SHUTDOWN_GRACE_MS', '-1'],
     ['RATE_LIMIT_PER_MINUTE', '1.5'],
+    ['AUTH_FAILURES_PER_MINUTE', '-1'],
+    ['REDIS_URL', 'localhost:6379'],
+    ['CORS_ORIGINS', 'app.example.com'],
+    ['CORS_ORIGINS', 'https://app.example.com/path'],
   ])('refuses %s=%j with a message naming the variable', (name, value) => {
     const env = { API_TOKENS: 'token', [name]: value };
     expect(() => loadConfig(env)).toThrow(ConfigError);

@@ -1,6 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { DatabasePingRepository } from '../../../src/database/database-ping.repository.js';
 import { ReadinessService } from '../../../src/health/readiness.service.js';
+import type { InferenceStatus } from '../../../src/inference/inference.types.js';
 import { SynthesisDrain } from '../../../src/lifecycle/synthesis-drain.js';
 import type { BlobStorage } from '../../../src/storage/blob-storage.js';
 import { FakeInferenceProvider } from '../../support/fake-inference.provider.js';
@@ -90,5 +91,44 @@ describe('ReadinessService', () => {
     expect(Date.now() - started).toBeLessThan(5000);
     expect(result.status).toBe('unavailable');
     expect(result.checks.database).toEqual({ status: 'error', error: 'no answer within 3000 ms' });
+  });
+
+  it('reports the inference workers and is ready only once every one has loaded', async () => {
+    const inference = new FakeInferenceProvider();
+    const readinessWith = (status: InferenceStatus) => {
+      vi.spyOn(inference, 'status').mockReturnValue(status);
+      return new ReadinessService(database(ok), storage(ok), inference, new SynthesisDrain());
+    };
+    const all = await readinessWith({
+      loaded: true,
+      device: 'cpu',
+      workers: { total: 2, loaded: 2, restarting: 0 },
+    }).check();
+    expect(all.status).toBe('ok');
+    expect(all.checks.model).toEqual({ status: 'ok', device: 'cpu', workers: '2/2 loaded' });
+
+    const restarting = await readinessWith({
+      loaded: true,
+      device: 'cpu',
+      workers: { total: 2, loaded: 1, restarting: 1 },
+    }).check();
+    expect(restarting.status).toBe('unavailable');
+    expect(restarting.checks.model).toEqual({
+      status: 'error',
+      error: 'not every inference worker has loaded the model: 1/2 loaded, 1 restarting',
+      device: 'cpu',
+      workers: '1/2 loaded, 1 restarting',
+    });
+
+    const none = await readinessWith({
+      loaded: false,
+      error: 'missing CosyVoice2-0.5B_llm.onnx',
+      workers: { total: 2, loaded: 0, restarting: 0 },
+    }).check();
+    expect(none.checks.model).toEqual({
+      status: 'error',
+      error: 'missing CosyVoice2-0.5B_llm.onnx',
+      workers: '0/2 loaded',
+    });
   });
 });
