@@ -12,6 +12,7 @@ export type ApiErrorCode =
   | 'ModelNotLoaded'
   | 'ServerBusy'
   | 'ServiceUnavailable'
+  | 'InsufficientStorage'
   | 'TooManyRequests'
   | 'SynthesisFailed'
   | 'EngineFailed'

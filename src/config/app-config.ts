@@ -7,6 +7,11 @@ export interface AppConfig {
   database: DatabaseConfig;
   storage: StorageConfig;
   maxUploadBytes: number;
+  /**
+   * How long the objects of an upload that has not finished are left alone (ms); then the
+   * background cleanup deletes what no row claims (leftovers of a killed process).
+   */
+  orphanGraceMs: number;
   /** Largest JSON request body in bytes (MAX_JSON_BODY_BYTES); larger bodies get 413. */
   maxJsonBodyBytes: number;
   inference: InferenceConfig;

@@ -142,6 +142,11 @@ export class EnvironmentVariables {
 
   @Transform(({ value }: { value: unknown }) => Number(value))
   @IsInt()
+  @Min(1)
+  ORPHAN_GRACE_SECONDS = 600;
+
+  @Transform(({ value }: { value: unknown }) => Number(value))
+  @IsInt()
   @Min(0)
   RATE_LIMIT_PER_MINUTE = 0;
 

@@ -44,6 +44,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     database: parseDatabaseUrl(vars.DATABASE_URL),
     storage: storageConfig(vars),
     maxUploadBytes: vars.MAX_UPLOAD_BYTES,
+    orphanGraceMs: vars.ORPHAN_GRACE_SECONDS * 1000,
     maxJsonBodyBytes: vars.MAX_JSON_BODY_BYTES,
     inference: {
       modelDir: vars.MODEL_DIR,

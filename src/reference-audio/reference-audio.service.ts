@@ -6,7 +6,7 @@ import type { DecodedAudio, InputAudioFormat } from '../audio/audio.types.js';
 import { isWhiteNoise, noiseStatistics } from '../audio/noise-detector.js';
 import { ApiError } from '../common/api-error.js';
 import type { VoiceFeatures } from '../inference/inference.types.js';
-import { BLOB_STORAGE, BlobStorage } from '../storage/blob-storage.js';
+import { BLOB_STORAGE, BlobStorage, StorageFullError } from '../storage/blob-storage.js';
 import { BlobCleanupService } from './blob-cleanup.service.js';
 import {
   DEFAULT_LIST_LIMIT,
@@ -39,8 +39,9 @@ export class ReferenceAudioService {
   ) {}
 
   /**
-   * Stores a new voice. Nothing is written before the upload is known to be good; if anything
-   * fails after the bytes are stored, the stored objects are removed and no row is left.
+   * Stores a new voice. Nothing is written before the upload is known to be good; each object's
+   * key is queued for cleanup before it is written, and the row insert claims them (see
+   * BlobCleanupService). If anything fails, the objects written are removed and no row is left.
    */
   async upload(upload: ReferenceAudioUpload): Promise<ReferenceAudioDto> {
     const clientFilename = checkUploadFilename(upload.filename);
@@ -60,14 +61,19 @@ export class ReferenceAudioService {
       storageKey: `${id}.${audio.format}`,
       featuresKey: null,
     };
+    const written: string[] = [];
     try {
+      await this.cleanup.guardWrites([row.storageKey]);
+      written.push(row.storageKey);
       await this.storage.put(row.storageKey, upload.bytes);
-      row.featuresKey = await this.voiceFeatures.storeForNewVoice(id, audio);
-      await this.rows.insert(row);
+      row.featuresKey = await this.voiceFeatures.storeForNewVoice(id, audio, () =>
+        written.push(featuresKeyOf(id)),
+      );
+      await this.rows.insertClaimingObjects(row, written);
     } catch (error) {
       this.voiceFeatures.forget(id);
-      await this.cleanup.removeNow([row.storageKey, featuresKeyOf(id)]);
-      throw error;
+      await this.cleanup.removeNow(written);
+      throw error instanceof StorageFullError ? storageFull() : error;
     }
     return toDto(row);
   }
@@ -91,14 +97,14 @@ export class ReferenceAudioService {
   /** Removes the row, then both stored objects (a failed object delete is retried later). */
   async delete(id: string): Promise<ReferenceAudioDeletedDto> {
     const row = await this.findOrThrow(id);
-    const keys = [row.storageKey, featuresKeyOf(id)];
+    const keys = [row.storageKey, featuresKeyOf(row.id)];
     await this.cleanup.enqueue(keys);
-    if (!(await this.rows.deleteById(id))) {
+    if (!(await this.rows.deleteById(row.id))) {
       throw notFound(id);
     }
-    this.voiceFeatures.forget(id);
+    this.voiceFeatures.forget(row.id);
     await this.cleanup.removeNow(keys);
-    return { code: 'OK', message: `reference audio: ${id} deleted.`, data: {} };
+    return { code: 'OK', message: `reference audio: ${row.id} deleted.`, data: {} };
   }
 
   /**
@@ -111,8 +117,9 @@ export class ReferenceAudioService {
     return { features: await this.voiceFeatures.forVoice(row), promptText: row.text };
   }
 
+  /** Ids are stored in lower case; an upper-case spelling finds the same voice on any database. */
   private async findOrThrow(id: string): Promise<ReferenceAudioEntity> {
-    const row = UUID.test(id) ? await this.rows.findById(id) : null;
+    const row = UUID.test(id) ? await this.rows.findById(id.toLowerCase()) : null;
     if (!row) {
       throw notFound(id);
     }
@@ -183,6 +190,14 @@ function outOfRange(seconds: string): ApiError {
 
 function invalidAudio(message: string): ApiError {
   return new ApiError(HttpStatus.BAD_REQUEST, 'InvalidAudio', message);
+}
+
+function storageFull(): ApiError {
+  return new ApiError(
+    HttpStatus.INSUFFICIENT_STORAGE,
+    'InsufficientStorage',
+    'the voice storage is full; nothing was stored (free space, then upload again)',
+  );
 }
 
 function notFound(id: string): ApiError {

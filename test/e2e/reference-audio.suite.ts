@@ -129,17 +129,36 @@ export function describeReferenceAudioApi(
       expect(body.bytes).toBe(32000);
     });
 
+    it('finds a voice by its id in upper case, on every database', async () => {
+      const created = await upload(makeSpeechWav(1), 'upper.wav', 'upper-case id');
+      const upper = created.id.toUpperCase();
+      const response = await get(`${REFERENCE_AUDIO_PATH}/${upper}`);
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual(created);
+      const deleted = await fetch(`${app.baseUrl}${REFERENCE_AUDIO_PATH}/${upper}`, {
+        method: 'DELETE',
+        headers: authHeaders(app),
+      });
+      expect(await deleted.json()).toEqual({
+        code: 'OK',
+        message: `reference audio: ${created.id} deleted.`,
+        data: {},
+      });
+      expect((await get(`${REFERENCE_AUDIO_PATH}/${created.id}`)).status).toBe(404);
+      expect((await listStoredKeys(app)).filter((key) => key.startsWith(created.id))).toEqual([]);
+    });
+
     it('serves the uploaded bytes as stored at /:id/audio, with their media type', async () => {
       const wav = makeSpeechWav(1.5, 16000);
       const mp3 = makeMp3(speechLikeSamples(1, 16000), 16000);
-      const pcm = makePcm16(speechLikeSamples(1, 22050));
+      const pcm = makePcm16(speechLikeSamples(1, 16000));
       const cases = [
         { created: await upload(wav, 'listen.wav', 'wav'), bytes: wav, type: 'audio/wav' },
         { created: await upload(mp3, 'listen.mp3', 'mp3'), bytes: mp3, type: 'audio/mpeg' },
         {
-          created: await upload(pcm, 'listen.pcm', 'pcm', 22050),
+          created: await upload(pcm, 'listen.pcm', 'pcm', 16000),
           bytes: pcm,
-          type: 'audio/L16; rate=22050; channels=1',
+          type: 'audio/L16; rate=16000; channels=1',
         },
       ];
       for (const { created, bytes, type } of cases) {
