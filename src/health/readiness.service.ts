@@ -39,8 +39,8 @@ export class ReadinessService {
   private modelCheck(): ReadinessCheckDto {
     const status = this.inference.status();
     return status.loaded
-      ? { status: 'ok', device: status.device }
-      : { status: 'error', error: status.error ?? 'the model is not loaded' };
+      ? { status: 'ok', device: status.device, test_pack: status.testPack }
+      : { status: 'error', error: status.error ?? 'the model is not loaded', test_pack: false };
   }
 }
 

@@ -53,6 +53,8 @@ export interface InferenceStatus {
   device?: string;
   /** Why the model is not loaded (missing file, wrong input name, ...) and how to fix it. */
   error?: string;
+  /** The loaded pack is a test pack (tiny or random weights): its audio is not speech. */
+  testPack: boolean;
 }
 
 export const ENGINE_SAMPLE_RATE = 24000;
