@@ -1,8 +1,9 @@
 /**
  * npm run models:check
- * Loads the model pack in MODEL_DIR exactly as the service does (same settings, same loader and
- * contract), reports every file, graph and derived size, runs one short synthesis per mode on the
- * bundled prompt voice with a fixed seed and judges the audio. Exit status: 0 = a real pack whose
+ * Loads the model pack in MODEL_DIR exactly as the service does (same settings from the
+ * environment and .env, same loader and contract), reports every file, graph and derived size,
+ * runs one short synthesis per mode on the bundled prompt voice with a fixed seed and judges the
+ * audio. Exit status: 0 = a real pack whose
  * audio is plausible, 1 = a fault or implausible audio, 2 = bad settings, 3 = a test pack (tiny or
  * benchmark pack) on which everything ran, but whose audio is not speech.
  */
@@ -12,6 +13,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeWav } from '../../src/audio/wav.decoder.js';
 import type { InferenceConfig } from '../../src/config/app-config.js';
+import { loadEnvFile } from '../../src/config/env-file.js';
 import { ConfigError, loadConfig } from '../../src/config/load-config.js';
 import {
   buildEngineRuntime,
@@ -72,6 +74,7 @@ async function main(): Promise<number> {
   Logger.overrideLogger(['fatal', 'error', 'warn', 'log']);
   let config: InferenceConfig;
   try {
+    loadEnvFile();
     config = loadConfig().inference;
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;

@@ -54,6 +54,7 @@ export class ReadinessService {
       return {
         status: 'error',
         error: 'the model pack is not loaded (the service log says why)',
+        test_pack: false,
         ...pool,
       };
     }
@@ -63,10 +64,11 @@ export class ReadinessService {
         status: 'error',
         error: `not every inference worker has loaded the model: ${workers}`,
         device: status.device,
+        test_pack: status.testPack,
         ...pool,
       };
     }
-    return { status: 'ok', device: status.device, ...pool };
+    return { status: 'ok', device: status.device, test_pack: status.testPack, ...pool };
   }
 
   private async probe(name: string, check: () => Promise<void>): Promise<ReadinessCheckDto> {

@@ -53,6 +53,8 @@ export interface InferenceStatus {
   device?: string;
   /** Why the model is not loaded (missing file, wrong input name, ...) and how to fix it. */
   error?: string;
+  /** The loaded pack is a test pack (tiny or random weights): its audio is not speech. */
+  testPack: boolean;
   /** The inference worker threads: how many there are, have loaded the pack, are restarting. */
   workers?: { total: number; loaded: number; restarting: number };
 }

@@ -19,6 +19,7 @@ import { SpeechResponseDto } from './dto/speech-response.dto.js';
 import { sendWholeSpeech } from './speech-json.writer.js';
 import { writeSpeechEvents } from './speech-sse.writer.js';
 import { toSynthesisRequest } from './speech-request.mapper.js';
+import { DEFAULT_OUTPUT_FORMAT } from './synthesis.constants.js';
 import { SynthesisService } from './synthesis.service.js';
 
 @ApiTags('speech')
@@ -96,7 +97,8 @@ export class SynthesisController {
       const chunks = await this.synthesis.start(synthesisRequest, disconnect.signal);
       const iterator = chunks[Symbol.asyncIterator]();
       if (!synthesisRequest.stream) {
-        await sendWholeSpeech(reply, requestId, iterator, disconnect.signal);
+        const format = synthesisRequest.outputFormat ?? DEFAULT_OUTPUT_FORMAT;
+        await sendWholeSpeech(reply, requestId, format, iterator, disconnect.signal);
         return;
       }
       // The first chunk is awaited before any byte is sent, so that errors up to the first

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { ConfigError, loadConfig } from '../../src/config/load-config.js';
 import {
   type ComposeProject,
@@ -153,6 +154,17 @@ describe('docker-compose.yml (GPU host)', () => {
     const withoutTokens = await resolveComposeProject({ ...DOT_ENV, API_TOKENS: '' });
     const environment = serviceEnvironment(withoutTokens);
     expect(() => loadConfig(environment)).toThrow(ConfigError);
+    expect(() => loadConfig(environment)).toThrow(/API_TOKENS is required when HOST=0\.0\.0\.0/);
+  });
+
+  it('a fresh clone without .env: compose resolves (env_file is optional) and the service names what is missing', async () => {
+    const file = await readFile(join(REPOSITORY_DIR, 'docker-compose.yml'), 'utf8');
+    const services = (parse(file) as { services: Record<string, { env_file?: unknown }> }).services;
+    expect(services.cosyvoice.env_file).toEqual([{ path: '.env', required: false }]);
+    const withoutDotEnv = await resolveComposeProject(null);
+    const environment = serviceEnvironment(withoutDotEnv);
+    expect(environment.API_TOKENS).toBeUndefined();
+    expect(environment.DATABASE_URL).toBe('mysql://cosyvoice:cosyvoice@mysql:3306/cosyvoice');
     expect(() => loadConfig(environment)).toThrow(/API_TOKENS is required when HOST=0\.0\.0\.0/);
   });
 

@@ -36,6 +36,7 @@ describe('health, readiness and metrics (no model pack)', () => {
     expect(body.checks.model.error).toEqual(expect.any(String));
     expect(body.checks.model.error?.length).toBeGreaterThan(0);
     expect(body.checks.model.error).not.toContain(app.tempDir);
+    expect(body.checks.model).toHaveProperty('test_pack', false);
   });
 
   it('GET /metrics serves default metrics and counts requests by route pattern', async () => {

@@ -20,6 +20,13 @@ export class ReadinessCheckDto {
     example: '1/2 loaded, 1 restarting',
   })
   workers?: string;
+
+  @ApiPropertyOptional({
+    description:
+      'Model only: the loaded pack is a test pack (tiny or random weights), whose audio is not speech',
+    example: false,
+  })
+  test_pack?: boolean;
 }
 
 export class ReadinessChecksDto {

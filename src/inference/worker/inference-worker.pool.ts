@@ -47,6 +47,7 @@ export class InferenceWorkerPool {
   private readonly slots: WorkerSlot[];
   private readonly workerConfig: InferenceConfig;
   private device: string | undefined;
+  private testPack = false;
   private booting = true;
   private closed = false;
   /** Log lines already written during boot: N workers loading one pack say the same things. */
@@ -97,8 +98,8 @@ export class InferenceWorkerPool {
       loaded,
       restarting: this.count('starting') + this.count('restarting'),
     };
-    if (loaded > 0) return { loaded: true, device: this.device, workers };
-    return { loaded: false, error: this.unloadedReason(), workers };
+    if (loaded > 0) return { loaded: true, device: this.device, testPack: this.testPack, workers };
+    return { loaded: false, error: this.unloadedReason(), testPack: false, workers };
   }
 
   usage(): InferenceWorkerUsage[] {
@@ -163,6 +164,7 @@ export class InferenceWorkerPool {
       slot.crashesInARow = 0;
       slot.error = undefined;
       this.device = outcome.device;
+      this.testPack = outcome.testPack;
       if (!this.booting) this.logger.log(`inference worker ${slot.index} loaded the pack again`);
     } else if (outcome.state === 'failed') {
       slot.state = 'failed';

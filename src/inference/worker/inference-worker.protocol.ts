@@ -45,7 +45,7 @@ export type MainToWorkerMessage =
 export type WorkerErrorKind = 'model-not-loaded' | 'input-rejected' | 'aborted' | 'engine';
 
 export type WorkerToMainMessage =
-  | { type: 'loaded'; device: string }
+  | { type: 'loaded'; device: string; testPack: boolean }
   /** `fatal`: the configured device cannot be used at all (the service must not boot). */
   | { type: 'load-failed'; message: string; fatal: boolean }
   | { type: 'chunk'; id: number; samples: Float32Array; modelSeconds: number }

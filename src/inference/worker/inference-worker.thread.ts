@@ -14,7 +14,7 @@ import { startWorkerScript } from './worker-script.js';
 
 /** How a worker's load ended. */
 export type WorkerLoadOutcome =
-  | { state: 'loaded'; device: string }
+  | { state: 'loaded'; device: string; testPack: boolean }
   /** The engine could not load the pack (`fatal`: nor use the configured device). */
   | { state: 'failed'; message: string; fatal: boolean }
   /** The thread ended before it had loaded. */
@@ -131,7 +131,7 @@ export class InferenceWorkerThread {
   private receive(message: WorkerToMainMessage): void {
     switch (message.type) {
       case 'loaded':
-        this.settleLoad({ state: 'loaded', device: message.device });
+        this.settleLoad({ state: 'loaded', device: message.device, testPack: message.testPack });
         return;
       case 'load-failed':
         this.settleLoad({ state: 'failed', message: message.message, fatal: message.fatal });

@@ -87,7 +87,7 @@ try {
   const status = engine.status();
   post(
     status.loaded
-      ? { type: 'loaded', device: status.device ?? config.device }
+      ? { type: 'loaded', device: status.device ?? config.device, testPack: status.testPack }
       : { type: 'load-failed', message: status.error ?? 'the model is not loaded', fatal: false },
   );
 } catch (error) {

@@ -134,14 +134,21 @@ describe('ReadinessService', () => {
     const all = await readinessWith({
       loaded: true,
       device: 'cpu',
+      testPack: false,
       workers: { total: 2, loaded: 2, restarting: 0 },
     }).check();
     expect(all.status).toBe('ok');
-    expect(all.checks.model).toEqual({ status: 'ok', device: 'cpu', workers: '2/2 loaded' });
+    expect(all.checks.model).toEqual({
+      status: 'ok',
+      device: 'cpu',
+      test_pack: false,
+      workers: '2/2 loaded',
+    });
 
     const restarting = await readinessWith({
       loaded: true,
       device: 'cpu',
+      testPack: true,
       workers: { total: 2, loaded: 1, restarting: 1 },
     }).check();
     expect(restarting.status).toBe('unavailable');
@@ -149,17 +156,20 @@ describe('ReadinessService', () => {
       status: 'error',
       error: 'not every inference worker has loaded the model: 1/2 loaded, 1 restarting',
       device: 'cpu',
+      test_pack: true,
       workers: '1/2 loaded, 1 restarting',
     });
 
     const none = await readinessWith({
       loaded: false,
       error: 'missing CosyVoice2-0.5B_llm.onnx',
+      testPack: false,
       workers: { total: 2, loaded: 0, restarting: 0 },
     }).check();
     expect(none.checks.model).toEqual({
       status: 'error',
-      error: 'missing CosyVoice2-0.5B_llm.onnx',
+      error: 'the model pack is not loaded (the service log says why)',
+      test_pack: false,
       workers: '0/2 loaded',
     });
   });
