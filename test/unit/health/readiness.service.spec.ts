@@ -29,7 +29,7 @@ describe('ReadinessService', () => {
       checks: {
         database: { status: 'ok' },
         storage: { status: 'ok' },
-        model: { status: 'ok', device: 'fake' },
+        model: { status: 'ok', device: 'fake', test_pack: false },
       },
     });
   });
@@ -48,7 +48,7 @@ describe('ReadinessService', () => {
       checks: {
         database: { status: 'ok' },
         storage: { status: 'ok' },
-        model: { status: 'ok', device: 'fake' },
+        model: { status: 'ok', device: 'fake', test_pack: false },
         shutdown: { status: 'error', error: 'shutting down: no new syntheses taken' },
       },
     });
@@ -88,6 +88,7 @@ describe('ReadinessService', () => {
         model: {
           status: 'error',
           error: 'the model pack is not loaded (the service log says why)',
+          test_pack: false,
         },
       },
     });
