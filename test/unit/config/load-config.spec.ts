@@ -11,6 +11,7 @@ describe('loadConfig', () => {
     expect(config.storage).toEqual({ driver: 'local', dir: './data/audio' });
     expect(config.maxUploadBytes).toBe(20 * 1024 * 1024);
     expect(config.inference.textStreamMode).toBe('sentence');
+    expect(config.inference.workers).toBe(2);
     expect(config.maxJsonBodyBytes).toBe(1024 * 1024);
     expect(config.synthesis.maxTextLength).toBe(5000);
     expect(config.shutdownGraceMs).toBe(30_000);
@@ -40,6 +41,7 @@ describe('loadConfig', () => {
       MAX_UPLOAD_BYTES: '1048576',
       MODEL_DIR: '/models/CosyVoice2-0.5B',
       TEXT_STREAM_MODE: 'bistream',
+      INFERENCE_WORKERS: '3',
       MAX_JSON_BODY_BYTES: '4096',
       SHUTDOWN_GRACE_MS: '5000',
       RATE_LIMIT_PER_MINUTE: '120',
@@ -61,7 +63,7 @@ describe('loadConfig', () => {
         forcePathStyle: true,
       },
       maxUploadBytes: 1048576,
-      inference: { modelDir: '/models/CosyVoice2-0.5B', textStreamMode: 'bistream' },
+      inference: { modelDir: '/models/CosyVoice2-0.5B', textStreamMode: 'bistream', workers: 3 },
       maxJsonBodyBytes: 4096,
       shutdownGraceMs: 5000,
       rateLimitPerMinute: 120,
@@ -83,6 +85,8 @@ describe('loadConfig', () => {
     ['LOG_LEVEL', 'loud'],
     ['UI_ENABLED', 'yes'],
     ['TEXT_STREAM_MODE', 'words'],
+    ['INFERENCE_WORKERS', '0'],
+    ['INFERENCE_WORKERS', '1.5'],
     ['MAX_JSON_BODY_BYTES', '100'],
     ['SHUTDOWN_GRACE_MS', '-1'],
     ['RATE_LIMIT_PER_MINUTE', '1.5'],
