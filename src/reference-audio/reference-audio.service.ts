@@ -1,5 +1,6 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { QueryFailedError } from 'typeorm';
 import { AudioDecodeError } from '../audio/audio-decode.error.js';
 import { decodeAudio } from '../audio/audio-decoder.js';
 import type { DecodedAudio } from '../audio/audio.types.js';
@@ -38,6 +39,9 @@ export class ReferenceAudioService {
    */
   async upload(upload: ReferenceAudioUpload): Promise<ReferenceAudioDto> {
     const clientFilename = checkUploadFilename(upload.filename);
+    if (upload.name !== undefined && (await this.rows.findByName(upload.name))) {
+      throw nameTaken(upload.name);
+    }
     const audio = await decodeReferenceAudio(upload);
     const id = randomUUID();
     const now = Date.now();
@@ -47,6 +51,7 @@ export class ReferenceAudioService {
       bytes: upload.bytes.length,
       createdAt: Math.floor(now / 1000),
       createdAtMs: now,
+      name: upload.name ?? null,
       text: upload.text,
       format: audio.format,
       sampleRate: audio.sampleRate,
@@ -61,7 +66,7 @@ export class ReferenceAudioService {
     } catch (error) {
       this.voiceFeatures.forget(id);
       await this.cleanup.removeNow([row.storageKey, featuresKeyOf(id)]);
-      throw error;
+      throw upload.name !== undefined && isUniqueViolation(error) ? nameTaken(upload.name) : error;
     }
     return toDto(row);
   }
@@ -73,6 +78,15 @@ export class ReferenceAudioService {
 
   async get(id: string): Promise<ReferenceAudioDto> {
     return toDto(await this.findOrThrow(id));
+  }
+
+  /** The voice with this name; 404 when no voice has it. */
+  async getByName(name: string): Promise<ReferenceAudioDto> {
+    const row = await this.rows.findByName(name);
+    if (!row) {
+      throw ApiError.notFound(`no reference audio is named ${JSON.stringify(name)}`);
+    }
+    return toDto(row);
   }
 
   /** Removes the row, then both stored objects (a failed object delete is retried later). */
@@ -139,6 +153,21 @@ function notFound(id: string): ApiError {
   return ApiError.notFound(`reference audio ${id} not found`);
 }
 
+function nameTaken(name: string): ApiError {
+  return new ApiError(
+    HttpStatus.CONFLICT,
+    'Conflict',
+    `name ${JSON.stringify(name)} is already taken by another reference audio`,
+  );
+}
+
+/** A unique index refused the row (MySQL/MariaDB or SQLite wording). */
+function isUniqueViolation(error: unknown): boolean {
+  if (!(error instanceof QueryFailedError)) return false;
+  const code = (error.driverError as { code?: unknown } | undefined)?.code;
+  return code === 'ER_DUP_ENTRY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
+}
+
 function toDto(row: ReferenceAudioEntity): ReferenceAudioDto {
   return {
     id: row.id,
@@ -146,5 +175,6 @@ function toDto(row: ReferenceAudioEntity): ReferenceAudioDto {
     bytes: row.bytes,
     created_at: row.createdAt,
     text: row.text,
+    ...(row.name === null ? {} : { name: row.name }),
   };
 }

@@ -6,7 +6,9 @@ import { promisify } from 'node:util';
 import { createParser } from 'eventsource-parser';
 import OpenAI, { APIError, AuthenticationError, BadRequestError, NotFoundError } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { uploadVoice } from '../support/speech-clients.js';
+import { authHeaders, REFERENCE_AUDIO_PATH, uploadReferenceAudio } from '../support/http-client.js';
+import { referenceVoiceWav, uploadVoice } from '../support/speech-clients.js';
+import { listStoredKeys } from '../support/stored-objects.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { prepareTinyPack } from '../support/tiny-pack.js';
 
@@ -228,7 +230,7 @@ describe('OpenAI-compatible API with the official openai client (tiny pack)', ()
       const error = await speech({ voice: unknown }).catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(NotFoundError);
       expect((error as APIError).error).toEqual({
-        message: `voice "${unknown}" not found: use the id of a stored reference audio (GET /v1/audio/voices lists them)`,
+        message: `voice "${unknown}" not found: use the id or the name of a stored reference audio (GET /v1/audio/voices lists them)`,
         type: 'invalid_request_error',
         param: 'voice',
         code: 'NotFound',
@@ -366,6 +368,87 @@ describe('OpenAI-compatible API with the official openai client (tiny pack)', ()
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({
       voices: [{ id: voice, name: 'zero_shot_prompt.wav' }],
+    });
+  });
+
+  describe('voice names', () => {
+    let named: string;
+
+    it('a name given at upload is returned as an added field and is usable as voice', async () => {
+      const response = await uploadReferenceAudio(app, {
+        bytes: referenceVoiceWav(220),
+        filename: 'narrator.wav',
+        name: 'narrator',
+      });
+      const body = (await response.json()) as Record<string, unknown>;
+      expect(response.status, JSON.stringify(body)).toBe(200);
+      expect(Object.keys(body).sort()).toEqual([
+        'bytes',
+        'created_at',
+        'filename',
+        'id',
+        'name',
+        'text',
+      ]);
+      expect(body).toMatchObject({ filename: 'narrator.wav', name: 'narrator' });
+      named = body.id as string;
+      const fetched = await fetch(`${app.baseUrl}${REFERENCE_AUDIO_PATH}/${named}`, {
+        headers: authHeaders(app),
+      });
+      expect(await fetched.json()).toMatchObject({ id: named, name: 'narrator' });
+      const pcm = async (chosen: string | { id: string }) =>
+        Buffer.from(
+          await (
+            await speech({ voice: chosen, input: SHORT_TEXT, response_format: 'pcm' })
+          ).arrayBuffer(),
+        );
+      const byId = await pcm(named);
+      expect((await pcm('narrator')).equals(byId)).toBe(true);
+      expect((await pcm({ id: 'narrator' })).equals(byId)).toBe(true);
+    });
+
+    it('a taken name gets 409 and leaves nothing stored', async () => {
+      const keysBefore = (await listStoredKeys(app)).sort();
+      const response = await uploadReferenceAudio(app, {
+        bytes: referenceVoiceWav(260),
+        name: 'narrator',
+      });
+      expect(response.status).toBe(409);
+      expect(await response.json()).toEqual({
+        code: 'Conflict',
+        message: 'name "narrator" is already taken by another reference audio',
+        request_id: expect.any(String) as string,
+      });
+      expect((await listStoredKeys(app)).sort()).toEqual(keysBefore);
+    });
+
+    it.each([
+      'Narrator',
+      'two words',
+      '-dash',
+      'a'.repeat(65),
+      '6f1d5a52-0d47-4c1e-9a8e-5d2f4f3b2a10',
+    ])('refuses the name %j with 400', async (name) => {
+      const response = await uploadReferenceAudio(app, { bytes: referenceVoiceWav(240), name });
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({
+        code: 'InvalidParameter',
+        message:
+          "name must be 1-64 characters of a-z, 0-9, '.', '_' or '-', start with a letter or " +
+          'digit, and not look like an id',
+      });
+    });
+
+    it('GET /v1/audio/voices shows the name, or the file name of a voice without one', async () => {
+      const response = await fetch(`${app.baseUrl}/v1/audio/voices`, {
+        headers: { Authorization: `Bearer ${app.token}` },
+      });
+      expect(await response.json()).toEqual({
+        voices: [
+          { id: voice, name: 'zero_shot_prompt.wav' },
+          { id: named, name: 'narrator' },
+        ],
+      });
     });
   });
 });
