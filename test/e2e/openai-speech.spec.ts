@@ -5,7 +5,13 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createParser } from 'eventsource-parser';
 import OpenAI, { APIError, AuthenticationError, BadRequestError, NotFoundError } from 'openai';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import {
+  INFERENCE_PROVIDER,
+  type InferenceProvider,
+} from '../../src/inference/inference.provider.js';
+import type { SynthesisInput } from '../../src/inference/inference.types.js';
+import { SynthesisLimiter } from '../../src/synthesis/synthesis.limiter.js';
 import { authHeaders, REFERENCE_AUDIO_PATH, uploadReferenceAudio } from '../support/http-client.js';
 import { referenceVoiceWav, uploadVoice } from '../support/speech-clients.js';
 import { listStoredKeys } from '../support/stored-objects.js';
@@ -104,6 +110,8 @@ describe('OpenAI-compatible API with the official openai client (tiny pack)', ()
   let app: TestApp;
   let client: OpenAI;
   let voice: string;
+  let engine: InferenceProvider;
+  let limiter: SynthesisLimiter;
   /** Samples (24 kHz) of TEXT in `voice` with seed 7, from the pcm answer. */
   let referenceSamples: number;
 
@@ -131,7 +139,14 @@ describe('OpenAI-compatible API with the official openai client (tiny pack)', ()
   }
 
   beforeAll(async () => {
-    app = await startTestApp({ MODEL_DIR: await prepareTinyPack(), MAX_TEXT_LENGTH: '200' });
+    app = await startTestApp({
+      MODEL_DIR: await prepareTinyPack(),
+      MAX_TEXT_LENGTH: '200',
+      MAX_CONCURRENT_SYNTHESES: '1',
+      SYNTHESIS_QUEUE_SIZE: '1',
+    });
+    engine = app.app.get<InferenceProvider>(INFERENCE_PROVIDER, { strict: false });
+    limiter = app.app.get(SynthesisLimiter, { strict: false });
     voice = await uploadVoice(app, 180, '希望你以后能够做得比我还好哟');
     client = new OpenAI({ apiKey: app.token, baseURL: `${app.baseUrl}/v1`, maxRetries: 0 });
     const pcm = Buffer.from(await (await speech({ response_format: 'pcm' })).arrayBuffer());
@@ -139,9 +154,30 @@ describe('OpenAI-compatible API with the official openai client (tiny pack)', ()
     expect(referenceSamples).toBeGreaterThan(2400);
   });
 
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
   afterAll(async () => {
     await app?.close();
   });
+
+  /** Makes the engine wait for `gate` before producing anything. */
+  function holdEngine(gate: Promise<void>): void {
+    const original = engine.synthesize.bind(engine);
+    vi.spyOn(engine, 'synthesize').mockImplementation(async function* (input: SynthesisInput) {
+      await gate;
+      yield* original(input);
+    });
+  }
+
+  async function until(condition: () => boolean, what: string, timeoutMs = 20_000) {
+    const deadline = Date.now() + timeoutMs;
+    while (!condition()) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
 
   describe.each(FORMATS)('response_format %s', (format) => {
     const sampleRate = format === 'opus' ? 48000 : 24000;
@@ -266,12 +302,12 @@ describe('OpenAI-compatible API with the official openai client (tiny pack)', ()
       Buffer.from(
         await (await speech({ speed, input: SHORT_TEXT, response_format: 'pcm' })).arrayBuffer(),
       );
-    const [slowest, half, fastest, double] = await Promise.all([
-      pcm(0.25),
-      pcm(0.5),
-      pcm(4),
-      pcm(2),
-    ]);
+    const [slowest, half, fastest, double] = [
+      await pcm(0.25),
+      await pcm(0.5),
+      await pcm(4),
+      await pcm(2),
+    ];
     expect(slowest.equals(half)).toBe(true);
     expect(fastest.equals(double)).toBe(true);
     expect(half.length).toBeGreaterThan(double.length);
@@ -369,6 +405,47 @@ describe('OpenAI-compatible API with the official openai client (tiny pack)', ()
     expect(await response.json()).toEqual({
       voices: [{ id: voice, name: 'zero_shot_prompt.wav' }],
     });
+  });
+
+  it('shares the concurrency limiter: past the queue 503 ServerBusy in OpenAI shape, with Retry-After', async () => {
+    let open!: () => void;
+    holdEngine(new Promise<void>((resolve) => (open = resolve)));
+    const body = { input: SHORT_TEXT, response_format: 'wav' as const };
+    const running = speech(body);
+    await until(() => limiter.active === 1, 'one running synthesis');
+    const queued = speech(body);
+    await until(() => limiter.queued === 1, 'one queued synthesis');
+    const refused = await fetch(`${app.baseUrl}/v1/audio/speech`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${app.token}` },
+      body: JSON.stringify({ model: 'tts-1', voice, ...body }),
+    });
+    expect(refused.status).toBe(503);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await refused.json()).toMatchObject({
+      error: { type: 'server_error', param: null, code: 'ServerBusy' },
+    });
+    open();
+    for (const response of await Promise.all([running, queued])) {
+      expect(
+        (await decode(Buffer.from(await response.arrayBuffer()), 'wav')).samples,
+      ).toBeGreaterThan(0);
+    }
+    expect(limiter.active).toBe(0);
+  });
+
+  it('a client that hangs up mid-stream frees its slot', async () => {
+    const stop = new AbortController();
+    const response = await fetch(`${app.baseUrl}/v1/audio/speech`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${app.token}` },
+      body: JSON.stringify({ model: 'tts-1', voice, input: TEXT, response_format: 'pcm' }),
+      signal: stop.signal,
+    });
+    const reader = response.body!.getReader();
+    expect((await reader.read()).done).toBe(false);
+    stop.abort();
+    await until(() => limiter.active === 0 && limiter.queued === 0, 'the slot back');
   });
 
   describe('voice names', () => {
