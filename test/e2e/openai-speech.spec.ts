@@ -13,7 +13,14 @@ import {
 import type { SynthesisInput } from '../../src/inference/inference.types.js';
 import { SynthesisLimiter } from '../../src/synthesis/synthesis.limiter.js';
 import { authHeaders, REFERENCE_AUDIO_PATH, uploadReferenceAudio } from '../support/http-client.js';
-import { referenceVoiceWav, uploadVoice } from '../support/speech-clients.js';
+import {
+  joinAudio,
+  postSpeech,
+  readSpeechEvents,
+  referenceVoiceWav,
+  type SpeechEvent,
+  uploadVoice,
+} from '../support/speech-clients.js';
 import { listStoredKeys } from '../support/stored-objects.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { prepareTinyPack } from '../support/tiny-pack.js';
@@ -222,6 +229,27 @@ describe('OpenAI-compatible API with the official openai client (tiny pack)', ()
       expect(decoded).toMatchObject({ codec, sampleRate });
       expectReferenceLength(format, decoded);
     });
+  });
+
+  it("the managed API's output_format takes opus and flac too (extension)", async () => {
+    for (const [format, stream] of [
+      ['flac', false],
+      ['opus', true],
+    ] as const) {
+      const response = await postSpeech(app, {
+        model: 'CosyVoice2-0.5B',
+        input: { mode: 'fast_replication', reference_audio_id: voice, text: TEXT, seed: 7 },
+        output_format: format,
+        stream,
+      });
+      expect(response.status).toBe(200);
+      const audio = stream
+        ? joinAudio(await readSpeechEvents(response))
+        : Buffer.from(((await response.json()) as SpeechEvent).output.audio.data, 'base64');
+      const decoded = await decode(audio, format);
+      expect(decoded.codec).toBe(format);
+      expectReferenceLength(format, decoded);
+    }
   });
 
   it('answers 400 for aac, listing the formats it supports', async () => {
