@@ -6,6 +6,7 @@ export type ApiErrorCode =
   | 'InvalidAudio'
   | 'Unauthorized'
   | 'NotFound'
+  | 'Conflict'
   | 'PayloadTooLarge'
   | 'UriTooLong'
   | 'UnsupportedMediaType'

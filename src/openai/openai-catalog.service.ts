@@ -14,9 +14,9 @@ export interface OpenAiModel {
 
 /** One voice of GET /v1/audio/voices: what Open WebUI and similar clients read. */
 export interface OpenAiVoice {
-  /** The reference audio id; send it as `voice`. */
+  /** The reference audio id; send it (or the voice's name) as `voice`. */
   id: string;
-  /** A label to show: the file name of the upload. */
+  /** A label to show: the voice's name, or the file name of the upload when it has none. */
   name: string;
 }
 
@@ -39,6 +39,6 @@ export class OpenAiCatalogService {
   /** The stored reference audios, oldest first (at most MAX_LIST_LIMIT). */
   async voices(): Promise<OpenAiVoice[]> {
     const voices = await this.referenceAudio.list({ limit: MAX_LIST_LIMIT, order: 'asc' });
-    return voices.map((voice) => ({ id: voice.id, name: voice.filename }));
+    return voices.map((voice) => ({ id: voice.id, name: voice.name ?? voice.filename }));
   }
 }

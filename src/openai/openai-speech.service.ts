@@ -7,6 +7,8 @@ import type { CreateOpenAiSpeechDto } from './dto/create-openai-speech.dto.js';
 import { CONTENT_TYPES, DEFAULT_RESPONSE_FORMAT } from './openai.constants.js';
 import { toSynthesisRequest, voiceOf } from './openai-speech.mapper.js';
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /** A synthesis of POST /v1/audio/speech, admitted and running. */
 export interface OpenAiSpeech {
   contentType: string;
@@ -27,15 +29,21 @@ export class OpenAiSpeechService {
     return { contentType: CONTENT_TYPES[dto.response_format ?? DEFAULT_RESPONSE_FORMAT], chunks };
   }
 
-  /** The id of the stored reference audio a `voice` names; 404 when there is none. */
+  /**
+   * The id of the stored reference audio a `voice` means: its id (a UUID) or its name (names
+   * never look like ids). 404 when there is none.
+   */
   private async referenceAudioIdOf(voice: string): Promise<string> {
     try {
-      return (await this.referenceAudio.get(voice)).id;
+      const found = UUID.test(voice)
+        ? await this.referenceAudio.get(voice)
+        : await this.referenceAudio.getByName(voice);
+      return found.id;
     } catch (error) {
       if (error instanceof ApiError && error.code === 'NotFound') {
         throw ApiError.notFound(
-          `voice ${JSON.stringify(voice)} not found: use the id of a stored reference audio ` +
-            '(GET /v1/audio/voices lists them)',
+          `voice ${JSON.stringify(voice)} not found: use the id or the name of a stored ` +
+            'reference audio (GET /v1/audio/voices lists them)',
         );
       }
       throw error;

@@ -13,10 +13,11 @@ export interface ReferenceAudioUpload {
   bytes: Buffer;
   text: string;
   sampleRate?: number;
+  name?: string;
 }
 
 /**
- * Reads `file`, `text` and `sample_rate` from a multipart request. The file is streamed into
+ * Reads `file`, `text`, `sample_rate` and `name` from a multipart request. The file is streamed into
  * memory up to `maxBytes`; one byte more and the read stops with 413 (the connection is then
  * closed, so the rest of an oversized body is never read).
  */
@@ -60,7 +61,7 @@ export async function readReferenceAudioUpload(
     throw ApiError.invalidParameter('file is required: send the audio as a file part named "file"');
   }
   const valid = await validFields(fields);
-  return { ...file, text: valid.text, sampleRate: valid.sample_rate };
+  return { ...file, text: valid.text, sampleRate: valid.sample_rate, name: valid.name };
 }
 
 /**

@@ -29,6 +29,10 @@ export class ReferenceAudioRepository {
     return this.rows.findOneBy({ id });
   }
 
+  findByName(name: string): Promise<ReferenceAudioEntity | null> {
+    return this.rows.findOneBy({ name });
+  }
+
   /** Newest or oldest first by upload time; uploads of the same millisecond by id. */
   list(limit: number, order: ReferenceAudioOrder): Promise<ReferenceAudioEntity[]> {
     return this.rows.find({

@@ -1,5 +1,6 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { QueryFailedError } from 'typeorm';
 import { AudioDecodeError, AudioTooLongError } from '../audio/audio-decode.error.js';
 import { decodeAudio } from '../audio/audio-decoder.js';
 import type { DecodedAudio, InputAudioFormat } from '../audio/audio.types.js';
@@ -45,6 +46,9 @@ export class ReferenceAudioService {
    */
   async upload(upload: ReferenceAudioUpload): Promise<ReferenceAudioDto> {
     const clientFilename = checkUploadFilename(upload.filename);
+    if (upload.name !== undefined && (await this.rows.findByName(upload.name))) {
+      throw nameTaken(upload.name);
+    }
     const audio = await decodeReferenceAudio(upload, claimedFormatOf(clientFilename));
     const id = randomUUID();
     const now = Date.now();
@@ -54,6 +58,7 @@ export class ReferenceAudioService {
       bytes: upload.bytes.length,
       createdAt: Math.floor(now / 1000),
       createdAtMs: now,
+      name: upload.name ?? null,
       text: upload.text,
       format: audio.format,
       sampleRate: audio.sampleRate,
@@ -73,7 +78,8 @@ export class ReferenceAudioService {
     } catch (error) {
       this.voiceFeatures.forget(id);
       await this.cleanup.removeNow(written);
-      throw error instanceof StorageFullError ? storageFull() : error;
+      if (error instanceof StorageFullError) throw storageFull();
+      throw upload.name !== undefined && isUniqueViolation(error) ? nameTaken(upload.name) : error;
     }
     return toDto(row);
   }
@@ -92,6 +98,15 @@ export class ReferenceAudioService {
     const row = await this.findOrThrow(id);
     const bytes = await this.storage.get(row.storageKey);
     return { bytes, contentType: mediaTypeOf(row) };
+  }
+
+  /** The voice with this name; 404 when no voice has it. */
+  async getByName(name: string): Promise<ReferenceAudioDto> {
+    const row = await this.rows.findByName(name);
+    if (!row) {
+      throw ApiError.notFound(`no reference audio is named ${JSON.stringify(name)}`);
+    }
+    return toDto(row);
   }
 
   /** Removes the row, then both stored objects (a failed object delete is retried later). */
@@ -215,6 +230,21 @@ function mediaTypeOf(row: ReferenceAudioEntity): string {
   }
 }
 
+function nameTaken(name: string): ApiError {
+  return new ApiError(
+    HttpStatus.CONFLICT,
+    'Conflict',
+    `name ${JSON.stringify(name)} is already taken by another reference audio`,
+  );
+}
+
+/** A unique index refused the row (MySQL/MariaDB or SQLite wording). */
+function isUniqueViolation(error: unknown): boolean {
+  if (!(error instanceof QueryFailedError)) return false;
+  const code = (error.driverError as { code?: unknown } | undefined)?.code;
+  return code === 'ER_DUP_ENTRY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
+}
+
 function toDto(row: ReferenceAudioEntity): ReferenceAudioDto {
   return {
     id: row.id,
@@ -223,5 +253,6 @@ function toDto(row: ReferenceAudioEntity): ReferenceAudioDto {
     created_at: row.createdAt,
     text: row.text,
     duration: row.duration,
+    ...(row.name === null ? {} : { name: row.name }),
   };
 }

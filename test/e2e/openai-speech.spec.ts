@@ -5,8 +5,23 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createParser } from 'eventsource-parser';
 import OpenAI, { APIError, AuthenticationError, BadRequestError, NotFoundError } from 'openai';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { uploadVoice } from '../support/speech-clients.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import {
+  INFERENCE_PROVIDER,
+  type InferenceProvider,
+} from '../../src/inference/inference.provider.js';
+import type { SynthesisInput } from '../../src/inference/inference.types.js';
+import { SynthesisLimiter } from '../../src/synthesis/synthesis.limiter.js';
+import { authHeaders, REFERENCE_AUDIO_PATH, uploadReferenceAudio } from '../support/http-client.js';
+import {
+  joinAudio,
+  postSpeech,
+  readSpeechEvents,
+  referenceVoiceWav,
+  type SpeechEvent,
+  uploadVoice,
+} from '../support/speech-clients.js';
+import { listStoredKeys } from '../support/stored-objects.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { prepareTinyPack } from '../support/tiny-pack.js';
 
@@ -102,6 +117,8 @@ describe('OpenAI-compatible API with the official openai client (tiny pack)', ()
   let app: TestApp;
   let client: OpenAI;
   let voice: string;
+  let engine: InferenceProvider;
+  let limiter: SynthesisLimiter;
   /** Samples (24 kHz) of TEXT in `voice` with seed 7, from the pcm answer. */
   let referenceSamples: number;
 
@@ -129,7 +146,14 @@ describe('OpenAI-compatible API with the official openai client (tiny pack)', ()
   }
 
   beforeAll(async () => {
-    app = await startTestApp({ MODEL_DIR: await prepareTinyPack(), MAX_TEXT_LENGTH: '200' });
+    app = await startTestApp({
+      MODEL_DIR: await prepareTinyPack(),
+      MAX_TEXT_LENGTH: '200',
+      MAX_CONCURRENT_SYNTHESES: '1',
+      SYNTHESIS_QUEUE_SIZE: '1',
+    });
+    engine = app.app.get<InferenceProvider>(INFERENCE_PROVIDER, { strict: false });
+    limiter = app.app.get(SynthesisLimiter, { strict: false });
     voice = await uploadVoice(app, 180, '希望你以后能够做得比我还好哟');
     client = new OpenAI({ apiKey: app.token, baseURL: `${app.baseUrl}/v1`, maxRetries: 0 });
     const pcm = Buffer.from(await (await speech({ response_format: 'pcm' })).arrayBuffer());
@@ -137,9 +161,30 @@ describe('OpenAI-compatible API with the official openai client (tiny pack)', ()
     expect(referenceSamples).toBeGreaterThan(2400);
   });
 
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
   afterAll(async () => {
     await app?.close();
   });
+
+  /** Makes the engine wait for `gate` before producing anything. */
+  function holdEngine(gate: Promise<void>): void {
+    const original = engine.synthesize.bind(engine);
+    vi.spyOn(engine, 'synthesize').mockImplementation(async function* (input: SynthesisInput) {
+      await gate;
+      yield* original(input);
+    });
+  }
+
+  async function until(condition: () => boolean, what: string, timeoutMs = 20_000) {
+    const deadline = Date.now() + timeoutMs;
+    while (!condition()) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
 
   describe.each(FORMATS)('response_format %s', (format) => {
     const sampleRate = format === 'opus' ? 48000 : 24000;
@@ -186,6 +231,27 @@ describe('OpenAI-compatible API with the official openai client (tiny pack)', ()
     });
   });
 
+  it("the managed API's output_format takes opus and flac too (extension)", async () => {
+    for (const [format, stream] of [
+      ['flac', false],
+      ['opus', true],
+    ] as const) {
+      const response = await postSpeech(app, {
+        model: 'CosyVoice2-0.5B',
+        input: { mode: 'fast_replication', reference_audio_id: voice, text: TEXT, seed: 7 },
+        output_format: format,
+        stream,
+      });
+      expect(response.status).toBe(200);
+      const audio = stream
+        ? joinAudio(await readSpeechEvents(response))
+        : Buffer.from(((await response.json()) as SpeechEvent).output.audio.data, 'base64');
+      const decoded = await decode(audio, format);
+      expect(decoded.codec).toBe(format);
+      expectReferenceLength(format, decoded);
+    }
+  });
+
   it('answers 400 for aac, listing the formats it supports', async () => {
     const error = await speech({ response_format: 'aac' }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(BadRequestError);
@@ -228,7 +294,7 @@ describe('OpenAI-compatible API with the official openai client (tiny pack)', ()
       const error = await speech({ voice: unknown }).catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(NotFoundError);
       expect((error as APIError).error).toEqual({
-        message: `voice "${unknown}" not found: use the id of a stored reference audio (GET /v1/audio/voices lists them)`,
+        message: `voice "${unknown}" not found: use the id or the name of a stored reference audio (GET /v1/audio/voices lists them)`,
         type: 'invalid_request_error',
         param: 'voice',
         code: 'NotFound',
@@ -264,12 +330,12 @@ describe('OpenAI-compatible API with the official openai client (tiny pack)', ()
       Buffer.from(
         await (await speech({ speed, input: SHORT_TEXT, response_format: 'pcm' })).arrayBuffer(),
       );
-    const [slowest, half, fastest, double] = await Promise.all([
-      pcm(0.25),
-      pcm(0.5),
-      pcm(4),
-      pcm(2),
-    ]);
+    const [slowest, half, fastest, double] = [
+      await pcm(0.25),
+      await pcm(0.5),
+      await pcm(4),
+      await pcm(2),
+    ];
     expect(slowest.equals(half)).toBe(true);
     expect(fastest.equals(double)).toBe(true);
     expect(half.length).toBeGreaterThan(double.length);
@@ -366,6 +432,128 @@ describe('OpenAI-compatible API with the official openai client (tiny pack)', ()
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({
       voices: [{ id: voice, name: 'zero_shot_prompt.wav' }],
+    });
+  });
+
+  it('shares the concurrency limiter: past the queue 503 ServerBusy in OpenAI shape, with Retry-After', async () => {
+    let open!: () => void;
+    holdEngine(new Promise<void>((resolve) => (open = resolve)));
+    const body = { input: SHORT_TEXT, response_format: 'wav' as const };
+    const running = speech(body);
+    await until(() => limiter.active === 1, 'one running synthesis');
+    const queued = speech(body);
+    await until(() => limiter.queued === 1, 'one queued synthesis');
+    const refused = await fetch(`${app.baseUrl}/v1/audio/speech`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${app.token}` },
+      body: JSON.stringify({ model: 'tts-1', voice, ...body }),
+    });
+    expect(refused.status).toBe(503);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await refused.json()).toMatchObject({
+      error: { type: 'server_error', param: null, code: 'ServerBusy' },
+    });
+    open();
+    for (const response of await Promise.all([running, queued])) {
+      expect(
+        (await decode(Buffer.from(await response.arrayBuffer()), 'wav')).samples,
+      ).toBeGreaterThan(0);
+    }
+    expect(limiter.active).toBe(0);
+  });
+
+  it('a client that hangs up mid-stream frees its slot', async () => {
+    const stop = new AbortController();
+    const response = await fetch(`${app.baseUrl}/v1/audio/speech`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${app.token}` },
+      body: JSON.stringify({ model: 'tts-1', voice, input: TEXT, response_format: 'pcm' }),
+      signal: stop.signal,
+    });
+    const reader = response.body!.getReader();
+    expect((await reader.read()).done).toBe(false);
+    stop.abort();
+    await until(() => limiter.active === 0 && limiter.queued === 0, 'the slot back');
+  });
+
+  describe('voice names', () => {
+    let named: string;
+
+    it('a name given at upload is returned as an added field and is usable as voice', async () => {
+      const response = await uploadReferenceAudio(app, {
+        bytes: referenceVoiceWav(220),
+        filename: 'narrator.wav',
+        name: 'narrator',
+      });
+      const body = (await response.json()) as Record<string, unknown>;
+      expect(response.status, JSON.stringify(body)).toBe(200);
+      expect(Object.keys(body).sort()).toEqual([
+        'bytes',
+        'created_at',
+        'filename',
+        'id',
+        'name',
+        'text',
+      ]);
+      expect(body).toMatchObject({ filename: 'narrator.wav', name: 'narrator' });
+      named = body.id as string;
+      const fetched = await fetch(`${app.baseUrl}${REFERENCE_AUDIO_PATH}/${named}`, {
+        headers: authHeaders(app),
+      });
+      expect(await fetched.json()).toMatchObject({ id: named, name: 'narrator' });
+      const pcm = async (chosen: string | { id: string }) =>
+        Buffer.from(
+          await (
+            await speech({ voice: chosen, input: SHORT_TEXT, response_format: 'pcm' })
+          ).arrayBuffer(),
+        );
+      const byId = await pcm(named);
+      expect((await pcm('narrator')).equals(byId)).toBe(true);
+      expect((await pcm({ id: 'narrator' })).equals(byId)).toBe(true);
+    });
+
+    it('a taken name gets 409 and leaves nothing stored', async () => {
+      const keysBefore = (await listStoredKeys(app)).sort();
+      const response = await uploadReferenceAudio(app, {
+        bytes: referenceVoiceWav(260),
+        name: 'narrator',
+      });
+      expect(response.status).toBe(409);
+      expect(await response.json()).toEqual({
+        code: 'Conflict',
+        message: 'name "narrator" is already taken by another reference audio',
+        request_id: expect.any(String) as string,
+      });
+      expect((await listStoredKeys(app)).sort()).toEqual(keysBefore);
+    });
+
+    it.each([
+      'Narrator',
+      'two words',
+      '-dash',
+      'a'.repeat(65),
+      '6f1d5a52-0d47-4c1e-9a8e-5d2f4f3b2a10',
+    ])('refuses the name %j with 400', async (name) => {
+      const response = await uploadReferenceAudio(app, { bytes: referenceVoiceWav(240), name });
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({
+        code: 'InvalidParameter',
+        message:
+          "name must be 1-64 characters of a-z, 0-9, '.', '_' or '-', start with a letter or " +
+          'digit, and not look like an id',
+      });
+    });
+
+    it('GET /v1/audio/voices shows the name, or the file name of a voice without one', async () => {
+      const response = await fetch(`${app.baseUrl}/v1/audio/voices`, {
+        headers: { Authorization: `Bearer ${app.token}` },
+      });
+      expect(await response.json()).toEqual({
+        voices: [
+          { id: voice, name: 'zero_shot_prompt.wav' },
+          { id: named, name: 'narrator' },
+        ],
+      });
     });
   });
 });

@@ -14,6 +14,8 @@ export interface UploadOptions {
   /** `text` field; omit with `null`. */
   text?: string | null;
   sampleRate?: number;
+  /** `name` field (the voice's name); omitted when undefined. */
+  name?: string;
 }
 
 /** POSTs a multipart upload with the real fetch + FormData, as a browser or SDK would. */
@@ -31,6 +33,9 @@ export function uploadReferenceAudio(
   }
   if (options.sampleRate !== undefined) {
     form.append('sample_rate', String(options.sampleRate));
+  }
+  if (options.name !== undefined) {
+    form.append('name', options.name);
   }
   return fetch(`${app.baseUrl}${REFERENCE_AUDIO_PATH}`, {
     method: 'POST',

@@ -11,7 +11,7 @@ import { WorkerSynthesisRun } from '../../../src/inference/worker/worker-synthes
 function countingEngine(total: number) {
   const state = { produced: 0, closed: false, signal: undefined as AbortSignal | undefined };
   const engine = {
-    status: () => ({ loaded: true }),
+    status: () => ({ loaded: true, testPack: false }),
     extractVoiceFeatures: () => Promise.reject(new Error('unused')),
     async *synthesize(input: SynthesisInput): AsyncGenerator<SpeechChunk> {
       state.signal = input.signal;
