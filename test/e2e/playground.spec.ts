@@ -280,6 +280,20 @@ describe('the web playground at / in Chromium (tiny pack)', () => {
     await eventually(() => shownSeconds(page, 'played')).toBeGreaterThan(0.2);
   });
 
+  it('works from the keyboard: Tab from the text to Synthesize, Enter plays it', async () => {
+    const page = await openWithToken();
+    await page.getByRole('textbox', { name: 'Text to speak' }).fill('北京，你好。');
+    await page.getByRole('textbox', { name: 'Text to speak' }).focus();
+    const focused = () => page.evaluate<string>('document.activeElement.id');
+    for (let presses = 0; presses < 12 && (await focused()) !== 'synthesize'; presses++) {
+      await page.keyboard.press('Tab');
+    }
+    expect(await focused()).toBe('synthesize');
+    await page.keyboard.press('Enter');
+    await page.getByRole('link', { name: 'Download' }).waitFor({ state: 'visible' });
+    await eventually(() => shownSeconds(page, 'played')).toBeGreaterThan(0);
+  });
+
   it('shows the instruct field only in the instruct mode', async () => {
     const page = await openWithToken();
     const instruct = page.getByLabel('Instruction');
@@ -319,6 +333,31 @@ describe('the web playground at / in Chromium (tiny pack)', () => {
       ),
     ).toBe(abortedBefore + 1);
     expect(await page.getByRole('link', { name: 'Download' }).isVisible()).toBe(false);
+  });
+
+  it('without a model pack: says why, in either language, and shows ModelNotLoaded in words', async () => {
+    const noModel = await startTestApp({});
+    try {
+      await uploadVoice(noModel, 200, '希望你以后能够做得比我还好哟');
+      watched = await openPage(chromium, noModel.token);
+      const { page } = watched;
+      await page.goto(`${noModel.baseUrl}/`);
+      await eventually(() => page.locator('#model-status').textContent()).toMatch(
+        /^Model: not loaded — Model directory .* does not exist/,
+      );
+      await page.getByRole('button', { name: '中文' }).click();
+      expect(await page.locator('#model-status').textContent()).toMatch(/^模型：未加载 — /);
+      await page.getByRole('button', { name: 'English' }).click();
+      await synthesize(page, '今天天气怎么样？');
+      await eventually(() => page.locator('#synthesis-error').textContent()).toMatch(
+        /^The speech model is not loaded \(ModelNotLoaded\): /,
+      );
+      expect(watched.errors.filter((error) => !/status of 503/.test(error))).toEqual([]);
+    } finally {
+      await watched?.context.close();
+      watched = undefined;
+      await noModel.close();
+    }
   });
 
   it('deletes a voice after the confirmation', async () => {
