@@ -13,13 +13,15 @@ ARG CUDA_IMAGE=nvidia/cuda:12.6.3-cudnn-runtime-ubuntu24.04
 
 FROM ${NODE_IMAGE} AS node
 
-# Every dependency (the CUDA download is skipped by .npmrc), then the compiled TypeScript in dist/.
+# Every dependency (the CUDA download is skipped by .npmrc), then the compiled TypeScript in dist/
+# and the web playground in web/dist/.
 FROM node AS build
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci
 COPY tsconfig.json tsconfig.build.json nest-cli.json ./
 COPY src ./src
+COPY web ./web
 RUN npm run build
 
 # The one-shot model download (compose profile `models`): tsx runs the script from source. It runs
@@ -57,6 +59,7 @@ WORKDIR /app
 COPY package.json ./
 COPY --from=cpu-dependencies /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/web/dist ./web/dist
 USER cosyvoice
 EXPOSE 8080
 HEALTHCHECK --interval=15s --timeout=5s --start-period=120s --retries=3 \
@@ -78,6 +81,7 @@ WORKDIR /app
 COPY package.json ./
 COPY --from=gpu-dependencies /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/web/dist ./web/dist
 USER cosyvoice
 EXPOSE 8080
 HEALTHCHECK --interval=15s --timeout=5s --start-period=120s --retries=3 \

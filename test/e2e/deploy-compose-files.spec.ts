@@ -233,6 +233,7 @@ describe('Dockerfile runtime targets', () => {
       expect(stage.body).toContain('MODEL_DIR=/app/models/CosyVoice2-0.5B');
       expect(stage.body).toMatch(/^HEALTHCHECK .*CMD .*\/ready/m);
       expect(stage.body).toContain('CMD ["node", "dist/main.js"]');
+      expect(stage.body).toContain('COPY --from=build /app/web/dist ./web/dist');
       expect(stage.body).toContain(`INFERENCE_DEVICE=${target === 'gpu' ? 'cuda' : 'cpu'}`);
     },
   );

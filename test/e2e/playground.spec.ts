@@ -26,7 +26,7 @@ interface VoiceObject {
 
 /** Long enough that the tiny pack is still synthesising it when the test presses Stop. */
 const LONG_TEXT =
-  '收到好友从远方寄来的生日礼物，那份意外的惊喜与深深的祝福让我心中充满了甜蜜的快乐。'.repeat(8);
+  '收到好友从远方寄来的生日礼物，那份意外的惊喜与深深的祝福让我心中充满了甜蜜的快乐。'.repeat(20);
 
 async function listVoices(app: TestApp): Promise<VoiceObject[]> {
   const response = await fetch(`${app.baseUrl}${REFERENCE_AUDIO_PATH}?limit=1000`, {
@@ -39,6 +39,11 @@ async function metric(app: TestApp, series: string): Promise<number> {
   const text = await (await fetch(`${app.baseUrl}/metrics`)).text();
   const line = text.split('\n').find((candidate) => candidate.startsWith(`${series} `));
   return Number(line?.slice(series.length + 1) ?? 0);
+}
+
+/** Polls until the assertion holds, for up to 20 s (the tiny pack is slow on a busy CPU). */
+function eventually<T>(value: () => T | Promise<T>) {
+  return expect.poll(value, { timeout: 20_000, interval: 100 });
 }
 
 /** Seconds shown by a metrics field of the page ("1.23 s"). */
@@ -77,6 +82,7 @@ describe('the web playground at / in Chromium (tiny pack)', () => {
       buildPlayground(),
     ]);
     app = started;
+    await uploadVoice(app, 200, '希望你以后能够做得比我还好哟');
     chromium = await launchChromium(microphone);
   });
 
@@ -119,9 +125,9 @@ describe('the web playground at / in Chromium (tiny pack)', () => {
 
   it('shows the model state and device from /ready, with the test-pack banner when it says so', async () => {
     const page = await openWithToken();
-    await expect
-      .poll(() => page.locator('#model-status').textContent())
-      .toBe('Model: loaded on cpu');
+    await eventually(() => page.locator('#model-status').textContent()).toBe(
+      'Model: loaded on cpu',
+    );
     await expect(page.getByRole('alert').filter({ hasText: 'test pack' }).count()).resolves.toBe(0);
 
     await page.route(`${app.baseUrl}/ready`, (route) =>
@@ -130,9 +136,9 @@ describe('the web playground at / in Chromium (tiny pack)', () => {
       }),
     );
     await page.reload();
-    await expect
-      .poll(() => page.locator('#test-pack-banner').textContent())
-      .toMatch(/test pack: its audio is quiet noise, not speech/);
+    await eventually(() => page.locator('#test-pack-banner').textContent()).toMatch(
+      /test pack: its audio is quiet noise, not speech/,
+    );
     expect(await page.locator('#test-pack-banner').isVisible()).toBe(true);
   });
 
@@ -151,14 +157,14 @@ describe('the web playground at / in Chromium (tiny pack)', () => {
     watched = await openPage(chromium);
     const { page } = watched;
     await page.goto(`${app.baseUrl}/`);
-    await expect
-      .poll(() => page.locator('#token-message').textContent())
-      .toMatch(/\(Unauthorized\): missing Authorization/);
+    await eventually(() => page.locator('#token-message').textContent()).toMatch(
+      /\(Unauthorized\): missing Authorization/,
+    );
     await page.getByLabel('API token').fill('wrong-token');
     await page.getByLabel('API token').blur();
-    await expect
-      .poll(() => page.locator('#token-message').textContent())
-      .toMatch(/^The token is missing or wrong \(Unauthorized\): invalid API token$/);
+    await eventually(() => page.locator('#token-message').textContent()).toMatch(
+      /^The token is missing or wrong \(Unauthorized\): invalid API token$/,
+    );
     expect(await page.getByLabel('API token').getAttribute('aria-invalid')).toBe('true');
   });
 
@@ -169,13 +175,13 @@ describe('the web playground at / in Chromium (tiny pack)', () => {
     await page.getByLabel('Voice file').setInputFiles(file);
     await page.getByRole('textbox', { name: 'Transcript' }).fill('Hello, this is my voice.');
     await page.getByRole('button', { name: 'Upload voice' }).click();
-    await expect
-      .poll(() => page.locator('#upload-message').textContent())
-      .toBe('Uploaded file-voice.wav.');
+    await eventually(() => page.locator('#upload-message').textContent()).toBe(
+      'Uploaded file-voice.wav.',
+    );
     const stored = (await listVoices(app)).find((voice) => voice.filename === 'file-voice.wav');
     expect(stored?.text).toBe('Hello, this is my voice.');
     const item = page.getByRole('listitem').filter({ hasText: 'file-voice.wav' });
-    await expect.poll(() => item.textContent()).toContain('Hello, this is my voice.');
+    await eventually(() => item.textContent()).toContain('Hello, this is my voice.');
     expect(await item.textContent()).toContain(`${stored!.duration.toFixed(1)} s`);
   });
 
@@ -183,22 +189,22 @@ describe('the web playground at / in Chromium (tiny pack)', () => {
     const page = await openWithToken();
     const record = page.getByRole('button', { name: 'Record' });
     await record.click();
-    await expect.poll(() => record.getAttribute('aria-pressed')).toBe('true');
-    await expect
-      .poll(() => page.locator('#record-level').getAttribute('value').then(Number))
-      .toBeGreaterThan(0);
+    await eventually(() => record.getAttribute('aria-pressed')).toBe('true');
+    await eventually(() =>
+      page.locator('#record-level').getAttribute('value').then(Number),
+    ).toBeGreaterThan(0);
     await page.waitForTimeout(1800);
     await record.click();
-    await expect
-      .poll(() => page.locator('#upload-source').textContent())
-      .toMatch(/^Will upload the recording \(\d+\.\d s, 16-bit WAV\)\.$/);
+    await eventually(() => page.locator('#upload-source').textContent()).toMatch(
+      /^Will upload the recording \(\d+\.\d s, 16-bit WAV\)\.$/,
+    );
     await page
       .getByRole('textbox', { name: 'Transcript' })
       .fill('Hello, this is my voice in the browser.');
     await page.getByRole('button', { name: 'Upload voice' }).click();
-    await expect
-      .poll(() => page.locator('#upload-message').textContent())
-      .toMatch(/^Uploaded recording-/);
+    await eventually(() => page.locator('#upload-message').textContent()).toMatch(
+      /^Uploaded recording-/,
+    );
 
     const recorded = (await listVoices(app)).find((voice) =>
       voice.filename.startsWith('recording-'),
@@ -225,7 +231,6 @@ describe('the web playground at / in Chromium (tiny pack)', () => {
   });
 
   it('streams a synthesis over the WebSocket, plays it and downloads the whole WAV', async () => {
-    await uploadVoice(app, 200, '希望你以后能够做得比我还好哟');
     const page = await openWithToken();
     await synthesize(page, '今天天气怎么样？我们一起去公园散步吧。');
     const download = page.getByRole('link', { name: 'Download' });
@@ -234,9 +239,7 @@ describe('the web playground at / in Chromium (tiny pack)', () => {
     expect(await page.locator('#real-time-factor').textContent()).toMatch(/^\d+\.\d{3}$/);
     const produced = await shownSeconds(page, 'produced');
     expect(produced).toBeGreaterThan(0.5);
-    await expect
-      .poll(() => shownSeconds(page, 'played'), { timeout: 20_000 })
-      .toBeGreaterThan(produced - 0.1);
+    await eventually(() => shownSeconds(page, 'played')).toBeGreaterThan(produced - 0.1);
     expect(await page.getByRole('img', { name: 'Waveform' }).isVisible()).toBe(true);
 
     const [file] = await Promise.all([page.waitForEvent('download'), download.click()]);
@@ -258,7 +261,7 @@ describe('the web playground at / in Chromium (tiny pack)', () => {
     const download = page.getByRole('link', { name: 'Download' });
     await download.waitFor({ state: 'visible' });
     const produced = await shownSeconds(page, 'produced');
-    await expect.poll(() => shownSeconds(page, 'played'), { timeout: 20_000 }).toBeGreaterThan(0);
+    await eventually(() => shownSeconds(page, 'played')).toBeGreaterThan(0);
     const [file] = await Promise.all([page.waitForEvent('download'), download.click()]);
     expect(file.suggestedFilename()).toMatch(/\.mp3$/);
     const path = await file.path();
@@ -274,7 +277,21 @@ describe('the web playground at / in Chromium (tiny pack)', () => {
     await page.getByLabel('Output format').selectOption('mp3');
     await synthesize(page, '北京，你好。');
     await page.getByRole('link', { name: 'Download' }).waitFor({ state: 'visible' });
-    await expect.poll(() => shownSeconds(page, 'played'), { timeout: 20_000 }).toBeGreaterThan(0.2);
+    await eventually(() => shownSeconds(page, 'played')).toBeGreaterThan(0.2);
+  });
+
+  it('works from the keyboard: Tab from the text to Synthesize, Enter plays it', async () => {
+    const page = await openWithToken();
+    await page.getByRole('textbox', { name: 'Text to speak' }).fill('北京，你好。');
+    await page.getByRole('textbox', { name: 'Text to speak' }).focus();
+    const focused = () => page.evaluate<string>('document.activeElement.id');
+    for (let presses = 0; presses < 12 && (await focused()) !== 'synthesize'; presses++) {
+      await page.keyboard.press('Tab');
+    }
+    expect(await focused()).toBe('synthesize');
+    await page.keyboard.press('Enter');
+    await page.getByRole('link', { name: 'Download' }).waitFor({ state: 'visible' });
+    await eventually(() => shownSeconds(page, 'played')).toBeGreaterThan(0);
   });
 
   it('shows the instruct field only in the instruct mode', async () => {
@@ -290,9 +307,9 @@ describe('the web playground at / in Chromium (tiny pack)', () => {
   it('shows an API error in words with its code (text too long)', async () => {
     const page = await openWithToken();
     await synthesize(page, 'x'.repeat(5001));
-    await expect
-      .poll(() => page.getByRole('alert').filter({ hasText: 'InvalidParameter' }).textContent())
-      .toMatch(/^A value was refused \(InvalidParameter\): .*5000/);
+    await eventually(() =>
+      page.getByRole('alert').filter({ hasText: 'InvalidParameter' }).textContent(),
+    ).toMatch(/^A value was refused \(InvalidParameter\): .*5000/);
   });
 
   it('stops a running task: the server cancels it and no synthesis stays active', async () => {
@@ -302,13 +319,13 @@ describe('the web playground at / in Chromium (tiny pack)', () => {
       'synthesis_requests_total{mode="fast_replication",format="wav",transport="websocket",outcome="aborted"}',
     );
     await synthesize(page, LONG_TEXT);
-    await expect.poll(() => shownSeconds(page, 'produced')).toBeGreaterThan(0);
+    await eventually(() => shownSeconds(page, 'produced')).toBeGreaterThan(0);
     expect(await metric(app, 'synthesis_active')).toBe(1);
     await page.getByRole('button', { name: 'Stop' }).click();
-    await expect
-      .poll(() => page.locator('#synthesis-message').textContent())
-      .toBe('Stopped; the task was cancelled on the server.');
-    await expect.poll(() => metric(app, 'synthesis_active')).toBe(0);
+    await eventually(() => page.locator('#synthesis-message').textContent()).toBe(
+      'Stopped; the task was cancelled on the server.',
+    );
+    await eventually(() => metric(app, 'synthesis_active')).toBe(0);
     expect(
       await metric(
         app,
@@ -316,6 +333,31 @@ describe('the web playground at / in Chromium (tiny pack)', () => {
       ),
     ).toBe(abortedBefore + 1);
     expect(await page.getByRole('link', { name: 'Download' }).isVisible()).toBe(false);
+  });
+
+  it('without a model pack: says why, in either language, and shows ModelNotLoaded in words', async () => {
+    const noModel = await startTestApp({});
+    try {
+      await uploadVoice(noModel, 200, '希望你以后能够做得比我还好哟');
+      watched = await openPage(chromium, noModel.token);
+      const { page } = watched;
+      await page.goto(`${noModel.baseUrl}/`);
+      await eventually(() => page.locator('#model-status').textContent()).toMatch(
+        /^Model: not loaded — Model directory .* does not exist/,
+      );
+      await page.getByRole('button', { name: '中文' }).click();
+      expect(await page.locator('#model-status').textContent()).toMatch(/^模型：未加载 — /);
+      await page.getByRole('button', { name: 'English' }).click();
+      await synthesize(page, '今天天气怎么样？');
+      await eventually(() => page.locator('#synthesis-error').textContent()).toMatch(
+        /^The speech model is not loaded \(ModelNotLoaded\): /,
+      );
+      expect(watched.errors.filter((error) => !/status of 503/.test(error))).toEqual([]);
+    } finally {
+      await watched?.context.close();
+      watched = undefined;
+      await noModel.close();
+    }
   });
 
   it('deletes a voice after the confirmation', async () => {
@@ -329,15 +371,15 @@ describe('the web playground at / in Chromium (tiny pack)', () => {
     await remove.waitFor();
     await remove.click();
     const dialog = page.getByRole('dialog');
-    await expect.poll(() => dialog.textContent()).toContain('Delete the voice delete-me.wav?');
+    await eventually(() => dialog.textContent()).toContain('Delete the voice delete-me.wav?');
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     expect((await listVoices(app)).map((voice) => voice.id)).toContain(id);
 
     await remove.click();
     await dialog.getByRole('button', { name: 'Delete voice' }).click();
-    await expect
-      .poll(async () => (await listVoices(app)).map((voice) => voice.id))
-      .not.toContain(id);
+    await eventually(async () => (await listVoices(app)).map((voice) => voice.id)).not.toContain(
+      id,
+    );
     await remove.waitFor({ state: 'detached' });
     expect(await page.locator('#upload-message').textContent()).toBe('Deleted delete-me.wav.');
   });
