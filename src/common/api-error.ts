@@ -12,6 +12,7 @@ export type ApiErrorCode =
   | 'ModelNotLoaded'
   | 'ServerBusy'
   | 'ServiceUnavailable'
+  | 'DatabaseUnavailable'
   | 'TooManyRequests'
   | 'SynthesisFailed'
   | 'InternalError';
