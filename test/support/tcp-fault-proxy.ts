@@ -17,10 +17,10 @@ export class TcpFaultProxy {
   ) {}
 
   static async start(targetHost: string, targetPort: number): Promise<TcpFaultProxy> {
-    let proxy: TcpFaultProxy | undefined;
-    const server = createServer((client) => proxy!.accept(client, targetHost, targetPort));
+    const server = createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    proxy = new TcpFaultProxy(server, (server.address() as AddressInfo).port);
+    const proxy = new TcpFaultProxy(server, (server.address() as AddressInfo).port);
+    server.on('connection', (client) => proxy.accept(client, targetHost, targetPort));
     return proxy;
   }
 
