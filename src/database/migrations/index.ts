@@ -1,4 +1,5 @@
 import { CreateReferenceAudio1764000000000 } from './1764000000000-create-reference-audio.js';
+import { Utf8mb4Tables1765000000000 } from './1765000000000-utf8mb4-tables.js';
 
 /** Every schema migration, oldest first. */
-export const DATABASE_MIGRATIONS = [CreateReferenceAudio1764000000000];
+export const DATABASE_MIGRATIONS = [CreateReferenceAudio1764000000000, Utf8mb4Tables1765000000000];

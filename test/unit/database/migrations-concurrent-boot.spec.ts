@@ -51,6 +51,7 @@ describe('replicas booting at once against one empty MySQL/MariaDB database', ()
     expect(results.filter((result) => result.status === 'rejected')).toEqual([]);
     expect(await dataSources[0].query('SELECT name FROM schema_migrations')).toEqual([
       { name: 'CreateReferenceAudio1764000000000' },
+      { name: 'Utf8mb4Tables1765000000000' },
     ]);
     for (const dataSource of dataSources) {
       expect(await dataSource.showMigrations()).toBe(false);

@@ -133,6 +133,7 @@ describe.each(targets)('migrations on %s', (_label, makeDatabase) => {
 
   it('reverts cleanly and migrates again', async () => {
     await dataSource.undoLastMigration();
+    await dataSource.undoLastMigration();
     const runner = dataSource.createQueryRunner();
     expect(await runner.hasTable('reference_audio')).toBe(false);
     expect(await runner.hasTable('blob_deletion')).toBe(false);
