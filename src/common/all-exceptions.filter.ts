@@ -9,6 +9,10 @@ import {
 } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { APP_CONFIG, AppConfig } from '../config/app-config.js';
+import {
+  DATABASE_RETRY_AFTER_SECONDS,
+  isDatabaseUnavailable,
+} from '../database/database-unavailable.js';
 import { ApiError, ErrorBody } from './api-error.js';
 import { ErrorBodyFraming } from './error-body-framing.js';
 
@@ -50,7 +54,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
       String(request.id),
       this.config.maxJsonBodyBytes,
     );
-    if (status >= 500 && !(exception instanceof ApiError)) {
+    if (status === HttpStatus.SERVICE_UNAVAILABLE && isDatabaseUnavailable(exception)) {
+      this.logger.error(`the database is unavailable: ${String(exception)}`);
+    } else if (status >= 500 && !(exception instanceof ApiError)) {
       this.logger.error(exception instanceof Error ? exception.stack : String(exception));
     }
     if (reply.sent || reply.raw.headersSent) {
@@ -73,6 +79,17 @@ export function toErrorResponse(
       status: exception.status,
       body: { code: exception.code, message: exception.message, request_id: requestId },
       headers: exception.headers,
+    };
+  }
+  if (isDatabaseUnavailable(exception)) {
+    return {
+      status: HttpStatus.SERVICE_UNAVAILABLE,
+      body: {
+        code: 'DatabaseUnavailable',
+        message: 'the database is unavailable or does not answer; retry later',
+        request_id: requestId,
+      },
+      headers: { 'Retry-After': String(DATABASE_RETRY_AFTER_SECONDS) },
     };
   }
   if (isBodyTooLarge(exception)) {

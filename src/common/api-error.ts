@@ -14,6 +14,7 @@ export type ApiErrorCode =
   | 'ServerBusy'
   | 'ServiceUnavailable'
   | 'InsufficientStorage'
+  | 'DatabaseUnavailable'
   | 'TooManyRequests'
   | 'SynthesisFailed'
   | 'EngineFailed'

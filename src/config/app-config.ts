@@ -32,7 +32,16 @@ export interface AppConfig {
   uiEnabled: boolean;
 }
 
-export type DatabaseConfig = { type: 'sqlite'; path: string } | { type: 'mysql'; url: string };
+export type DatabaseConfig =
+  | { type: 'sqlite'; path: string }
+  | {
+      type: 'mysql';
+      url: string;
+      /** Longest wait for a new connection (TCP and handshake), ms. */
+      connectTimeoutMs: number;
+      /** Longest wait for one query's answer, ms; then the query fails (503). */
+      queryTimeoutMs: number;
+    };
 
 export type StorageConfig =
   | { driver: 'local'; dir: string }

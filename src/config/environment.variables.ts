@@ -36,6 +36,16 @@ export class EnvironmentVariables {
   })
   DATABASE_URL = 'sqlite:./data/cosyvoice.db';
 
+  @Transform(({ value }: { value: unknown }) => Number(value))
+  @IsInt()
+  @Min(100)
+  DB_CONNECT_TIMEOUT_MS = 5000;
+
+  @Transform(({ value }: { value: unknown }) => Number(value))
+  @IsInt()
+  @Min(100)
+  DB_QUERY_TIMEOUT_MS = 10_000;
+
   @IsIn(['local', 's3'])
   STORAGE_DRIVER: 'local' | 's3' = 'local';
 

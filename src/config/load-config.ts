@@ -41,7 +41,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     host: vars.HOST,
     port: vars.PORT,
     apiTokens,
-    database: parseDatabaseUrl(vars.DATABASE_URL),
+    database: databaseConfig(vars),
     storage: storageConfig(vars),
     maxUploadBytes: vars.MAX_UPLOAD_BYTES,
     orphanGraceMs: vars.ORPHAN_GRACE_SECONDS * 1000,
@@ -74,7 +74,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   };
 }
 
-function parseDatabaseUrl(url: string): DatabaseConfig {
+function databaseConfig(vars: EnvironmentVariables): DatabaseConfig {
+  const url = vars.DATABASE_URL;
   if (url.startsWith('sqlite:')) {
     return { type: 'sqlite', path: url.slice('sqlite:'.length) };
   }
@@ -83,7 +84,12 @@ function parseDatabaseUrl(url: string): DatabaseConfig {
   } catch {
     throw new ConfigError(`DATABASE_URL=${JSON.stringify(url)}: not a valid URL`);
   }
-  return { type: 'mysql', url: url.replace(/^mariadb:/, 'mysql:') };
+  return {
+    type: 'mysql',
+    url: url.replace(/^mariadb:/, 'mysql:'),
+    connectTimeoutMs: vars.DB_CONNECT_TIMEOUT_MS,
+    queryTimeoutMs: vars.DB_QUERY_TIMEOUT_MS,
+  };
 }
 
 function storageConfig(vars: EnvironmentVariables): StorageConfig {
