@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { ValidationError, validateSync } from 'class-validator';
-import { ApiError } from '../common/api-error.js';
+import { INTERNAL_ERROR_MESSAGE, isUnexpected, toApiError } from '../common/to-api-error.js';
 import { runWithLogBindings } from '../logging/log-context.js';
 import type { EncodedAudioChunk, SynthesisRequest } from '../synthesis/synthesis-request.js';
 import { characterCount, unsplitTextProblem } from '../synthesis/synthesis-text.limits.js';
@@ -100,7 +100,7 @@ export class TtsTaskSession {
       this.dispatch(data, isBinary);
     } catch (error) {
       this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
-      this.refuse('', INTERNAL_ERROR, 'the server could not handle this message: internal error');
+      this.refuse('', INTERNAL_ERROR, INTERNAL_ERROR_MESSAGE);
     }
   }
 
@@ -325,13 +325,10 @@ export class TtsTaskSession {
       this.finishWith(task, taskFinished(task.id, task.characters));
     } catch (error) {
       const reason: unknown = task.abort.signal.aborted ? task.abort.signal.reason : error;
-      if (!(reason instanceof ApiError || reason instanceof TaskFailure)) {
+      if (isUnexpected(reason) && !(reason instanceof TaskFailure)) {
         this.logger.error(reason instanceof Error ? (reason.stack ?? reason.message) : reason);
       }
-      const { code, message } =
-        reason instanceof ApiError || reason instanceof TaskFailure
-          ? reason
-          : { code: 'InternalError', message: 'synthesis failed: internal error' };
+      const { code, message } = reason instanceof TaskFailure ? reason : toApiError(reason);
       this.logger.log({ msg: 'task failed', code });
       this.finishWith(task, taskFailed(task.id, code, message));
     }

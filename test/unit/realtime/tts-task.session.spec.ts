@@ -200,7 +200,7 @@ describe(TtsTaskSession.name, () => {
     expect(last().header).toMatchObject({
       event: 'task-failed',
       error_code: 'InternalError',
-      error_message: 'the server could not handle this message: internal error',
+      error_message: 'internal server error',
     });
     broken = false;
     session.handleFrame(continueTask('t1', '你好。'), false);
