@@ -8,7 +8,9 @@ import { randomUUID } from 'node:crypto';
 import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module.js';
 import { AppConfig } from './config/app-config.js';
+import { ApiError } from './common/api-error.js';
 import { depthBoundJsonParser } from './common/json-body.parser.js';
+import { validationMessage } from './common/validation-message.js';
 import { setupOpenApi } from './common/openapi.js';
 import { createAppLogger } from './logging/app-logger.js';
 import { PinoNestLogger } from './logging/pino-nest.logger.js';
@@ -51,6 +53,7 @@ export async function createApp(
       whitelist: true,
       forbidUnknownValues: false,
       stopAtFirstError: false,
+      exceptionFactory: (errors) => ApiError.invalidParameter(validationMessage(errors)),
     }),
   );
   const fastify = app.getHttpAdapter().getInstance();

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
-import { ValidationError, validateSync } from 'class-validator';
+import { validateSync } from 'class-validator';
 import { INTERNAL_ERROR_MESSAGE, isUnexpected, toApiError } from '../common/to-api-error.js';
 import { runWithLogBindings } from '../logging/log-context.js';
 import type { EncodedAudioChunk, SynthesisRequest } from '../synthesis/synthesis-request.js';
@@ -17,6 +17,7 @@ import {
 } from './tts-task.protocol.js';
 import { isRecord } from '../common/is-record.js';
 import { exceedsJsonDepth, jsonTooDeepMessage } from '../common/json-depth.js';
+import { validationMessage } from '../common/validation-message.js';
 
 /** What a session needs from SynthesisService. */
 export interface TaskSynthesizer {
@@ -218,7 +219,7 @@ export class TtsTaskSession {
     const dto = plainToInstance(RunTaskParametersDto, parameters);
     const errors = validateSync(dto, { forbidUnknownValues: false });
     if (errors.length > 0) {
-      return errors.flatMap(describe).join('; ');
+      return validationMessage(errors);
     }
     return {
       transport: 'websocket',
@@ -367,11 +368,4 @@ export class TtsTaskSession {
       await this.send(message);
     }
   }
-}
-
-function describe(error: ValidationError): string[] {
-  const own = Object.values(error.constraints ?? {}).map(
-    (constraint) => `payload.parameters.${constraint}`,
-  );
-  return [...own, ...(error.children ?? []).flatMap(describe)];
 }
