@@ -1,11 +1,9 @@
 import { Logger } from '@nestjs/common';
-import { plainToInstance } from 'class-transformer';
-import { validateSync } from 'class-validator';
 import { INTERNAL_ERROR_MESSAGE, isUnexpected, toApiError } from '../common/to-api-error.js';
 import { runWithLogBindings } from '../logging/log-context.js';
 import type { EncodedAudioChunk, SynthesisRequest } from '../synthesis/synthesis-request.js';
 import { characterCount, unsplitTextProblem } from '../synthesis/synthesis-text.limits.js';
-import { RunTaskParametersDto } from './dto/run-task-parameters.dto.js';
+import { toRunTaskRequest } from './run-task-request.mapper.js';
 import { TextPieceQueue } from './text-piece.queue.js';
 import {
   TASK_ACTIONS,
@@ -17,7 +15,6 @@ import {
 } from './tts-task.protocol.js';
 import { isRecord } from '../common/is-record.js';
 import { exceedsJsonDepth, jsonTooDeepMessage } from '../common/json-depth.js';
-import { validationMessage } from '../common/validation-message.js';
 
 /** What a session needs from SynthesisService. */
 export interface TaskSynthesizer {
@@ -184,7 +181,7 @@ export class TtsTaskSession {
       );
       return;
     }
-    const request = this.parseRunTask(frame);
+    const request = toRunTaskRequest(frame.payload);
     if (typeof request === 'string') {
       this.refuse(frame.taskId, INVALID_PARAMETER, request);
       return;
@@ -202,39 +199,6 @@ export class TtsTaskSession {
     task.done = runWithLogBindings({ taskId: task.id }, () =>
       this.execute(task, { ...request, text }),
     );
-  }
-
-  /** The synthesis request of a run-task, or a message saying what is wrong with it. */
-  private parseRunTask(frame: Frame): Omit<SynthesisRequest, 'text'> | string {
-    const { model, parameters } = frame.payload;
-    if (model === undefined) {
-      return 'payload.model is required (e.g. "cosyvoice-v2")';
-    }
-    if (typeof model !== 'string') {
-      return 'payload.model must be a string';
-    }
-    if (!isRecord(parameters)) {
-      return 'payload.parameters is required: an object with mode, reference_audio_id, ...';
-    }
-    const dto = plainToInstance(RunTaskParametersDto, parameters);
-    const errors = validateSync(dto, { forbidUnknownValues: false });
-    if (errors.length > 0) {
-      return validationMessage(errors);
-    }
-    return {
-      transport: 'websocket',
-      model,
-      mode: dto.mode,
-      referenceAudioId: dto.reference_audio_id,
-      instruct: dto.instruct,
-      sampleRate: dto.sample_rate,
-      bitRate: dto.bit_rate,
-      volume: dto.volume,
-      speed: dto.speed,
-      outputFormat: dto.output_format,
-      seed: dto.seed,
-      stream: true,
-    };
   }
 
   private continueTask(frame: Frame): void {
