@@ -10,8 +10,10 @@ import { randomUUID } from 'node:crypto';
 import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module.js';
 import { AppConfig } from './config/app-config.js';
+import { ApiError } from './common/api-error.js';
 import { depthBoundJsonParser } from './common/json-body.parser.js';
 import { CONTENT_SECURITY_POLICY } from './common/content-security-policy.js';
+import { validationMessage } from './common/validation-message.js';
 import { setupOpenApi } from './common/openapi.js';
 import { answerRouterError, MAX_PATH_PARAMETER_LENGTH } from './common/router-errors.js';
 import { createAppLogger } from './logging/app-logger.js';
@@ -70,6 +72,7 @@ export async function createApp(
       whitelist: true,
       forbidUnknownValues: false,
       stopAtFirstError: false,
+      exceptionFactory: (errors) => ApiError.invalidParameter(validationMessage(errors)),
     }),
   );
   const fastify = app.getHttpAdapter().getInstance();

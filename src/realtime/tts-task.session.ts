@@ -1,11 +1,9 @@
 import { Logger } from '@nestjs/common';
-import { plainToInstance } from 'class-transformer';
-import { ValidationError, validateSync } from 'class-validator';
-import { ApiError } from '../common/api-error.js';
+import { INTERNAL_ERROR_MESSAGE, isUnexpected, toApiError } from '../common/to-api-error.js';
 import { runWithLogBindings } from '../logging/log-context.js';
 import type { EncodedAudioChunk, SynthesisRequest } from '../synthesis/synthesis-request.js';
 import { characterCount, unsplitTextProblem } from '../synthesis/synthesis-text.limits.js';
-import { RunTaskParametersDto } from './dto/run-task-parameters.dto.js';
+import { toRunTaskRequest } from './run-task-request.mapper.js';
 import { TextPieceQueue } from './text-piece.queue.js';
 import {
   TASK_ACTIONS,
@@ -100,7 +98,7 @@ export class TtsTaskSession {
       this.dispatch(data, isBinary);
     } catch (error) {
       this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
-      this.refuse('', INTERNAL_ERROR, 'the server could not handle this message: internal error');
+      this.refuse('', INTERNAL_ERROR, INTERNAL_ERROR_MESSAGE);
     }
   }
 
@@ -183,7 +181,7 @@ export class TtsTaskSession {
       );
       return;
     }
-    const request = this.parseRunTask(frame);
+    const request = toRunTaskRequest(frame.payload);
     if (typeof request === 'string') {
       this.refuse(frame.taskId, INVALID_PARAMETER, request);
       return;
@@ -201,39 +199,6 @@ export class TtsTaskSession {
     task.done = runWithLogBindings({ taskId: task.id }, () =>
       this.execute(task, { ...request, text }),
     );
-  }
-
-  /** The synthesis request of a run-task, or a message saying what is wrong with it. */
-  private parseRunTask(frame: Frame): Omit<SynthesisRequest, 'text'> | string {
-    const { model, parameters } = frame.payload;
-    if (model === undefined) {
-      return 'payload.model is required (e.g. "cosyvoice-v2")';
-    }
-    if (typeof model !== 'string') {
-      return 'payload.model must be a string';
-    }
-    if (!isRecord(parameters)) {
-      return 'payload.parameters is required: an object with mode, reference_audio_id, ...';
-    }
-    const dto = plainToInstance(RunTaskParametersDto, parameters);
-    const errors = validateSync(dto, { forbidUnknownValues: false });
-    if (errors.length > 0) {
-      return errors.flatMap(describe).join('; ');
-    }
-    return {
-      transport: 'websocket',
-      model,
-      mode: dto.mode,
-      referenceAudioId: dto.reference_audio_id,
-      instruct: dto.instruct,
-      sampleRate: dto.sample_rate,
-      bitRate: dto.bit_rate,
-      volume: dto.volume,
-      speed: dto.speed,
-      outputFormat: dto.output_format,
-      seed: dto.seed,
-      stream: true,
-    };
   }
 
   private continueTask(frame: Frame): void {
@@ -325,13 +290,10 @@ export class TtsTaskSession {
       this.finishWith(task, taskFinished(task.id, task.characters));
     } catch (error) {
       const reason: unknown = task.abort.signal.aborted ? task.abort.signal.reason : error;
-      if (!(reason instanceof ApiError || reason instanceof TaskFailure)) {
+      if (isUnexpected(reason) && !(reason instanceof TaskFailure)) {
         this.logger.error(reason instanceof Error ? (reason.stack ?? reason.message) : reason);
       }
-      const { code, message } =
-        reason instanceof ApiError || reason instanceof TaskFailure
-          ? reason
-          : { code: 'InternalError', message: 'synthesis failed: internal error' };
+      const { code, message } = reason instanceof TaskFailure ? reason : toApiError(reason);
       this.logger.log({ msg: 'task failed', code });
       this.finishWith(task, taskFailed(task.id, code, message));
     }
@@ -370,11 +332,4 @@ export class TtsTaskSession {
       await this.send(message);
     }
   }
-}
-
-function describe(error: ValidationError): string[] {
-  const own = Object.values(error.constraints ?? {}).map(
-    (constraint) => `payload.parameters.${constraint}`,
-  );
-  return [...own, ...(error.children ?? []).flatMap(describe)];
 }

@@ -1,4 +1,4 @@
-import { ApiError } from '../common/api-error.js';
+import { toApiError } from '../common/to-api-error.js';
 
 /** One JSON answer (stream=false) or one SSE event (stream=true) of POST /api/v1/audio/speech. */
 export interface SpeechEvent {
@@ -16,10 +16,7 @@ export function audioEvent(requestId: string, audio: Buffer, finished: boolean):
 }
 
 export function errorEvent(requestId: string, error: unknown): SpeechEvent {
-  const { code, message } =
-    error instanceof ApiError
-      ? error
-      : { code: 'SynthesisFailed', message: 'synthesis failed: internal error' };
+  const { code, message } = toApiError(error);
   return {
     output: { finish_reason: 'error', audio: { data: '' } },
     request_id: requestId,

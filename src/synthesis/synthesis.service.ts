@@ -5,13 +5,8 @@ import { StreamingResampler } from '../audio/resampler.js';
 import type { OutputAudioFormat, StreamingAudioEncoder } from '../audio/audio.types.js';
 import { ApiError } from '../common/api-error.js';
 import { APP_CONFIG, AppConfig } from '../config/app-config.js';
-import {
-  EngineFailedError,
-  INFERENCE_PROVIDER,
-  InferenceProvider,
-  InputRejectedError,
-  ModelNotLoadedError,
-} from '../inference/inference.provider.js';
+import { isUnexpected, toApiError } from '../common/to-api-error.js';
+import { INFERENCE_PROVIDER, InferenceProvider } from '../inference/inference.provider.js';
 import {
   ENGINE_SAMPLE_RATE,
   SynthesisInput,
@@ -333,25 +328,17 @@ export class SynthesisService {
         throw signal.reason;
       }
       outcome = 'failed';
-      throw this.toApiError(error);
+      throw this.failure(error);
     } finally {
       this.metrics.ended(labels, outcome);
       release();
     }
   }
 
-  private toApiError(error: unknown): ApiError {
-    if (error instanceof ApiError) {
-      return error;
-    }
-    if (error instanceof ModelNotLoadedError) {
-      return ApiError.modelNotLoaded(error.message);
-    }
-    if (error instanceof InputRejectedError) {
-      return ApiError.invalidParameter(error.message);
-    }
-    if (error instanceof EngineFailedError) {
-      return ApiError.engineFailed(error.message);
+  /** The client's view of a failed run: toApiError's, or SynthesisFailed for an engine fault. */
+  private failure(error: unknown): ApiError {
+    if (!isUnexpected(error)) {
+      return toApiError(error);
     }
     this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
     return ApiError.synthesisFailed();

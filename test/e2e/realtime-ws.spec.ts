@@ -156,7 +156,7 @@ describe('WebSocket duplex tasks at /api-ws/v1/audio/speech (real engine on the 
         () => s.runTask('m1', { mode: 'fast_replication', output_format: 'wav' }),
         'm1',
       ),
-    ).toMatch(/^InvalidParameter: payload.parameters.reference_audio_id should not be empty/);
+    ).toMatch(/^InvalidParameter: reference_audio_id should not be empty/);
     expect(
       await failure(() => s.send('run-task', 'm2', { parameters: clientParameters() }), 'm2'),
     ).toBe('InvalidParameter: payload.model is required (e.g. "cosyvoice-v2")');

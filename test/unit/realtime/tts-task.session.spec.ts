@@ -200,7 +200,7 @@ describe(TtsTaskSession.name, () => {
     expect(last().header).toMatchObject({
       event: 'task-failed',
       error_code: 'InternalError',
-      error_message: 'the server could not handle this message: internal error',
+      error_message: 'internal server error',
     });
     broken = false;
     session.handleFrame(continueTask('t1', '你好。'), false);
@@ -269,9 +269,9 @@ describe(TtsTaskSession.name, () => {
     session.handleFrame(frame('run-task', 't1', { model: 'cosyvoice-v2' }), false);
     expect(last().header.error_message).toMatch(/^payload.parameters is required/);
     session.handleFrame(runTask('t1', { ...PARAMETERS, reference_audio_id: undefined }), false);
-    expect(last().header.error_message).toMatch(/payload.parameters.reference_audio_id/);
+    expect(last().header.error_message).toMatch(/^reference_audio_id /);
     session.handleFrame(runTask('t1', { ...PARAMETERS, speed: 3 }), false);
-    expect(last().header.error_message).toMatch(/payload.parameters.speed must not be greater/);
+    expect(last().header.error_message).toMatch(/speed must not be greater/);
     expect(synthesizer.requests).toHaveLength(0);
   });
 

@@ -1,0 +1,60 @@
+import { BadRequestException, HttpException } from '@nestjs/common';
+import { describe, expect, it } from 'vitest';
+import { ApiError } from '../../../src/common/api-error.js';
+import { isUnexpected, toApiError } from '../../../src/common/to-api-error.js';
+import {
+  InputRejectedError,
+  ModelNotLoadedError,
+} from '../../../src/inference/inference.provider.js';
+
+const view = (error: unknown) => {
+  const { status, code, message, headers } = toApiError(error);
+  return { status, code, message, headers };
+};
+
+describe('toApiError', () => {
+  it('keeps an ApiError as it is', () => {
+    const error = ApiError.notFound('reference audio x not found');
+    expect(toApiError(error)).toBe(error);
+    expect(isUnexpected(error)).toBe(false);
+  });
+
+  it('maps the engine errors to ModelNotLoaded (with Retry-After) and InvalidParameter', () => {
+    expect(view(new ModelNotLoadedError('missing llm.onnx'))).toEqual({
+      status: 503,
+      code: 'ModelNotLoaded',
+      message: 'the CosyVoice2 model is not loaded: missing llm.onnx',
+      headers: { 'Retry-After': '30' },
+    });
+    expect(view(new InputRejectedError('instruct has 1201 tokens'))).toEqual({
+      status: 400,
+      code: 'InvalidParameter',
+      message: 'instruct has 1201 tokens',
+      headers: {},
+    });
+  });
+
+  it('maps HTTP exceptions and Fastify 4xx errors by status, joining validation messages', () => {
+    expect(view(new BadRequestException(['speed must be a number', 'text is required']))).toEqual({
+      status: 400,
+      code: 'InvalidParameter',
+      message: 'speed must be a number; text is required',
+      headers: {},
+    });
+    const fastify = Object.assign(new Error('Unsupported Media Type'), { statusCode: 415 });
+    expect(view(fastify)).toMatchObject({ status: 415, code: 'UnsupportedMediaType' });
+    expect(view(new HttpException('gone', 410))).toMatchObject({ code: 'InvalidParameter' });
+  });
+
+  it('hides anything else behind 500 InternalError and marks it unexpected', () => {
+    const error = new TypeError('Cannot read properties of undefined (reading "ids")');
+    expect(view(error)).toEqual({
+      status: 500,
+      code: 'InternalError',
+      message: 'internal server error',
+      headers: {},
+    });
+    expect(isUnexpected(error)).toBe(true);
+    expect(isUnexpected('a string')).toBe(true);
+  });
+});
