@@ -19,6 +19,7 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiPayloadTooLargeResponse,
+  ApiResponse,
   ApiProduces,
   ApiTags,
   ApiUnauthorizedResponse,
@@ -55,6 +56,11 @@ export class ReferenceAudioController {
     type: ErrorResponseDto,
   })
   @ApiPayloadTooLargeResponse({ description: 'File over MAX_UPLOAD_BYTES', type: ErrorResponseDto })
+  @ApiResponse({
+    status: 507,
+    description: 'InsufficientStorage: the voice storage is full, nothing was stored',
+    type: ErrorResponseDto,
+  })
   async uploadReferenceAudio(@Req() request: FastifyRequest): Promise<ReferenceAudioDto> {
     return this.service.upload(await readReferenceAudioUpload(request, this.config.maxUploadBytes));
   }
