@@ -20,6 +20,7 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiPayloadTooLargeResponse,
+  ApiResponse,
   ApiProduces,
   ApiTags,
   ApiUnauthorizedResponse,
@@ -57,6 +58,11 @@ export class ReferenceAudioController {
   })
   @ApiPayloadTooLargeResponse({ description: 'File over MAX_UPLOAD_BYTES', type: ErrorResponseDto })
   @ApiConflictResponse({ description: 'The name is taken (Conflict)', type: ErrorResponseDto })
+  @ApiResponse({
+    status: 507,
+    description: 'InsufficientStorage: the voice storage is full, nothing was stored',
+    type: ErrorResponseDto,
+  })
   async uploadReferenceAudio(@Req() request: FastifyRequest): Promise<ReferenceAudioDto> {
     return this.service.upload(await readReferenceAudioUpload(request, this.config.maxUploadBytes));
   }
