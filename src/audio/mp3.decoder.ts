@@ -10,7 +10,7 @@ export async function decodeMp3(bytes: Uint8Array): Promise<PcmAudio> {
   const decoder = new MPEGDecoder();
   try {
     await decoder.ready;
-    const decoded = decoder.decode(bytes);
+    const decoded = decodeQuietly(decoder, bytes);
     const channels = decoded.channelData.filter((channel) => channel.length > 0);
     if (decoded.samplesDecoded === 0 || channels.length === 0) {
       const reason = decoded.errors[0]?.message;
@@ -28,5 +28,23 @@ export async function decodeMp3(bytes: Uint8Array): Promise<PcmAudio> {
     return { samples, sampleRate: decoded.sampleRate };
   } finally {
     decoder.free();
+  }
+}
+
+/**
+ * `decode` also prints every libmpg123 error of a damaged frame with console.error; it returns the
+ * same errors in `errors`, which the caller reports, so those lines are dropped. The call is
+ * synchronous: nothing else can log while console.error is replaced.
+ */
+function decodeQuietly(decoder: MPEGDecoder, bytes: Uint8Array): ReturnType<MPEGDecoder['decode']> {
+  const consoleError = console.error;
+  console.error = (...args: unknown[]) => {
+    if (typeof args[0] === 'string' && args[0].startsWith('mpg123-decoder: ')) return;
+    consoleError(...args);
+  };
+  try {
+    return decoder.decode(bytes);
+  } finally {
+    console.error = consoleError;
   }
 }
