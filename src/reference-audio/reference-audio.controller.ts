@@ -1,18 +1,14 @@
 import { Controller, Delete, Get, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
 import {
-  ApiBadRequestResponse,
   ApiBearerAuth,
   ApiBody,
   ApiConsumes,
-  ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
-  ApiPayloadTooLargeResponse,
   ApiTags,
-  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { ErrorResponseDto } from '../common/dto/error-response.dto.js';
+import { ApiErrorResponse } from '../common/openapi.js';
 import { APP_CONFIG, AppConfig } from '../config/app-config.js';
 import { ListReferenceAudioQueryDto } from './dto/list-reference-audio.query.dto.js';
 import { ReferenceAudioDeletedDto } from './dto/reference-audio-deleted.dto.js';
@@ -24,7 +20,10 @@ import { ReferenceAudioService } from './reference-audio.service.js';
 
 @ApiTags('reference audio')
 @ApiBearerAuth()
-@ApiUnauthorizedResponse({ description: 'Missing or wrong bearer token', type: ErrorResponseDto })
+@ApiErrorResponse(401, 'Missing or wrong bearer token', {
+  code: 'Unauthorized',
+  message: 'missing Authorization: Bearer <token> header',
+})
 @Controller('api/v1/audio/reference_audio')
 export class ReferenceAudioController {
   constructor(
@@ -38,11 +37,14 @@ export class ReferenceAudioController {
   @ApiConsumes('multipart/form-data')
   @ApiBody({ type: UploadReferenceAudioBodyDto })
   @ApiOkResponse({ type: ReferenceAudioDto })
-  @ApiBadRequestResponse({
-    description: 'Missing field or not usable audio',
-    type: ErrorResponseDto,
+  @ApiErrorResponse(400, 'Missing field or not usable audio (InvalidParameter, InvalidAudio)', {
+    code: 'InvalidAudio',
+    message: 'the audio is 0.45 s long; reference audio must be 0.5–30 s',
   })
-  @ApiPayloadTooLargeResponse({ description: 'File over MAX_UPLOAD_BYTES', type: ErrorResponseDto })
+  @ApiErrorResponse(413, 'File over MAX_UPLOAD_BYTES', {
+    code: 'PayloadTooLarge',
+    message: 'the file is larger than the upload limit of 20971520 bytes (MAX_UPLOAD_BYTES)',
+  })
   async uploadReferenceAudio(@Req() request: FastifyRequest): Promise<ReferenceAudioDto> {
     return this.service.upload(await readReferenceAudioUpload(request, this.config.maxUploadBytes));
   }
@@ -50,7 +52,10 @@ export class ReferenceAudioController {
   @Get()
   @ApiOperation({ summary: 'List reference audio, ordered by created_at' })
   @ApiOkResponse({ type: ReferenceAudioDto, isArray: true })
-  @ApiBadRequestResponse({ description: 'Bad limit or order', type: ErrorResponseDto })
+  @ApiErrorResponse(400, 'Bad limit or order', {
+    code: 'InvalidParameter',
+    message: 'limit must be an integer',
+  })
   listReferenceAudio(@Query() query: ListReferenceAudioQueryDto): Promise<ReferenceAudioDto[]> {
     return this.service.list(query);
   }
@@ -58,8 +63,14 @@ export class ReferenceAudioController {
   @Get(':id')
   @ApiOperation({ summary: 'Get one reference audio' })
   @ApiOkResponse({ type: ReferenceAudioDto })
-  @ApiBadRequestResponse({ description: 'Malformed id', type: ErrorResponseDto })
-  @ApiNotFoundResponse({ description: 'Unknown id', type: ErrorResponseDto })
+  @ApiErrorResponse(400, 'Malformed id', {
+    code: 'InvalidParameter',
+    message: 'id must be a UUID',
+  })
+  @ApiErrorResponse(404, 'Unknown id', {
+    code: 'NotFound',
+    message: 'reference audio 50a5fdb9-c3ad-445a-adbb-3be327500000 not found',
+  })
   getReferenceAudio(@Param() { id }: ReferenceAudioIdParamDto): Promise<ReferenceAudioDto> {
     return this.service.get(id);
   }
@@ -67,8 +78,14 @@ export class ReferenceAudioController {
   @Delete(':id')
   @ApiOperation({ summary: 'Delete a reference audio and its stored files' })
   @ApiOkResponse({ type: ReferenceAudioDeletedDto })
-  @ApiBadRequestResponse({ description: 'Malformed id', type: ErrorResponseDto })
-  @ApiNotFoundResponse({ description: 'Unknown id', type: ErrorResponseDto })
+  @ApiErrorResponse(400, 'Malformed id', {
+    code: 'InvalidParameter',
+    message: 'id must be a UUID',
+  })
+  @ApiErrorResponse(404, 'Unknown id', {
+    code: 'NotFound',
+    message: 'reference audio 50a5fdb9-c3ad-445a-adbb-3be327500000 not found',
+  })
   deleteReferenceAudio(
     @Param() { id }: ReferenceAudioIdParamDto,
   ): Promise<ReferenceAudioDeletedDto> {
