@@ -28,7 +28,7 @@ describe('ReadinessService', () => {
       checks: {
         database: { status: 'ok' },
         storage: { status: 'ok' },
-        model: { status: 'ok', device: 'fake' },
+        model: { status: 'ok', device: 'fake', test_pack: false },
       },
     });
   });
@@ -47,7 +47,7 @@ describe('ReadinessService', () => {
       checks: {
         database: { status: 'ok' },
         storage: { status: 'ok' },
-        model: { status: 'ok', device: 'fake' },
+        model: { status: 'ok', device: 'fake', test_pack: false },
         shutdown: { status: 'error', error: 'shutting down: no new syntheses taken' },
       },
     });
@@ -71,7 +71,7 @@ describe('ReadinessService', () => {
       checks: {
         database: { status: 'error', error: 'connect ECONNREFUSED 127.0.0.1:3306' },
         storage: { status: 'error', error: 'NoSuchBucket' },
-        model: { status: 'error', error: 'no model' },
+        model: { status: 'error', error: 'no model', test_pack: false },
       },
     });
   });
