@@ -17,7 +17,10 @@ import {
   readManifestFile,
   writeManifestFile,
 } from '../../src/inference/model-pack/model-pack.manifest-file.js';
-import type { ModelPackManifest } from '../../src/inference/model-pack/model-pack.manifest.js';
+import {
+  DOWNLOAD_COMMAND,
+  type ModelPackManifest,
+} from '../../src/inference/model-pack/model-pack.manifest.js';
 import { TINY_PACK_PYTHON } from './tiny-pack.js';
 
 const QUANTIZER = join(dirname(fileURLToPath(import.meta.url)), 'int8_quantize.py');
@@ -75,8 +78,17 @@ export async function quantizePack(
   if (await stat(target).catch(() => undefined)) {
     throw new Error(`${target} already exists: give a new directory for the int8 pack`);
   }
+  if (!(await stat(source).catch(() => undefined))?.isDirectory()) {
+    throw new Error(`${source} is not a model pack directory — run: ${DOWNLOAD_COMMAND}`);
+  }
   const manifest: ModelPackManifest = await readManifestFile(source);
   const roles = options.estimator ? (['llm', 'flowEstimator'] as const) : (['llm'] as const);
+  for (const role of roles) {
+    const { file } = manifest.roles[role];
+    if (!(await stat(join(source, file)).catch(() => undefined))?.isFile()) {
+      throw new Error(`${source} has no ${file} to quantise — run: ${DOWNLOAD_COMMAND}`);
+    }
+  }
   await linkTree(source, target);
   try {
     const graphs: QuantizedGraph[] = [];

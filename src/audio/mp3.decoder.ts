@@ -23,7 +23,7 @@ export async function decodeMp3(
     let sampleRate = 0;
     let firstError: string | undefined;
     for (let offset = 0; offset < bytes.length; offset += FEED_BYTES) {
-      const decoded = decoder.decode(bytes.subarray(offset, offset + FEED_BYTES));
+      const decoded = decodeQuietly(decoder, bytes.subarray(offset, offset + FEED_BYTES));
       firstError ??= decoded.errors[0]?.message;
       if (decoded.samplesDecoded === 0) continue;
       sampleRate = decoded.sampleRate;
@@ -59,4 +59,22 @@ function toMono(channelData: Float32Array[], length: number): Float32Array {
   }
   for (let i = 0; i < length; i++) samples[i] = Math.max(-1, Math.min(1, samples[i]));
   return samples;
+}
+
+/**
+ * `decode` also prints every libmpg123 error of a damaged frame with console.error; it returns the
+ * same errors in `errors`, which the caller reports, so those lines are dropped. The call is
+ * synchronous: nothing else can log while console.error is replaced.
+ */
+function decodeQuietly(decoder: MPEGDecoder, bytes: Uint8Array): ReturnType<MPEGDecoder['decode']> {
+  const consoleError = console.error;
+  console.error = (...args: unknown[]) => {
+    if (typeof args[0] === 'string' && args[0].startsWith('mpg123-decoder: ')) return;
+    consoleError(...args);
+  };
+  try {
+    return decoder.decode(bytes);
+  } finally {
+    console.error = consoleError;
+  }
 }

@@ -1,5 +1,29 @@
 import { INestApplication } from '@nestjs/common';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { ApiResponse, DocumentBuilder, getSchemaPath, SwaggerModule } from '@nestjs/swagger';
+import { ErrorResponseDto } from './dto/error-response.dto.js';
+
+const EXAMPLE_REQUEST_ID = 'f90a65be-f47b-46b5-9ddc-70bae5500000';
+
+/**
+ * One documented error answer of an operation: always application/json (also on routes that
+ * stream text/event-stream), with the common error shape and this operation's own example.
+ */
+export function ApiErrorResponse(
+  status: number,
+  description: string,
+  example: { code: string; message: string },
+): MethodDecorator & ClassDecorator {
+  return ApiResponse({
+    status,
+    description,
+    content: {
+      'application/json': {
+        schema: { $ref: getSchemaPath(ErrorResponseDto) },
+        example: { ...example, request_id: EXAMPLE_REQUEST_ID },
+      },
+    },
+  });
+}
 
 /** Swagger UI at /docs and the generated OpenAPI JSON at /docs-json. */
 export function setupOpenApi(app: INestApplication): void {
@@ -12,8 +36,14 @@ export function setupOpenApi(app: INestApplication): void {
           '(JSON or server-sent events) and WebSocket duplex tasks at /api-ws/v1/audio/speech.',
       )
       .setVersion('1')
-      .addBearerAuth()
+      .addBearerAuth({
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'opaque token',
+        description: 'One of the tokens in API_TOKENS (an opaque string, not a JWT)',
+      })
       .build(),
+    { extraModels: [ErrorResponseDto] },
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
 }

@@ -11,22 +11,16 @@ import {
   Res,
 } from '@nestjs/common';
 import {
-  ApiBadRequestResponse,
   ApiBearerAuth,
   ApiBody,
-  ApiConflictResponse,
   ApiConsumes,
-  ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
-  ApiPayloadTooLargeResponse,
-  ApiResponse,
   ApiProduces,
   ApiTags,
-  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ErrorResponseDto } from '../common/dto/error-response.dto.js';
+import { ApiErrorResponse } from '../common/openapi.js';
 import { APP_CONFIG, AppConfig } from '../config/app-config.js';
 import { ListReferenceAudioQueryDto } from './dto/list-reference-audio.query.dto.js';
 import { ReferenceAudioDeletedDto } from './dto/reference-audio-deleted.dto.js';
@@ -38,7 +32,10 @@ import { ReferenceAudioService } from './reference-audio.service.js';
 
 @ApiTags('reference audio')
 @ApiBearerAuth()
-@ApiUnauthorizedResponse({ description: 'Missing or wrong bearer token', type: ErrorResponseDto })
+@ApiErrorResponse(401, 'Missing or wrong bearer token', {
+  code: 'Unauthorized',
+  message: 'missing Authorization: Bearer <token> header',
+})
 @Controller('api/v1/audio/reference_audio')
 export class ReferenceAudioController {
   constructor(
@@ -52,16 +49,21 @@ export class ReferenceAudioController {
   @ApiConsumes('multipart/form-data')
   @ApiBody({ type: UploadReferenceAudioBodyDto })
   @ApiOkResponse({ type: ReferenceAudioDto })
-  @ApiBadRequestResponse({
-    description: 'Missing field or not usable audio',
-    type: ErrorResponseDto,
+  @ApiErrorResponse(400, 'Missing field or not usable audio (InvalidParameter, InvalidAudio)', {
+    code: 'InvalidAudio',
+    message: 'the audio is 0.45 s long; reference audio must be 0.5–30 s',
   })
-  @ApiPayloadTooLargeResponse({ description: 'File over MAX_UPLOAD_BYTES', type: ErrorResponseDto })
-  @ApiConflictResponse({ description: 'The name is taken (Conflict)', type: ErrorResponseDto })
-  @ApiResponse({
-    status: 507,
-    description: 'InsufficientStorage: the voice storage is full, nothing was stored',
-    type: ErrorResponseDto,
+  @ApiErrorResponse(413, 'File over MAX_UPLOAD_BYTES', {
+    code: 'PayloadTooLarge',
+    message: 'the file is larger than the upload limit of 20971520 bytes (MAX_UPLOAD_BYTES)',
+  })
+  @ApiErrorResponse(409, 'The name is taken by another voice (Conflict)', {
+    code: 'Conflict',
+    message: 'name "narrator" is already taken by another reference audio',
+  })
+  @ApiErrorResponse(507, 'The voice storage is full; nothing was stored (InsufficientStorage)', {
+    code: 'InsufficientStorage',
+    message: 'the voice storage is full; nothing was stored',
   })
   async uploadReferenceAudio(@Req() request: FastifyRequest): Promise<ReferenceAudioDto> {
     return this.service.upload(await readReferenceAudioUpload(request, this.config.maxUploadBytes));
@@ -70,7 +72,10 @@ export class ReferenceAudioController {
   @Get()
   @ApiOperation({ summary: 'List reference audio, ordered by created_at' })
   @ApiOkResponse({ type: ReferenceAudioDto, isArray: true })
-  @ApiBadRequestResponse({ description: 'Bad limit or order', type: ErrorResponseDto })
+  @ApiErrorResponse(400, 'Bad limit or order', {
+    code: 'InvalidParameter',
+    message: 'limit must be an integer',
+  })
   listReferenceAudio(@Query() query: ListReferenceAudioQueryDto): Promise<ReferenceAudioDto[]> {
     return this.service.list(query);
   }
@@ -78,8 +83,14 @@ export class ReferenceAudioController {
   @Get(':id')
   @ApiOperation({ summary: 'Get one reference audio' })
   @ApiOkResponse({ type: ReferenceAudioDto })
-  @ApiBadRequestResponse({ description: 'Malformed id', type: ErrorResponseDto })
-  @ApiNotFoundResponse({ description: 'Unknown id', type: ErrorResponseDto })
+  @ApiErrorResponse(400, 'Malformed id', {
+    code: 'InvalidParameter',
+    message: 'id must be a UUID',
+  })
+  @ApiErrorResponse(404, 'Unknown id', {
+    code: 'NotFound',
+    message: 'reference audio 50a5fdb9-c3ad-445a-adbb-3be327500000 not found',
+  })
   getReferenceAudio(@Param() { id }: ReferenceAudioIdParamDto): Promise<ReferenceAudioDto> {
     return this.service.get(id);
   }
@@ -91,8 +102,14 @@ export class ReferenceAudioController {
     description: 'The bytes as uploaded',
     schema: { type: 'string', format: 'binary' },
   })
-  @ApiBadRequestResponse({ description: 'Malformed id', type: ErrorResponseDto })
-  @ApiNotFoundResponse({ description: 'Unknown id', type: ErrorResponseDto })
+  @ApiErrorResponse(400, 'Malformed id', {
+    code: 'InvalidParameter',
+    message: 'id must be a UUID',
+  })
+  @ApiErrorResponse(404, 'Unknown id', {
+    code: 'NotFound',
+    message: 'reference audio 50a5fdb9-c3ad-445a-adbb-3be327500000 not found',
+  })
   async getReferenceAudioFile(
     @Param() { id }: ReferenceAudioIdParamDto,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -105,8 +122,14 @@ export class ReferenceAudioController {
   @Delete(':id')
   @ApiOperation({ summary: 'Delete a reference audio and its stored files' })
   @ApiOkResponse({ type: ReferenceAudioDeletedDto })
-  @ApiBadRequestResponse({ description: 'Malformed id', type: ErrorResponseDto })
-  @ApiNotFoundResponse({ description: 'Unknown id', type: ErrorResponseDto })
+  @ApiErrorResponse(400, 'Malformed id', {
+    code: 'InvalidParameter',
+    message: 'id must be a UUID',
+  })
+  @ApiErrorResponse(404, 'Unknown id', {
+    code: 'NotFound',
+    message: 'reference audio 50a5fdb9-c3ad-445a-adbb-3be327500000 not found',
+  })
   deleteReferenceAudio(
     @Param() { id }: ReferenceAudioIdParamDto,
   ): Promise<ReferenceAudioDeletedDto> {

@@ -5,13 +5,12 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiProduces,
-  ApiResponse,
   ApiTags,
   getSchemaPath,
   ApiExtraModels,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ErrorResponseDto } from '../common/dto/error-response.dto.js';
+import { ApiErrorResponse } from '../common/openapi.js';
 import { APP_CONFIG, AppConfig } from '../config/app-config.js';
 import { ClientDisconnectedError } from './client-disconnected.error.js';
 import { CreateSpeechDto } from './dto/create-speech.dto.js';
@@ -52,33 +51,37 @@ export class SynthesisController {
       },
     },
   })
-  @ApiResponse({
-    status: 400,
-    type: ErrorResponseDto,
-    description: 'Invalid parameter (InvalidParameter).',
+  @ApiErrorResponse(400, 'Invalid parameter (InvalidParameter).', {
+    code: 'InvalidParameter',
+    message:
+      'input.mode must be one of fast_replication, cross_lingual_replication, natural_language_replication',
   })
-  @ApiResponse({
-    status: 401,
-    type: ErrorResponseDto,
-    description: 'Missing or wrong bearer token.',
+  @ApiErrorResponse(401, 'Missing or wrong bearer token.', {
+    code: 'Unauthorized',
+    message: 'missing Authorization: Bearer <token> header',
   })
-  @ApiResponse({ status: 404, type: ErrorResponseDto, description: 'Unknown reference_audio_id.' })
-  @ApiResponse({
-    status: 413,
-    type: ErrorResponseDto,
-    description: 'JSON body over MAX_JSON_BODY_BYTES (PayloadTooLarge).',
+  @ApiErrorResponse(404, 'Unknown reference_audio_id.', {
+    code: 'NotFound',
+    message: 'reference audio 50a5fdb9-c3ad-445a-adbb-3be327500000 not found',
   })
-  @ApiResponse({
-    status: 429,
-    type: ErrorResponseDto,
-    description: 'Over RATE_LIMIT_PER_MINUTE for this token (TooManyRequests), with Retry-After.',
+  @ApiErrorResponse(413, 'JSON body over MAX_JSON_BODY_BYTES (PayloadTooLarge).', {
+    code: 'PayloadTooLarge',
+    message: 'request body over the limit of 1048576 bytes (MAX_JSON_BODY_BYTES)',
   })
-  @ApiResponse({
-    status: 503,
-    type: ErrorResponseDto,
-    description:
-      'ModelNotLoaded or ServerBusy, with Retry-After; ServiceUnavailable while shutting down.',
-  })
+  @ApiErrorResponse(
+    429,
+    'Over RATE_LIMIT_PER_MINUTE for this token (TooManyRequests), with Retry-After.',
+    { code: 'TooManyRequests', message: 'rate limit of 60 requests per minute reached' },
+  )
+  @ApiErrorResponse(
+    503,
+    'ModelNotLoaded or ServerBusy, with Retry-After; ServiceUnavailable while shutting down.',
+    {
+      code: 'ModelNotLoaded',
+      message:
+        'Model directory /app/models/CosyVoice2-0.5B does not exist (MODEL_DIR) — run: npm run models:download',
+    },
+  )
   async createSpeech(
     @Body() dto: CreateSpeechDto,
     @Req() request: FastifyRequest,

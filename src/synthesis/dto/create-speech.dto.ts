@@ -36,8 +36,10 @@ export class SpeechInputDto extends SpeechOptionsDto {
   text!: string;
 
   @ApiProperty({
-    description: 'Id of a stored reference audio (the voice to clone).',
-    example: '50a5fdb9-c3ad-445a-adbb-3be327500000',
+    description:
+      'Id of a stored reference audio (the voice to clone). Replace the example with an id from ' +
+      'POST or GET /api/v1/audio/reference_audio: the example id is not a stored voice (404).',
+    example: 'replace-with-an-id-from-GET-/api/v1/audio/reference_audio',
   })
   @IsString()
   @IsNotEmpty()

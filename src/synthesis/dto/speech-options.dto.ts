@@ -23,6 +23,7 @@ import {
 export class SpeechOptionsDto {
   @ApiPropertyOptional({
     description: 'Output sample rate in Hz; the model runs at 24000 and the audio is resampled.',
+    type: 'integer',
     default: DEFAULT_SAMPLE_RATE,
     minimum: MIN_SAMPLE_RATE,
     maximum: MAX_SAMPLE_RATE,
@@ -84,6 +85,7 @@ export class SpeechOptionsDto {
 
   @ApiPropertyOptional({
     description: 'Extension: makes sampling reproducible (same seed, text and voice → same audio).',
+    type: 'integer',
     minimum: 0,
     maximum: 2 ** 31 - 1,
     example: 42,

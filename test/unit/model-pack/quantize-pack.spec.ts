@@ -88,6 +88,18 @@ describe.skipIf(!available)('npm run models:quantize (int8 pack)', () => {
     expect(await digests(source)).toEqual(sourceDigests);
   });
 
+  it('without a pack: says so and how to get one (no traceback), leaves nothing behind', async () => {
+    const missing = join(work, 'no-pack');
+    await expect(quantizePack(missing, join(work, 'out-1'), { estimator: false })).rejects.toThrow(
+      `${missing} is not a model pack directory — run: npm run models:download`,
+    );
+    const empty = await mkdtemp(join(work, 'empty-'));
+    await expect(quantizePack(empty, join(work, 'out-2'), { estimator: false })).rejects.toThrow(
+      `${empty} has no CosyVoice2-0.5B_llm.onnx to quantise — run: npm run models:download`,
+    );
+    await expect(readdir(join(work, 'out-2'))).rejects.toThrow(/ENOENT/);
+  });
+
   it('refuses an existing output directory', async () => {
     await expect(quantizePack(source, source, { estimator: false })).rejects.toThrow(
       /already exists: give a new directory/,

@@ -1,0 +1,85 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../support/test-app.js';
+
+interface MediaType {
+  schema?: { $ref?: string };
+  example?: { code: string; message: string; request_id: string };
+}
+interface Operation {
+  responses: Record<string, { content?: Record<string, MediaType> }>;
+}
+interface OpenApi {
+  paths: Record<string, Record<string, Operation>>;
+  components: {
+    securitySchemes: Record<string, Record<string, unknown>>;
+    schemas: Record<string, { properties?: Record<string, Record<string, unknown>> }>;
+  };
+}
+
+describe('Swagger UI: each operation documents its own errors', () => {
+  let app: TestApp;
+  let doc: OpenApi;
+
+  beforeAll(async () => {
+    app = await startTestApp();
+    doc = (await (await fetch(`${app.baseUrl}/docs-json`)).json()) as OpenApi;
+  });
+
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  const errorsOf = (path: string, method: string) =>
+    Object.entries(doc.paths[path][method].responses).filter(([status]) => Number(status) >= 400);
+
+  it('errors are application/json only (also on the SSE route), with the error schema and an example of their own', () => {
+    for (const [path, methods] of Object.entries(doc.paths)) {
+      if (!path.startsWith('/api/')) continue;
+      for (const method of Object.keys(methods)) {
+        for (const [status, response] of errorsOf(path, method)) {
+          const where = `${method} ${path} ${status}`;
+          expect(Object.keys(response.content ?? {}), where).toEqual(['application/json']);
+          const media = response.content!['application/json'];
+          expect(media.schema?.$ref, where).toBe('#/components/schemas/ErrorResponseDto');
+          expect(media.example?.code, where).toMatch(/^[A-Z][A-Za-z]+$/);
+          if (!(method === 'get' && path === '/api/v1/audio/reference_audio' && status === '400')) {
+            expect(media.example?.message, where).not.toBe('limit must be an integer');
+          }
+        }
+      }
+    }
+  });
+
+  it('the speech route: 401 says Unauthorized, 404 NotFound, 503 ModelNotLoaded', () => {
+    const examples = Object.fromEntries(
+      errorsOf('/api/v1/audio/speech', 'post').map(([status, response]) => [
+        status,
+        response.content!['application/json'].example!.code,
+      ]),
+    );
+    expect(examples).toMatchObject({
+      '400': 'InvalidParameter',
+      '401': 'Unauthorized',
+      '404': 'NotFound',
+      '413': 'PayloadTooLarge',
+      '429': 'TooManyRequests',
+      '503': 'ModelNotLoaded',
+    });
+  });
+
+  it('the bearer scheme is an opaque token, not a JWT', () => {
+    const scheme = doc.components.securitySchemes.bearer;
+    expect(scheme).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect(scheme.bearerFormat).toBe('opaque token');
+    expect(String(scheme.description)).toMatch(/API_TOKENS.*not a JWT/);
+  });
+
+  it('integer fields are typed integer and the example voice id says it must be replaced', () => {
+    const schemas = doc.components.schemas;
+    const options = Object.values(schemas).find((schema) => schema.properties?.seed);
+    expect(options?.properties?.seed.type).toBe('integer');
+    expect(options?.properties?.sample_rate.type).toBe('integer');
+    const input = Object.values(schemas).find((schema) => schema.properties?.reference_audio_id);
+    expect(String(input?.properties?.reference_audio_id.example)).toMatch(/^replace-with-an-id/);
+  });
+});
