@@ -136,7 +136,7 @@ async function benchBuild(label: string, checkout: string, pack: string): Promis
     const results: PhaseResult[] = [];
     for (const concurrency of [1, 2]) {
       const result = await phase(label, service, client, concurrency);
-      console.log(`${label} at concurrency ${concurrency} done (load ${result.load})`);
+      console.log(`${label} at concurrency ${concurrency}: | ${row(result).join(' | ')} |`);
       results.push(result);
     }
     return results;
