@@ -10,7 +10,13 @@ export default tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        projectService: { allowDefaultProject: ['eslint.config.js', 'vitest.config.ts'] },
+        projectService: {
+          allowDefaultProject: [
+            'eslint.config.js',
+            'vitest.config.ts',
+            'src/inference/worker/typescript-worker.bootstrap.mjs',
+          ],
+        },
         tsconfigRootDir: import.meta.dirname,
       },
     },

@@ -4,7 +4,8 @@
  * temporary directory and the tiny model pack), or `npm run bench -- service` after
  * `npm run build`.
  *
- * Per transport (SSE over HTTP, WebSocket duplex tasks) and per concurrency level, N requests
+ * Per transport (SSE over HTTP, WebSocket duplex tasks, the OpenAI-compatible POST
+ * /v1/audio/speech with stream_format "audio") and per concurrency level, N requests
  * speak the fixed text set round-robin; reported: time to first audio and total time (p50/p95),
  * real-time factor (total time / seconds of audio decoded from what was received), requests per
  * second and errors. Then autocannon loads GET reference_audio (list) and GET reference_audio/:id.
@@ -19,6 +20,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { createReferenceAudio, REFERENCE_AUDIO_PATH } from '../test/support/http-client.js';
 import { referenceVoiceWav } from '../test/support/speech-clients.js';
 import { markdownTable } from './service/markdown-table.js';
+import { OpenAiSpeechClient } from './service/openai-speech.client.js';
 import {
   loadReferenceAudioEndpoints,
   type HttpLoadResult,
@@ -180,6 +182,10 @@ export default async function run(): Promise<void> {
     const transports: { name: string; open: () => Promise<SpeechClient> }[] = [
       { name: 'SSE', open: () => Promise.resolve(new SseSpeechClient(target, speech)) },
       { name: 'WebSocket', open: () => WsSpeechClient.open(target, speech) },
+      {
+        name: 'OpenAI audio',
+        open: () => Promise.resolve(new OpenAiSpeechClient(target, speech)),
+      },
     ];
     console.log(
       `speech: ${settings.requestsPerLevel} requests per level, texts round-robin, ` +

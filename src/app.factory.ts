@@ -1,4 +1,6 @@
 import 'reflect-metadata';
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
 import multipart from '@fastify/multipart';
 import { ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -8,7 +10,10 @@ import { randomUUID } from 'node:crypto';
 import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module.js';
 import { AppConfig } from './config/app-config.js';
+import { depthBoundJsonParser } from './common/json-body.parser.js';
+import { CONTENT_SECURITY_POLICY } from './common/content-security-policy.js';
 import { setupOpenApi } from './common/openapi.js';
+import { answerRouterError, MAX_PATH_PARAMETER_LENGTH } from './common/router-errors.js';
 import { createAppLogger } from './logging/app-logger.js';
 import { PinoNestLogger } from './logging/pino-nest.logger.js';
 import { quietProbeRequestLogs } from './logging/probe-log-level.js';
@@ -30,12 +35,31 @@ export async function createApp(
     loggerInstance: logger,
     genReqId: () => randomUUID(),
     bodyLimit: config.maxJsonBodyBytes,
+    routerOptions: { maxParamLength: MAX_PATH_PARAMETER_LENGTH },
+    frameworkErrors: answerRouterError,
   });
   quietProbeRequestLogs(adapter.getInstance());
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     logger: new PinoNestLogger(logger),
     abortOnError: false,
   });
+  app.useBodyParser(
+    'application/json',
+    { bodyLimit: config.maxJsonBodyBytes },
+    depthBoundJsonParser(adapter.getInstance()),
+  );
+  await app.register(helmet, {
+    contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY },
+  });
+  if (config.corsOrigins.length > 0) {
+    await app.register(cors, {
+      origin: config.corsOrigins.includes('*') ? '*' : config.corsOrigins,
+      methods: ['GET', 'POST', 'DELETE'],
+      allowedHeaders: ['Authorization', 'Content-Type'],
+      exposedHeaders: ['x-request-id', 'Retry-After'],
+      maxAge: 600,
+    });
+  }
   await app.register(multipart, {
     limits: { fileSize: config.maxUploadBytes, files: 1, fields: 8, fieldSize: 64 * 1024 },
   });

@@ -7,6 +7,7 @@ import { StorageModule } from './storage/storage.module.js';
 import { InferenceModule } from './inference/inference.module.js';
 import { ReferenceAudioModule } from './reference-audio/reference-audio.module.js';
 import { SynthesisModule } from './synthesis/synthesis.module.js';
+import { OpenAiModule } from './openai/openai.module.js';
 import { RealtimeModule } from './realtime/realtime.module.js';
 import { HealthModule } from './health/health.module.js';
 import { LifecycleModule } from './lifecycle/lifecycle.module.js';
@@ -25,6 +26,7 @@ export class AppModule {
         InferenceModule,
         ReferenceAudioModule,
         SynthesisModule,
+        OpenAiModule,
         RealtimeModule,
         HealthModule,
       ],

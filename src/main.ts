@@ -1,10 +1,12 @@
 import { Logger } from '@nestjs/common';
 import { createApp } from './app.factory.js';
+import { loadEnvFile } from './config/env-file.js';
 import { ConfigError, loadConfig } from './config/load-config.js';
 import { createAppLogger } from './logging/app-logger.js';
 import { exitOnShutdownSignals } from './lifecycle/shutdown-signals.js';
 
 async function bootstrap(): Promise<void> {
+  loadEnvFile();
   const config = loadConfig();
   const app = await createApp(config);
   exitOnShutdownSignals(app);

@@ -63,10 +63,11 @@ export function tinyPackTokenizerJson(): string {
 
 /**
  * Completes a directory holding the tiny graphs and tables: writes tokenizer.json and a
- * cosyvoice2-pack.json with the size and sha256 of every file.
+ * cosyvoice2-pack.json with the size and sha256 of every file, marked as a test pack (its audio is
+ * not speech).
  */
 export async function finishTinyPack(dir: string): Promise<ModelPackManifest> {
-  const manifest = defaultManifest();
+  const manifest: ModelPackManifest = { ...defaultManifest(), testPack: true };
   await writeFile(join(dir, manifest.roles.tokenizer.file), tinyPackTokenizerJson());
   for (const role of MODEL_ROLES) {
     const path = join(dir, manifest.roles[role].file);

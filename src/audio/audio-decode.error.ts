@@ -4,9 +4,28 @@
  * layer maps this error to 400 `InvalidAudio`.
  */
 export class AudioDecodeError extends Error {
-  override readonly name = 'AudioDecodeError';
+  override name = 'AudioDecodeError';
 
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
+  }
+}
+
+/**
+ * The audio is longer than the caller's limit, found out before (or while) decoding it, so a
+ * small file that holds hours of audio never gets decoded whole.
+ */
+export class AudioTooLongError extends AudioDecodeError {
+  override name = 'AudioTooLongError';
+
+  constructor(
+    /** The length found so far: the whole length, or at least this much when `atLeast`. */
+    readonly durationSeconds: number,
+    readonly atLeast: boolean,
+    readonly maxSeconds: number,
+  ) {
+    super(
+      `the audio is ${atLeast ? 'over ' : ''}${durationSeconds.toFixed(2)} s long, more than the ${maxSeconds} s allowed`,
+    );
   }
 }

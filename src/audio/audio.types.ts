@@ -13,14 +13,14 @@ export interface DecodedAudio extends PcmAudio {
   duration: number;
 }
 
-/** Formats a synthesis can be delivered in. */
-export type OutputAudioFormat = 'wav' | 'mp3' | 'pcm';
+/** Formats a synthesis can be delivered in (`opus` is Opus in Ogg). */
+export type OutputAudioFormat = 'wav' | 'mp3' | 'pcm' | 'opus' | 'flac';
 
 export interface EncoderOptions {
   format: OutputAudioFormat;
   /** Output sample rate in Hz (the encoder's input is already at this rate). */
   sampleRate: number;
-  /** MP3 bit rate in kbit/s (ignored for wav/pcm). */
+  /** MP3 bit rate in kbit/s (ignored by the other formats). */
   bitRateKbps: number;
 }
 

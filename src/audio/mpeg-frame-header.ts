@@ -5,6 +5,8 @@ export interface MpegFrameHeader {
   bitRateKbps: number;
   /** Frame length in bytes, header included. */
   frameLength: number;
+  /** Audio samples (per channel) the frame decodes to: 1152 for MPEG-1, 576 for MPEG-2/2.5. */
+  samplesPerFrame: number;
 }
 
 const MPEG1_LAYER3_KBPS = [0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320];
@@ -32,7 +34,8 @@ export function parseMpegFrameHeader(bytes: Uint8Array, offset: number): MpegFra
   const bitRateKbps = (version === 3 ? MPEG1_LAYER3_KBPS : MPEG2_LAYER3_KBPS)[bitRateIndex];
   const coefficient = version === 3 ? 144 : 72;
   const frameLength = Math.floor((coefficient * bitRateKbps * 1000) / sampleRate) + padding;
-  return { sampleRate, bitRateKbps, frameLength };
+  const samplesPerFrame = version === 3 ? 1152 : 576;
+  return { sampleRate, bitRateKbps, frameLength, samplesPerFrame };
 }
 
 /** Size of an ID3v2 tag at the start of `bytes` (0 if there is none). */

@@ -1,4 +1,4 @@
-import { AudioDecodeError } from './audio-decode.error.js';
+import { AudioDecodeError, AudioTooLongError } from './audio-decode.error.js';
 import { PcmAudio } from './audio.types.js';
 
 /**
@@ -106,7 +106,8 @@ export function isWav(bytes: Buffer): boolean {
   return bytes.length >= 12 && fourCc(bytes, 0) === 'RIFF' && fourCc(bytes, 8) === 'WAVE';
 }
 
-export function decodeWav(bytes: Buffer): PcmAudio {
+/** Refuses audio longer than `maxSeconds` from the data chunk's size, before decoding it. */
+export function decodeWav(bytes: Buffer, maxSeconds = Number.POSITIVE_INFINITY): PcmAudio {
   if (!isWav(bytes)) throw new AudioDecodeError('not a RIFF/WAVE file');
   let format: WavFormat | undefined;
   let offset = 12;
@@ -126,6 +127,9 @@ export function decodeWav(bytes: Buffer): PcmAudio {
       const dataBytes = unknownLength ? available : size;
       const frames = Math.floor(dataBytes / format.blockAlign);
       if (frames === 0) throw new AudioDecodeError('WAV file contains no audio samples');
+      if (frames / format.sampleRate > maxSeconds) {
+        throw new AudioTooLongError(frames / format.sampleRate, false, maxSeconds);
+      }
       return { samples: decodeFrames(bytes, body, frames, format), sampleRate: format.sampleRate };
     }
     if (body + size > bytes.length) {

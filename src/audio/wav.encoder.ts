@@ -35,6 +35,24 @@ export function encodeWav(pcm: PcmAudio): Buffer {
   return Buffer.concat([wavHeader(pcm.sampleRate, data.length), data]);
 }
 
+/**
+ * The whole output of a WavStreamEncoder as a complete file: the RIFF and data sizes of its
+ * unknown-length header set to the exact sizes (what `stream: false` answers carry).
+ */
+export function withExactWavSizes(stream: Buffer): Buffer {
+  if (
+    stream.length < WAV_HEADER_BYTES ||
+    stream.toString('latin1', 0, 4) !== 'RIFF' ||
+    stream.toString('latin1', 36, 40) !== 'data'
+  ) {
+    throw new Error('not the output of WavStreamEncoder (no 44-byte RIFF header)');
+  }
+  const file = Buffer.from(stream);
+  file.writeUInt32LE(file.length - 8, 4);
+  file.writeUInt32LE(file.length - WAV_HEADER_BYTES, 40);
+  return file;
+}
+
 /** Streaming WAV: the first returned buffer starts with an unknown-length header. */
 export class WavStreamEncoder implements StreamingAudioEncoder {
   private headerSent = false;

@@ -10,6 +10,7 @@ import {
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { APP_CONFIG, AppConfig } from '../config/app-config.js';
 import { ApiError, ErrorBody } from './api-error.js';
+import { ErrorBodyFraming } from './error-body-framing.js';
 
 const CODE_BY_STATUS: Record<number, string> = {
   400: 'InvalidParameter',
@@ -24,12 +25,18 @@ const CODE_BY_STATUS: Record<number, string> = {
   503: 'ServiceUnavailable',
 };
 
-/** The single place that turns any thrown error into `{code, message, request_id}`. */
+/**
+ * The single place that turns any thrown error into `{code, message, request_id}` (or the shape
+ * its route group registered with ErrorBodyFraming).
+ */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger(AllExceptionsFilter.name);
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly framing: ErrorBodyFraming,
+  ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     if (host.getType() !== 'http') {
@@ -49,7 +56,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (reply.sent || reply.raw.headersSent) {
       return;
     }
-    void reply.status(status).headers(headers).send(body);
+    void reply
+      .status(status)
+      .headers(headers)
+      .send(this.framing.frame(request.url, status, body));
   }
 }
 

@@ -6,13 +6,17 @@ export type ApiErrorCode =
   | 'InvalidAudio'
   | 'Unauthorized'
   | 'NotFound'
+  | 'Conflict'
   | 'PayloadTooLarge'
+  | 'UriTooLong'
   | 'UnsupportedMediaType'
   | 'ModelNotLoaded'
   | 'ServerBusy'
   | 'ServiceUnavailable'
+  | 'InsufficientStorage'
   | 'TooManyRequests'
   | 'SynthesisFailed'
+  | 'EngineFailed'
   | 'InternalError';
 
 /** Seconds a client is asked to wait when the model pack is not loaded. */
@@ -40,12 +44,29 @@ export class ApiError extends Error {
     return new ApiError(HttpStatus.NOT_FOUND, 'NotFound', message);
   }
 
+  /**
+   * 500 SynthesisFailed for an engine or encoder failure. The message never carries the error
+   * itself (it may name files, graphs or internals); the caller logs it with the request id.
+   */
+  static synthesisFailed(): ApiError {
+    return new ApiError(
+      HttpStatus.INTERNAL_SERVER_ERROR,
+      'SynthesisFailed',
+      'synthesis failed: internal error (the service log has the details)',
+    );
+  }
+
   /** 503 ModelNotLoaded with Retry-After; `reason` says why (missing file, ...) and how to fix it. */
   static modelNotLoaded(reason: string | undefined): ApiError {
     const message = `the CosyVoice2 model is not loaded${reason ? `: ${reason}` : ''}`;
     return new ApiError(HttpStatus.SERVICE_UNAVAILABLE, 'ModelNotLoaded', message, {
       'Retry-After': String(MODEL_NOT_LOADED_RETRY_AFTER_SECONDS),
     });
+  }
+
+  /** 500 EngineFailed: the inference worker running the request died (it is being replaced). */
+  static engineFailed(message: string): ApiError {
+    return new ApiError(HttpStatus.INTERNAL_SERVER_ERROR, 'EngineFailed', message);
   }
 }
 

@@ -1,56 +1,150 @@
-import { HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
+import {
+  DEFAULT_IPV6_SUBNET_PREFIX,
+  InjectThrottlerStorage,
+  normalizeIp,
+  ThrottlerStorage,
+} from '@nestjs/throttler';
 import { createHash } from 'node:crypto';
 import { APP_CONFIG, AppConfig } from '../config/app-config.js';
 import { ApiError } from './api-error.js';
-import { ApiTokenService } from './api-token.service.js';
-import { FixedWindowCounter } from './fixed-window.counter.js';
 
-/** The window of RATE_LIMIT_PER_MINUTE. */
+/** The window of RATE_LIMIT_PER_MINUTE and AUTH_FAILURES_PER_MINUTE. */
 export const RATE_LIMIT_WINDOW_MS = 60_000;
 
+/** Retry-After of the 503 answered while the rate-limit store (Redis) cannot be reached. */
+export const RATE_LIMIT_STORE_RETRY_AFTER_SECONDS = 5;
+
+/** A limit no count reaches: a hit with it only reads whether the key is blocked. */
+const NEVER_REACHED = Number.MAX_SAFE_INTEGER;
+
+/** Who a request is counted for: its valid token, or its IP when the API is open. */
+export interface RateLimitClient {
+  token: string | undefined;
+  ip: string | undefined;
+}
+
 /**
- * RATE_LIMIT_PER_MINUTE (0 = off): each bearer token (each client IP when the API is open) may
- * make that many REST requests to /api/... and WebSocket run-task commands per minute, counted
- * together in one window that starts at its first request. Beyond: 429 TooManyRequests with
- * Retry-After (a WebSocket task gets task-failed with that code).
+ * The service's two limits, counted by @nestjs/throttler's storage (the process, or Redis shared
+ * by every replica; see rateLimitStorageProvider), in windows of one minute:
+ *
+ * - RATE_LIMIT_PER_MINUTE (0 = off): each bearer token (each client IP when the API is open) may
+ *   make that many requests to protected routes and WebSocket run-task commands together.
+ * - AUTH_FAILURES_PER_MINUTE (0 = off): each client IP may present that many wrong tokens; the
+ *   next one locks the IP out for a minute, during which every token it presents, the right one
+ *   included, is refused without being checked, so a guess cannot be confirmed.
+ *
+ * Beyond a limit: ApiError 429 TooManyRequests with Retry-After. A rate-limit store that does not
+ * answer gives 503 ServiceUnavailable: no request is served unlimited.
  */
 @Injectable()
 export class RateLimitService {
-  private readonly counter: FixedWindowCounter | undefined;
-  private readonly limit: number;
+  private readonly logger = new Logger(RateLimitService.name);
+  private readonly requestLimit: number;
+  private readonly authFailureLimit: number;
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
-    private readonly tokens: ApiTokenService,
+    @InjectThrottlerStorage() private readonly storage: ThrottlerStorage,
   ) {
-    this.limit = config.rateLimitPerMinute;
-    this.counter =
-      this.limit > 0 ? new FixedWindowCounter(this.limit, RATE_LIMIT_WINDOW_MS) : undefined;
+    this.requestLimit = config.rateLimitPerMinute;
+    this.authFailureLimit = config.authFailuresPerMinute;
+  }
+
+  /** Counts one request of `client`; throws 429 over RATE_LIMIT_PER_MINUTE. */
+  async consume(client: RateLimitClient): Promise<void> {
+    if (this.requestLimit === 0) {
+      return;
+    }
+    const key = client.token ? `token:${sha256(client.token)}` : `ip:${ipKey(client.ip)}`;
+    const record = await this.hit(`requests:${key}`, this.requestLimit, RATE_LIMIT_WINDOW_MS);
+    if (record.isBlocked) {
+      throw tooManyRequests(
+        `rate limit of ${this.requestLimit} requests per minute reached`,
+        record.timeToBlockExpire,
+      );
+    }
+  }
+
+  /** Throws 429 while `ip` is locked out for too many wrong tokens. */
+  async assertNotLockedOut(ip: string | undefined): Promise<void> {
+    if (this.authFailureLimit === 0) {
+      return;
+    }
+    const lockout = await this.hit(`auth-lockout:${ipKey(ip)}`, NEVER_REACHED, 1);
+    if (lockout.isBlocked) {
+      throw this.lockedOut(lockout.timeToBlockExpire);
+    }
   }
 
   /**
-   * Counts one request of the client with this (valid) token, or of this IP when the API is
-   * open; throws ApiError 429 TooManyRequests with Retry-After over the limit.
+   * Counts one wrong token presented by `ip`; throws 429 (and locks the IP out for a minute)
+   * when that is one over AUTH_FAILURES_PER_MINUTE.
    */
-  consume(token: string | undefined, ip: string | undefined): void {
-    const decision = this.counter?.take(this.clientKey(token, ip));
-    if (!decision || decision.allowed) {
+  async countFailedAuthentication(ip: string | undefined): Promise<void> {
+    if (this.authFailureLimit === 0) {
       return;
     }
-    throw new ApiError(
-      HttpStatus.TOO_MANY_REQUESTS,
-      'TooManyRequests',
-      `rate limit of ${this.limit} requests per minute reached; retry after ` +
-        `${decision.retryAfterSeconds} s`,
-      { 'Retry-After': String(decision.retryAfterSeconds) },
+    const key = ipKey(ip);
+    const failures = await this.hit(
+      `auth-failures:${key}`,
+      this.authFailureLimit,
+      RATE_LIMIT_WINDOW_MS,
     );
+    if (failures.isBlocked) {
+      const lockout = await this.hit(`auth-lockout:${key}`, 0, 1);
+      throw this.lockedOut(lockout.timeToBlockExpire);
+    }
   }
 
-  /** A digest of the token (tokens are not kept in memory as keys), else the IP. */
-  private clientKey(token: string | undefined, ip: string | undefined): string {
-    if (token && !this.tokens.isOpen) {
-      return `token:${createHash('sha256').update(token).digest('hex')}`;
+  /**
+   * One hit on `key`: blocked for a window once more than `limit` hits fell in one window. A
+   * limit of 0 blocks at once, NEVER_REACHED with a 1 ms window only reads the block.
+   */
+  private async hit(key: string, limit: number, windowMs: number) {
+    try {
+      return await this.storage.increment(
+        `cosyvoice:${key}`,
+        windowMs,
+        limit,
+        RATE_LIMIT_WINDOW_MS,
+        'rate-limit',
+      );
+    } catch (error) {
+      this.logger.error(`the rate-limit store did not answer: ${String(error)}`);
+      throw new ApiError(
+        HttpStatus.SERVICE_UNAVAILABLE,
+        'ServiceUnavailable',
+        'the rate-limit store (REDIS_URL) is unavailable; retry later',
+        { 'Retry-After': String(RATE_LIMIT_STORE_RETRY_AFTER_SECONDS) },
+      );
     }
-    return `ip:${ip ?? 'unknown'}`;
   }
+
+  private lockedOut(retryAfterSeconds: number): ApiError {
+    return tooManyRequests(
+      `more than ${this.authFailureLimit} wrong API tokens a minute from this address`,
+      retryAfterSeconds,
+    );
+  }
+}
+
+function tooManyRequests(reason: string, retryAfterSeconds: number): ApiError {
+  const seconds = Math.max(1, retryAfterSeconds);
+  return new ApiError(
+    HttpStatus.TOO_MANY_REQUESTS,
+    'TooManyRequests',
+    `${reason}; retry after ${seconds} s`,
+    { 'Retry-After': String(seconds) },
+  );
+}
+
+/** Tokens are counted by digest, never kept as keys. */
+function sha256(value: string): string {
+  return createHash('sha256').update(value).digest('hex');
+}
+
+/** IPv6 clients are counted per /64, as one host can use a whole subnet. */
+function ipKey(ip: string | undefined): string {
+  return ip ? normalizeIp(ip, DEFAULT_IPV6_SUBNET_PREFIX) : 'unknown';
 }

@@ -7,6 +7,11 @@ export interface AppConfig {
   database: DatabaseConfig;
   storage: StorageConfig;
   maxUploadBytes: number;
+  /**
+   * How long the objects of an upload that has not finished are left alone (ms); then the
+   * background cleanup deletes what no row claims (leftovers of a killed process).
+   */
+  orphanGraceMs: number;
   /** Largest JSON request body in bytes (MAX_JSON_BODY_BYTES); larger bodies get 413. */
   maxJsonBodyBytes: number;
   inference: InferenceConfig;
@@ -16,6 +21,12 @@ export interface AppConfig {
   shutdownGraceMs: number;
   /** Requests per minute per token (per client IP when the API is open); 0 = no limit. */
   rateLimitPerMinute: number;
+  /** Wrong-token attempts per minute per client IP before the IP is refused (429); 0 = no limit. */
+  authFailuresPerMinute: number;
+  /** Where the rate-limit counts live: a Redis shared by every replica, or (unset) the process. */
+  redisUrl?: string;
+  /** Browser origins allowed to call the API (CORS): a list, `*` for any, empty for none. */
+  corsOrigins: string[];
   logLevel: string;
   /** Serve the web playground at `/` (UI_ENABLED). */
   uiEnabled: boolean;
@@ -45,8 +56,10 @@ export type TextStreamMode = 'sentence' | 'bistream';
 export interface InferenceConfig {
   modelDir: string;
   device: 'cpu' | 'cuda';
-  /** CPU intra-op threads; 0 lets onnxruntime decide. */
+  /** CPU intra-op threads per session; 0 = the cores split between the workers. */
   threads: number;
+  /** Worker threads, each with its own sessions of the pack; 1 when not given. */
+  workers?: number;
   /** Text in pieces: `sentence` when not given. */
   textStreamMode?: TextStreamMode;
 }
@@ -54,6 +67,10 @@ export interface InferenceConfig {
 export interface SynthesisLimits {
   maxConcurrent: number;
   queueSize: number;
+  /** Longest wait for a slot before 503 ServerBusy (ms). */
+  queueTimeoutMs: number;
+  /** Longest wait for a streamed chunk (SSE event, WebSocket message) to be flushed (ms). */
+  streamStallTimeoutMs: number;
   maxTextLength: number;
 }
 

@@ -88,6 +88,12 @@ export class EnvironmentVariables {
   @Max(256)
   INFERENCE_THREADS = 0;
 
+  @Transform(({ value }: { value: unknown }) => Number(value))
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  INFERENCE_WORKERS = 2;
+
   @IsIn(['sentence', 'bistream'])
   TEXT_STREAM_MODE: 'sentence' | 'bistream' = 'sentence';
 
@@ -102,6 +108,16 @@ export class EnvironmentVariables {
   @Min(0)
   @Max(10000)
   SYNTHESIS_QUEUE_SIZE = 16;
+
+  @Transform(({ value }: { value: unknown }) => Number(value))
+  @IsInt()
+  @Min(100)
+  SYNTHESIS_QUEUE_WAIT_MS = 30_000;
+
+  @Transform(({ value }: { value: unknown }) => Number(value))
+  @IsInt()
+  @Min(100)
+  STREAM_STALL_TIMEOUT_MS = 30_000;
 
   @Transform(({ value }: { value: unknown }) => Number(value))
   @IsInt()
@@ -126,8 +142,29 @@ export class EnvironmentVariables {
 
   @Transform(({ value }: { value: unknown }) => Number(value))
   @IsInt()
+  @Min(1)
+  ORPHAN_GRACE_SECONDS = 600;
+
+  @Transform(({ value }: { value: unknown }) => Number(value))
+  @IsInt()
   @Min(0)
   RATE_LIMIT_PER_MINUTE = 0;
+
+  @Transform(({ value }: { value: unknown }) => Number(value))
+  @IsInt()
+  @Min(0)
+  AUTH_FAILURES_PER_MINUTE = 10;
+
+  @IsOptional()
+  @Matches(/^(\*|https?:\/\/[^\s,/]+(,https?:\/\/[^\s,/]+)*)$/, {
+    message:
+      'CORS_ORIGINS must be * or a comma-separated list of origins like https://app.example.com',
+  })
+  CORS_ORIGINS?: string;
+
+  @IsOptional()
+  @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
+  REDIS_URL?: string;
 
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';

@@ -44,16 +44,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     database: parseDatabaseUrl(vars.DATABASE_URL),
     storage: storageConfig(vars),
     maxUploadBytes: vars.MAX_UPLOAD_BYTES,
+    orphanGraceMs: vars.ORPHAN_GRACE_SECONDS * 1000,
     maxJsonBodyBytes: vars.MAX_JSON_BODY_BYTES,
     inference: {
       modelDir: vars.MODEL_DIR,
       device: vars.INFERENCE_DEVICE,
       threads: vars.INFERENCE_THREADS,
+      workers: vars.INFERENCE_WORKERS,
       textStreamMode: vars.TEXT_STREAM_MODE,
     },
     synthesis: {
       maxConcurrent: vars.MAX_CONCURRENT_SYNTHESES,
       queueSize: vars.SYNTHESIS_QUEUE_SIZE,
+      queueTimeoutMs: vars.SYNTHESIS_QUEUE_WAIT_MS,
+      streamStallTimeoutMs: vars.STREAM_STALL_TIMEOUT_MS,
       maxTextLength: vars.MAX_TEXT_LENGTH,
     },
     realtime: {
@@ -62,6 +66,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     shutdownGraceMs: vars.SHUTDOWN_GRACE_MS,
     rateLimitPerMinute: vars.RATE_LIMIT_PER_MINUTE,
+    authFailuresPerMinute: vars.AUTH_FAILURES_PER_MINUTE,
+    redisUrl: vars.REDIS_URL,
+    corsOrigins: vars.CORS_ORIGINS ? vars.CORS_ORIGINS.split(',') : [],
     logLevel: vars.LOG_LEVEL,
     uiEnabled: vars.UI_ENABLED === 'true',
   };

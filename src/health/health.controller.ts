@@ -7,12 +7,14 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+import { Public } from '../common/public.decorator.js';
 import { LivenessDto, ReadinessDto } from './dto/readiness.dto.js';
 import { MetricsService } from './metrics.service.js';
 import { ReadinessService } from './readiness.service.js';
 
-/** Liveness, readiness and Prometheus metrics; no authentication. */
+/** Liveness, readiness and Prometheus metrics: public (no token, no rate limit). */
 @ApiTags('health')
+@Public()
 @Controller()
 export class HealthController {
   constructor(

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { InferenceModule } from '../inference/inference.module.js';
 import { StorageModule } from '../storage/storage.module.js';
 import { HealthController } from './health.controller.js';
+import { InferenceWorkerMetrics } from './inference-worker.metrics.js';
 import { MetricsModule } from './metrics.module.js';
 import { ModelMetrics } from './model.metrics.js';
 import { ReadinessService } from './readiness.service.js';
@@ -9,6 +10,6 @@ import { ReadinessService } from './readiness.service.js';
 @Module({
   imports: [MetricsModule, StorageModule, InferenceModule],
   controllers: [HealthController],
-  providers: [ReadinessService, ModelMetrics],
+  providers: [ReadinessService, ModelMetrics, InferenceWorkerMetrics],
 })
 export class HealthModule {}

@@ -1,6 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DatabasePingRepository } from '../database/database-ping.repository.js';
 import { INFERENCE_PROVIDER, InferenceProvider } from '../inference/inference.provider.js';
+import type { InferenceStatus } from '../inference/inference.types.js';
 import { SynthesisDrain } from '../lifecycle/synthesis-drain.js';
 import { BLOB_STORAGE, BlobStorage } from '../storage/blob-storage.js';
 import { ReadinessCheckDto, ReadinessChecksDto, ReadinessDto } from './dto/readiness.dto.js';
@@ -9,12 +10,19 @@ const CHECK_TIMEOUT_MS = 3000;
 
 /**
  * Ready = the database answers a query, the blob storage answers a ping, and the speech model is
- * loaded. A replica without its model cannot synthesise, so it reports not ready and a load
+ * loaded in every inference worker. A replica without its model cannot synthesise, so it reports not ready and a load
  * balancer sends speech requests elsewhere (the reference-audio API keeps working on it). A
  * replica that is shutting down is not ready either, and says so in `checks.shutdown`.
+ *
+ * /ready is public, so a failed check names only what failed and the error's code (ECONNREFUSED,
+ * ENOTDIR, NoSuchBucket, a timeout), never a host, a port or a path: the full error goes to the
+ * log, once each time a check starts failing or fails differently.
  */
 @Injectable()
 export class ReadinessService {
+  private readonly logger = new Logger(ReadinessService.name);
+  private readonly lastFailures = new Map<string, string>();
+
   constructor(
     private readonly database: DatabasePingRepository,
     @Inject(BLOB_STORAGE) private readonly storage: BlobStorage,
@@ -24,8 +32,8 @@ export class ReadinessService {
 
   async check(): Promise<ReadinessDto> {
     const [database, storage] = await Promise.all([
-      probe(() => this.database.ping()),
-      probe(() => this.storage.ping()),
+      this.probe('database', () => this.database.ping()),
+      this.probe('storage', () => this.storage.ping()),
     ]);
     const model = this.modelCheck();
     const checks: ReadinessChecksDto = { database, storage, model };
@@ -36,28 +44,81 @@ export class ReadinessService {
     return { status: ready ? 'ok' : 'unavailable', checks };
   }
 
+  /** Ok once every inference worker has loaded; `workers` says how many have (e.g. "2/2 loaded"). */
   private modelCheck(): ReadinessCheckDto {
     const status = this.inference.status();
-    return status.loaded
-      ? { status: 'ok', device: status.device }
-      : { status: 'error', error: status.error ?? 'the model is not loaded' };
+    const workers = status.workers && workersText(status.workers);
+    const pool = workers ? { workers } : {};
+    if (!status.loaded) {
+      this.logFailure('model', status.error ?? 'the model is not loaded');
+      return {
+        status: 'error',
+        error: 'the model pack is not loaded (the service log says why)',
+        test_pack: false,
+        ...pool,
+      };
+    }
+    this.lastFailures.delete('model');
+    if (status.workers && status.workers.loaded < status.workers.total) {
+      return {
+        status: 'error',
+        error: `not every inference worker has loaded the model: ${workers}`,
+        device: status.device,
+        test_pack: status.testPack,
+        ...pool,
+      };
+    }
+    return { status: 'ok', device: status.device, test_pack: status.testPack, ...pool };
+  }
+
+  private async probe(name: string, check: () => Promise<void>): Promise<ReadinessCheckDto> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new CheckTimeout()), CHECK_TIMEOUT_MS);
+    });
+    try {
+      await Promise.race([check(), timeout]);
+      this.lastFailures.delete(name);
+      return { status: 'ok' };
+    } catch (error) {
+      this.logFailure(
+        name,
+        error instanceof Error ? (error.stack ?? error.message) : String(error),
+      );
+      return { status: 'error', error: publicReason(error) };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private logFailure(name: string, detail: string): void {
+    if (this.lastFailures.get(name) !== detail) {
+      this.lastFailures.set(name, detail);
+      this.logger.warn(`readiness check ${name} failed: ${detail}`);
+    }
   }
 }
 
-async function probe(check: () => Promise<void>): Promise<ReadinessCheckDto> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)),
-      CHECK_TIMEOUT_MS,
-    );
-  });
-  try {
-    await Promise.race([check(), timeout]);
-    return { status: 'ok' };
-  } catch (error) {
-    return { status: 'error', error: error instanceof Error ? error.message : String(error) };
-  } finally {
-    clearTimeout(timer);
+function workersText(workers: NonNullable<InferenceStatus['workers']>): string {
+  const restarting = workers.restarting > 0 ? `, ${workers.restarting} restarting` : '';
+  return `${workers.loaded}/${workers.total} loaded${restarting}`;
+}
+
+class CheckTimeout extends Error {
+  override message = `no answer within ${CHECK_TIMEOUT_MS} ms`;
+}
+
+/** What a failed check may tell anyone: the error's code or class name, or the timeout. */
+function publicReason(error: unknown): string {
+  if (error instanceof CheckTimeout) {
+    return error.message;
   }
+  const code = (error as { code?: unknown } | undefined)?.code;
+  if (typeof code === 'string' && /^[A-Za-z0-9_]{1,64}$/.test(code)) {
+    return `failed: ${code} (the service log has the details)`;
+  }
+  const name = error instanceof Error ? error.name : '';
+  return name && name !== 'Error'
+    ? `failed: ${name} (the service log has the details)`
+    : 'failed (the service log has the details)';
 }

@@ -1,18 +1,19 @@
 import { Module } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import { CosyVoice2Engine } from './cosyvoice2/cosyvoice2.engine.js';
 import { INFERENCE_PROVIDER } from './inference.provider.js';
+import { WorkerPoolInferenceProvider } from './worker/worker-pool.inference-provider.js';
 
 /**
- * Provides INFERENCE_PROVIDER = the CosyVoice2 ONNX engine. It loads the model pack of
- * `APP_CONFIG.inference` when the module initialises; a missing or broken pack is reported by
- * `status()` instead of stopping the app, while an unusable INFERENCE_DEVICE=cuda fails boot.
+ * Provides INFERENCE_PROVIDER = the CosyVoice2 ONNX engine in INFERENCE_WORKERS worker threads.
+ * Each loads the model pack of `APP_CONFIG.inference` when the module initialises; a missing or
+ * broken pack is reported by `status()` instead of stopping the app, while an unusable
+ * INFERENCE_DEVICE=cuda fails boot.
  */
 @Module({
   providers: [
     {
       provide: INFERENCE_PROVIDER,
-      useFactory: (config: AppConfig) => new CosyVoice2Engine(config.inference),
+      useFactory: (config: AppConfig) => new WorkerPoolInferenceProvider(config.inference),
       inject: [APP_CONFIG],
     },
   ],

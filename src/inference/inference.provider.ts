@@ -1,6 +1,7 @@
 import type { PcmAudio } from '../audio/audio.types.js';
 import type {
   InferenceStatus,
+  InferenceWorkerUsage,
   SpeechChunk,
   SynthesisInput,
   VoiceFeatures,
@@ -19,6 +20,8 @@ export interface InferenceProvider {
   extractVoiceFeatures(audio: PcmAudio, signal?: AbortSignal): Promise<VoiceFeatures>;
   /** Yields 24 kHz speech chunks in order; stops promptly when `input.signal` aborts. */
   synthesize(input: SynthesisInput): AsyncIterable<SpeechChunk>;
+  /** Per worker thread, when the provider runs the model in workers (for /metrics). */
+  workerUsage?(): InferenceWorkerUsage[];
 }
 
 /** Raised by a provider whose model pack is missing or broken. */
@@ -32,4 +35,12 @@ export class ModelNotLoadedError extends Error {
  */
 export class InputRejectedError extends Error {
   override name = 'InputRejectedError';
+}
+
+/**
+ * Raised for the requests of an inference worker that died (native crash, out of memory, an
+ * uncaught exception); the worker is replaced, so a retry can succeed.
+ */
+export class EngineFailedError extends Error {
+  override name = 'EngineFailedError';
 }

@@ -53,6 +53,21 @@ export interface InferenceStatus {
   device?: string;
   /** Why the model is not loaded (missing file, wrong input name, ...) and how to fix it. */
   error?: string;
+  /** The loaded pack is a test pack (tiny or random weights): its audio is not speech. */
+  testPack: boolean;
+  /** The inference worker threads: how many there are, have loaded the pack, are restarting. */
+  workers?: { total: number; loaded: number; restarting: number };
+}
+
+/** What one inference worker slot has done so far (a replaced thread keeps its slot). */
+export interface InferenceWorkerUsage {
+  /** Slot number, 0-based. */
+  worker: number;
+  activeSyntheses: number;
+  /** Seconds spent in model sessions since the service started. */
+  busySeconds: number;
+  /** How often this slot's thread died and was replaced. */
+  restarts: number;
 }
 
 export const ENGINE_SAMPLE_RATE = 24000;

@@ -4,7 +4,8 @@ import { AsyncResource } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
-import { ApiTokenService } from '../common/api-token.service.js';
+import { ApiAuthenticator } from '../common/api-authenticator.service.js';
+import { ApiError } from '../common/api-error.js';
 import { RateLimitService } from '../common/rate-limit.service.js';
 import { APP_CONFIG, AppConfig } from '../config/app-config.js';
 import { runWithLogBindings } from '../logging/log-context.js';
@@ -29,10 +30,12 @@ export const SHUTDOWN_CLOSE_WAIT_MS = 2000;
 
 /**
  * WebSocket duplex tasks at /api-ws/v1/audio/speech. The handshake needs a valid token
- * (`Authorization: Bearer` or `?token=`), else it is refused with HTTP 401. Each connection gets
+ * (`Authorization: Bearer` or `?token=`), else it is refused with HTTP 401 (429 while the
+ * client's IP is locked out for wrong tokens, see RateLimitService). Each connection gets
  * its own TtsTaskSession. Frames over WS_MAX_FRAME_BYTES close the connection with 1009; a
  * connection that sends nothing for WS_IDLE_TIMEOUT_MS while the server waits for it is closed
- * with 1000 and the reason "idle timeout". Each run-task counts towards RATE_LIMIT_PER_MINUTE of
+ * with 1000 and the reason "idle timeout"; one that takes no message for STREAM_STALL_TIMEOUT_MS
+ * is cut off and its task stopped. Each run-task counts towards RATE_LIMIT_PER_MINUTE of
  * the handshake's token. At shutdown, once the in-flight tasks have ended (or been failed at the
  * end of the grace period), every connection is closed with 1001.
  */
@@ -43,7 +46,7 @@ export class SpeechTaskGateway implements OnGatewayInit<WebSocketServer>, OnGate
 
   constructor(
     private readonly synthesis: SynthesisService,
-    private readonly tokens: ApiTokenService,
+    private readonly authenticator: ApiAuthenticator,
     private readonly rateLimit: RateLimitService,
     private readonly shutdown: GracefulShutdownService,
     private readonly metrics: RealtimeMetrics,
@@ -54,19 +57,17 @@ export class SpeechTaskGateway implements OnGatewayInit<WebSocketServer>, OnGate
     this.shutdown.afterDrain(() => this.closeAll());
     server.options.maxPayload = this.config.realtime.maxFrameBytes;
     server.options.verifyClient = (info: { req: IncomingMessage }, accept) => {
-      if (this.tokens.isValid(handshakeToken(info.req))) {
-        accept(true);
-        return;
-      }
-      this.logger.log({
-        msg: 'websocket handshake refused',
-        status: 401,
-        url: redactUrl(info.req.url ?? ''),
-      });
-      accept(
-        false,
-        401,
-        'missing or invalid API token: send Authorization: Bearer <token> or ?token=<token>',
+      this.authenticator.authenticate(handshakeToken(info.req), info.req.socket.remoteAddress).then(
+        () => accept(true),
+        (error: unknown) => {
+          const refusal = handshakeRefusal(error);
+          this.logger.log({
+            msg: 'websocket handshake refused',
+            status: refusal.status,
+            url: redactUrl(info.req.url ?? ''),
+          });
+          accept(false, refusal.status, refusal.message, refusal.headers);
+        },
       );
     };
   }
@@ -79,8 +80,15 @@ export class SpeechTaskGateway implements OnGatewayInit<WebSocketServer>, OnGate
   private serve(socket: WebSocket, request: IncomingMessage): void {
     this.metrics.opened();
     this.logger.log({ msg: 'websocket connected', url: redactUrl(request.url ?? '') });
+    const stallTimeoutMs = this.config.synthesis.streamStallTimeoutMs;
     const session = new TtsTaskSession(this.rateLimited(request), (message) =>
-      sendWhenOpen(socket, message),
+      sendWhenOpen(socket, message, stallTimeoutMs, () => {
+        this.logger.warn(
+          `closing a WebSocket that took no data for ${stallTimeoutMs} ms; its task is stopped`,
+        );
+        session.close();
+        socket.terminate();
+      }),
     );
     this.sessions.set(socket, session);
     const idleTimeoutMs = this.config.realtime.idleTimeoutMs;
@@ -118,12 +126,14 @@ export class SpeechTaskGateway implements OnGatewayInit<WebSocketServer>, OnGate
 
   /** SynthesisService, with each task start counted against the connection's rate limit. */
   private rateLimited(request: IncomingMessage): TaskSynthesizer {
-    const token = handshakeToken(request);
-    const ip = request.socket.remoteAddress;
+    const client = this.authenticator.clientOf(
+      handshakeToken(request),
+      request.socket.remoteAddress,
+    );
     return {
       textLimit: this.synthesis.textLimit,
-      start: (synthesisRequest, signal) => {
-        this.rateLimit.consume(token, ip);
+      start: async (synthesisRequest, signal) => {
+        await this.rateLimit.consume(client);
         return this.synthesis.start(synthesisRequest, signal);
       },
     };
@@ -152,14 +162,49 @@ export class SpeechTaskGateway implements OnGatewayInit<WebSocketServer>, OnGate
   }
 }
 
-/** Sends a message; resolves once it is written to the socket (or the socket is gone). */
-function sendWhenOpen(socket: WebSocket, message: TaskEventMessage): Promise<void> {
+/** The HTTP answer to a refused handshake: 401 for the token, 429 while locked out, ... */
+function handshakeRefusal(error: unknown): {
+  status: number;
+  message: string;
+  headers: Record<string, string>;
+} {
+  if (error instanceof ApiError && error.status === 401) {
+    return {
+      status: 401,
+      message: 'missing or invalid API token: send Authorization: Bearer <token> or ?token=<token>',
+      headers: {},
+    };
+  }
+  if (error instanceof ApiError) {
+    return { status: error.status, message: error.message, headers: error.headers };
+  }
+  return { status: 500, message: 'internal server error', headers: {} };
+}
+
+/**
+ * Sends a message; resolves once it is written to the socket (or the socket is gone). A message
+ * still not written after `stallTimeoutMs` (a client that stopped reading) calls `onStall` and
+ * resolves.
+ */
+function sendWhenOpen(
+  socket: WebSocket,
+  message: TaskEventMessage,
+  stallTimeoutMs: number,
+  onStall: () => void,
+): Promise<void> {
   return new Promise((resolve) => {
     if (socket.readyState !== WebSocket.OPEN) {
       resolve();
       return;
     }
-    socket.send(JSON.stringify(message), () => resolve());
+    const timer = setTimeout(() => {
+      onStall();
+      resolve();
+    }, stallTimeoutMs);
+    socket.send(JSON.stringify(message), () => {
+      clearTimeout(timer);
+      resolve();
+    });
   });
 }
 

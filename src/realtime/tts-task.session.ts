@@ -4,6 +4,7 @@ import { ValidationError, validateSync } from 'class-validator';
 import { ApiError } from '../common/api-error.js';
 import { runWithLogBindings } from '../logging/log-context.js';
 import type { EncodedAudioChunk, SynthesisRequest } from '../synthesis/synthesis-request.js';
+import { characterCount, unsplitTextProblem } from '../synthesis/synthesis-text.limits.js';
 import { RunTaskParametersDto } from './dto/run-task-parameters.dto.js';
 import { TextPieceQueue } from './text-piece.queue.js';
 import {
@@ -15,6 +16,7 @@ import {
   taskStarted,
 } from './tts-task.protocol.js';
 import { isRecord } from '../common/is-record.js';
+import { exceedsJsonDepth, jsonTooDeepMessage } from '../common/json-depth.js';
 
 /** What a session needs from SynthesisService. */
 export interface TaskSynthesizer {
@@ -27,6 +29,8 @@ export interface TaskSynthesizer {
 export const PROTOCOL_ERROR = 'ProtocolError';
 /** `error_code` of task-failed for bad or missing parameters and text over the limit. */
 export const INVALID_PARAMETER = 'InvalidParameter';
+/** `error_code` of task-failed for a frame the server failed to handle (a defect, logged). */
+export const INTERNAL_ERROR = 'InternalError';
 
 /** Why a task was stopped by the session itself; reported as task-failed. */
 class TaskFailure extends Error {
@@ -84,10 +88,23 @@ export class TtsTaskSession {
     await this.task?.done;
   }
 
+  /**
+   * Handles one client frame. Nothing it throws leaves it: an unexpected failure is logged and
+   * answered with task-failed InternalError, and the connection takes the next frame.
+   */
   handleFrame(data: string | Buffer, isBinary: boolean): void {
     if (this.closed) {
       return;
     }
+    try {
+      this.dispatch(data, isBinary);
+    } catch (error) {
+      this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+      this.refuse('', INTERNAL_ERROR, 'the server could not handle this message: internal error');
+    }
+  }
+
+  private dispatch(data: string | Buffer, isBinary: boolean): void {
     if (isBinary) {
       this.refuse('', PROTOCOL_ERROR, 'binary frames are not accepted; send JSON text frames');
       return;
@@ -142,6 +159,10 @@ export class TtsTaskSession {
     }
     if (typeof action !== 'string') {
       this.failFrame(taskId, PROTOCOL_ERROR, 'header.action must be a string');
+      return undefined;
+    }
+    if (exceedsJsonDepth(message)) {
+      this.failFrame(taskId, PROTOCOL_ERROR, jsonTooDeepMessage('the message'));
       return undefined;
     }
     const payload = message.payload === undefined ? {} : message.payload;
@@ -230,7 +251,12 @@ export class TtsTaskSession {
       this.failFrame(frame.taskId, INVALID_PARAMETER, 'payload.input.text must be a string');
       return;
     }
-    const length = [...text].length;
+    const unsplit = unsplitTextProblem(text, 'payload.input.text');
+    if (unsplit) {
+      this.failFrame(frame.taskId, INVALID_PARAMETER, unsplit);
+      return;
+    }
+    const length = characterCount(text);
     if (task.characters + length > this.synthesizer.textLimit) {
       this.failFrame(
         frame.taskId,

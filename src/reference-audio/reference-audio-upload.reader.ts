@@ -13,10 +13,11 @@ export interface ReferenceAudioUpload {
   bytes: Buffer;
   text: string;
   sampleRate?: number;
+  name?: string;
 }
 
 /**
- * Reads `file`, `text` and `sample_rate` from a multipart request. The file is streamed into
+ * Reads `file`, `text`, `sample_rate` and `name` from a multipart request. The file is streamed into
  * memory up to `maxBytes`; one byte more and the read stops with 413 (the connection is then
  * closed, so the rest of an oversized body is never read).
  */
@@ -33,30 +34,58 @@ export async function readReferenceAudioUpload(
   }
   const fields = new Map<string, string>();
   let file: { filename: string | undefined; bytes: Buffer } | undefined;
-  for await (const part of request.parts({ preservePath: true })) {
-    if (part.type === 'file') {
-      if (part.fieldname !== 'file' || file) {
-        part.file.destroy();
-        throw ApiError.invalidParameter(
-          `unexpected file part "${part.fieldname}"; send exactly one file part named "file"`,
-        );
+  try {
+    for await (const part of request.parts({ preservePath: true })) {
+      if (part.type === 'file') {
+        if (part.fieldname !== 'file' || file) {
+          part.file.destroy();
+          throw ApiError.invalidParameter(
+            `unexpected file part "${part.fieldname}"; send exactly one file part named "file"`,
+          );
+        }
+        file = { filename: part.filename || undefined, bytes: await readLimited(part, maxBytes) };
+      } else {
+        if (part.valueTruncated) {
+          throw ApiError.invalidParameter(`form field "${part.fieldname}" is too long`);
+        }
+        if (fields.has(part.fieldname)) {
+          throw ApiError.invalidParameter(`form field "${part.fieldname}" is given more than once`);
+        }
+        fields.set(part.fieldname, String(part.value));
       }
-      file = { filename: part.filename || undefined, bytes: await readLimited(part, maxBytes) };
-    } else {
-      if (part.valueTruncated) {
-        throw ApiError.invalidParameter(`form field "${part.fieldname}" is too long`);
-      }
-      if (fields.has(part.fieldname)) {
-        throw ApiError.invalidParameter(`form field "${part.fieldname}" is given more than once`);
-      }
-      fields.set(part.fieldname, String(part.value));
     }
+  } catch (error) {
+    throw closingConnection(error);
   }
   if (!file) {
     throw ApiError.invalidParameter('file is required: send the audio as a file part named "file"');
   }
   const valid = await validFields(fields);
-  return { ...file, text: valid.text, sampleRate: valid.sample_rate };
+  return { ...file, text: valid.text, sampleRate: valid.sample_rate, name: valid.name };
+}
+
+/**
+ * An error met while the body is still being read, as the client's answer with
+ * `Connection: close`: the unread rest of the body is then never taken for the next request on
+ * that connection. Errors of the multipart parser (no or wrong boundary, truncated body) are the
+ * client's: 400, or 413 for a limit.
+ */
+function closingConnection(error: unknown): ApiError {
+  const close = { connection: 'close' };
+  if (error instanceof ApiError) {
+    return new ApiError(error.status, error.code, error.message, { ...error.headers, ...close });
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  const statusCode = (error as { statusCode?: unknown } | undefined)?.statusCode;
+  if (statusCode === HttpStatus.PAYLOAD_TOO_LARGE) {
+    return new ApiError(HttpStatus.PAYLOAD_TOO_LARGE, 'PayloadTooLarge', message, close);
+  }
+  return new ApiError(
+    HttpStatus.BAD_REQUEST,
+    'InvalidParameter',
+    `the multipart/form-data body is malformed: ${message}`,
+    close,
+  );
 }
 
 async function readLimited(part: MultipartFile, maxBytes: number): Promise<Buffer> {

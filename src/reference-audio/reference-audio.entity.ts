@@ -24,6 +24,10 @@ export class ReferenceAudioEntity {
   @Column({ name: 'created_at_ms', type: 'bigint', transformer: bigintNumberTransformer })
   createdAtMs!: number;
 
+  /** Optional unique human-readable name (see VOICE_NAME_PATTERN); null when none was given. */
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  name!: string | null;
+
   /** Transcript of the audio. */
   @Column({ type: 'text' })
   text!: string;

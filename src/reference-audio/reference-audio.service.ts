@@ -1,11 +1,13 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { AudioDecodeError } from '../audio/audio-decode.error.js';
+import { QueryFailedError } from 'typeorm';
+import { AudioDecodeError, AudioTooLongError } from '../audio/audio-decode.error.js';
 import { decodeAudio } from '../audio/audio-decoder.js';
-import type { DecodedAudio } from '../audio/audio.types.js';
+import type { DecodedAudio, InputAudioFormat } from '../audio/audio.types.js';
+import { isWhiteNoise, noiseStatistics } from '../audio/noise-detector.js';
 import { ApiError } from '../common/api-error.js';
 import type { VoiceFeatures } from '../inference/inference.types.js';
-import { BLOB_STORAGE, BlobStorage } from '../storage/blob-storage.js';
+import { BLOB_STORAGE, BlobStorage, StorageFullError } from '../storage/blob-storage.js';
 import { BlobCleanupService } from './blob-cleanup.service.js';
 import {
   DEFAULT_LIST_LIMIT,
@@ -16,10 +18,15 @@ import { ReferenceAudioDto } from './dto/reference-audio.dto.js';
 import type { ReferenceAudioUpload } from './reference-audio-upload.reader.js';
 import { ReferenceAudioEntity } from './reference-audio.entity.js';
 import { ReferenceAudioRepository } from './reference-audio.repository.js';
-import { checkUploadFilename } from './upload-filename.js';
+import { checkUploadFilename, claimedFormatOf } from './upload-filename.js';
 import { featuresKeyOf, VoiceFeaturesService } from './voice-features.service.js';
 
 export const MIN_REFERENCE_SECONDS = 0.5;
+/**
+ * The official frontend refuses prompts below 16 kHz: the speech tokenizer and the speaker model
+ * work at 16 kHz, and an upsampled narrow-band prompt clones a muffled voice.
+ */
+export const MIN_REFERENCE_SAMPLE_RATE = 16000;
 export const MAX_REFERENCE_SECONDS = 30;
 
 /** Reference voices: upload (validate, store, precompute features), list, get, delete. */
@@ -33,12 +40,16 @@ export class ReferenceAudioService {
   ) {}
 
   /**
-   * Stores a new voice. Nothing is written before the upload is known to be good; if anything
-   * fails after the bytes are stored, the stored objects are removed and no row is left.
+   * Stores a new voice. Nothing is written before the upload is known to be good; each object's
+   * key is queued for cleanup before it is written, and the row insert claims them (see
+   * BlobCleanupService). If anything fails, the objects written are removed and no row is left.
    */
   async upload(upload: ReferenceAudioUpload): Promise<ReferenceAudioDto> {
     const clientFilename = checkUploadFilename(upload.filename);
-    const audio = await decodeReferenceAudio(upload);
+    if (upload.name !== undefined && (await this.rows.findByName(upload.name))) {
+      throw nameTaken(upload.name);
+    }
+    const audio = await decodeReferenceAudio(upload, claimedFormatOf(clientFilename));
     const id = randomUUID();
     const now = Date.now();
     const row: ReferenceAudioEntity = {
@@ -47,6 +58,7 @@ export class ReferenceAudioService {
       bytes: upload.bytes.length,
       createdAt: Math.floor(now / 1000),
       createdAtMs: now,
+      name: upload.name ?? null,
       text: upload.text,
       format: audio.format,
       sampleRate: audio.sampleRate,
@@ -54,14 +66,20 @@ export class ReferenceAudioService {
       storageKey: `${id}.${audio.format}`,
       featuresKey: null,
     };
+    const written: string[] = [];
     try {
+      await this.cleanup.guardWrites([row.storageKey]);
+      written.push(row.storageKey);
       await this.storage.put(row.storageKey, upload.bytes);
-      row.featuresKey = await this.voiceFeatures.storeForNewVoice(id, audio);
-      await this.rows.insert(row);
+      row.featuresKey = await this.voiceFeatures.storeForNewVoice(id, audio, () =>
+        written.push(featuresKeyOf(id)),
+      );
+      await this.rows.insertClaimingObjects(row, written);
     } catch (error) {
       this.voiceFeatures.forget(id);
-      await this.cleanup.removeNow([row.storageKey, featuresKeyOf(id)]);
-      throw error;
+      await this.cleanup.removeNow(written);
+      if (error instanceof StorageFullError) throw storageFull();
+      throw upload.name !== undefined && isUniqueViolation(error) ? nameTaken(upload.name) : error;
     }
     return toDto(row);
   }
@@ -82,17 +100,26 @@ export class ReferenceAudioService {
     return { bytes, contentType: mediaTypeOf(row) };
   }
 
+  /** The voice with this name; 404 when no voice has it. */
+  async getByName(name: string): Promise<ReferenceAudioDto> {
+    const row = await this.rows.findByName(name);
+    if (!row) {
+      throw ApiError.notFound(`no reference audio is named ${JSON.stringify(name)}`);
+    }
+    return toDto(row);
+  }
+
   /** Removes the row, then both stored objects (a failed object delete is retried later). */
   async delete(id: string): Promise<ReferenceAudioDeletedDto> {
     const row = await this.findOrThrow(id);
-    const keys = [row.storageKey, featuresKeyOf(id)];
+    const keys = [row.storageKey, featuresKeyOf(row.id)];
     await this.cleanup.enqueue(keys);
-    if (!(await this.rows.deleteById(id))) {
+    if (!(await this.rows.deleteById(row.id))) {
       throw notFound(id);
     }
-    this.voiceFeatures.forget(id);
+    this.voiceFeatures.forget(row.id);
     await this.cleanup.removeNow(keys);
-    return { code: 'OK', message: `reference audio: ${id} deleted.`, data: {} };
+    return { code: 'OK', message: `reference audio: ${row.id} deleted.`, data: {} };
   }
 
   /**
@@ -105,8 +132,9 @@ export class ReferenceAudioService {
     return { features: await this.voiceFeatures.forVoice(row), promptText: row.text };
   }
 
+  /** Ids are stored in lower case; an upper-case spelling finds the same voice on any database. */
   private async findOrThrow(id: string): Promise<ReferenceAudioEntity> {
-    const row = UUID.test(id) ? await this.rows.findById(id) : null;
+    const row = UUID.test(id) ? await this.rows.findById(id.toLowerCase()) : null;
     if (!row) {
       throw notFound(id);
     }
@@ -116,30 +144,75 @@ export class ReferenceAudioService {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-async function decodeReferenceAudio(upload: ReferenceAudioUpload): Promise<DecodedAudio> {
+/**
+ * The upload as a voice: audio the bytes really are (a `.wav`/`.mp3` name must match them),
+ * 0.5–30 s long (longer files are refused before they are decoded), and, for raw PCM, not white
+ * noise (random bytes read as samples).
+ */
+async function decodeReferenceAudio(
+  upload: ReferenceAudioUpload,
+  claimedFormat: InputAudioFormat | undefined,
+): Promise<DecodedAudio> {
   if (upload.bytes.length === 0) {
     throw invalidAudio('the audio file is empty');
   }
   let audio: DecodedAudio;
   try {
-    audio = await decodeAudio(upload.bytes, { pcmSampleRate: upload.sampleRate });
+    audio = await decodeAudio(upload.bytes, {
+      pcmSampleRate: upload.sampleRate,
+      maxSeconds: MAX_REFERENCE_SECONDS,
+      claimedFormat,
+    });
   } catch (error) {
+    if (error instanceof AudioTooLongError) {
+      throw outOfRange(`${error.atLeast ? 'over ' : ''}${error.durationSeconds.toFixed(2)}`);
+    }
     if (error instanceof AudioDecodeError) {
       throw invalidAudio(error.message);
     }
     throw error;
   }
-  if (audio.duration < MIN_REFERENCE_SECONDS || audio.duration > MAX_REFERENCE_SECONDS) {
+  if (audio.sampleRate < MIN_REFERENCE_SAMPLE_RATE) {
     throw invalidAudio(
-      `the audio is ${audio.duration.toFixed(2)} s long; reference audio must be ` +
-        `${MIN_REFERENCE_SECONDS}–${MAX_REFERENCE_SECONDS} s`,
+      `the audio is sampled at ${audio.sampleRate} Hz; reference audio needs at least ` +
+        `${MIN_REFERENCE_SAMPLE_RATE} Hz (a band-limited prompt clones a muffled voice): ` +
+        'record or export it at 16 kHz or more',
     );
+  }
+  if (audio.duration < MIN_REFERENCE_SECONDS || audio.duration > MAX_REFERENCE_SECONDS) {
+    throw outOfRange(audio.duration.toFixed(2));
+  }
+  if (audio.format === 'pcm') {
+    const statistics = noiseStatistics(audio.samples);
+    if (isWhiteNoise(statistics)) {
+      throw invalidAudio(
+        'the raw PCM is white noise, not speech (spectral flatness ' +
+          `${statistics.spectralFlatness.toFixed(2)}, neighbouring-sample correlation ` +
+          `${statistics.lag1Correlation.toFixed(2)}): random bytes, or not 16-bit ` +
+          'little-endian mono PCM',
+      );
+    }
   }
   return audio;
 }
 
+function outOfRange(seconds: string): ApiError {
+  return invalidAudio(
+    `the audio is ${seconds} s long; reference audio must be ` +
+      `${MIN_REFERENCE_SECONDS}–${MAX_REFERENCE_SECONDS} s`,
+  );
+}
+
 function invalidAudio(message: string): ApiError {
   return new ApiError(HttpStatus.BAD_REQUEST, 'InvalidAudio', message);
+}
+
+function storageFull(): ApiError {
+  return new ApiError(
+    HttpStatus.INSUFFICIENT_STORAGE,
+    'InsufficientStorage',
+    'the voice storage is full; nothing was stored (free space, then upload again)',
+  );
 }
 
 function notFound(id: string): ApiError {
@@ -157,6 +230,21 @@ function mediaTypeOf(row: ReferenceAudioEntity): string {
   }
 }
 
+function nameTaken(name: string): ApiError {
+  return new ApiError(
+    HttpStatus.CONFLICT,
+    'Conflict',
+    `name ${JSON.stringify(name)} is already taken by another reference audio`,
+  );
+}
+
+/** A unique index refused the row (MySQL/MariaDB or SQLite wording). */
+function isUniqueViolation(error: unknown): boolean {
+  if (!(error instanceof QueryFailedError)) return false;
+  const code = (error.driverError as { code?: unknown } | undefined)?.code;
+  return code === 'ER_DUP_ENTRY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
+}
+
 function toDto(row: ReferenceAudioEntity): ReferenceAudioDto {
   return {
     id: row.id,
@@ -165,5 +253,6 @@ function toDto(row: ReferenceAudioEntity): ReferenceAudioDto {
     created_at: row.createdAt,
     text: row.text,
     duration: row.duration,
+    ...(row.name === null ? {} : { name: row.name }),
   };
 }

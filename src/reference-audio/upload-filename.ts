@@ -1,3 +1,4 @@
+import type { InputAudioFormat } from '../audio/audio.types.js';
 import { ApiError } from '../common/api-error.js';
 
 const MAX_FILENAME_LENGTH = 255;
@@ -24,6 +25,17 @@ export function checkUploadFilename(filename: string | undefined): string | unde
     throw ApiError.invalidParameter(`file name must be at most ${MAX_FILENAME_LENGTH} characters`);
   }
   return filename;
+}
+
+/**
+ * The container a file name promises: `.wav` (or `.wave`) → WAV, `.mp3` → MP3, any case; no
+ * promise for other names (raw PCM has no standard extension).
+ */
+export function claimedFormatOf(filename: string | undefined): InputAudioFormat | undefined {
+  const extension = /\.([A-Za-z0-9]+)$/.exec(filename ?? '')?.[1]?.toLowerCase();
+  if (extension === 'wav' || extension === 'wave') return 'wav';
+  if (extension === 'mp3') return 'mp3';
+  return undefined;
 }
 
 /** C0 controls, DEL and C1 controls. */

@@ -3,6 +3,7 @@ import { decodeAudio } from '../audio/audio-decoder.js';
 import type { PcmAudio } from '../audio/audio.types.js';
 import { ApiError } from '../common/api-error.js';
 import {
+  EngineFailedError,
   INFERENCE_PROVIDER,
   InferenceProvider,
   InputRejectedError,
@@ -42,9 +43,14 @@ export class VoiceFeaturesService {
 
   /**
    * At upload: computes and stores the features of a new voice and returns their storage key,
-   * or null when no model is loaded (they are then computed on first use).
+   * or null when no model is loaded (they are then computed on first use). The key is queued
+   * for cleanup before the write (`onGuarded` is then called); the caller's row insert claims it.
    */
-  async storeForNewVoice(id: string, audio: PcmAudio): Promise<string | null> {
+  async storeForNewVoice(
+    id: string,
+    audio: PcmAudio,
+    onGuarded: () => void,
+  ): Promise<string | null> {
     if (!this.inference.status().loaded) {
       return null;
     }
@@ -58,9 +64,14 @@ export class VoiceFeaturesService {
       if (error instanceof InputRejectedError) {
         throw new ApiError(HttpStatus.BAD_REQUEST, 'InvalidAudio', error.message);
       }
+      if (error instanceof EngineFailedError) {
+        throw ApiError.engineFailed(error.message);
+      }
       throw error;
     }
     const key = featuresKeyOf(id);
+    await this.cleanup.guardWrites([key]);
+    onGuarded();
     await this.storage.put(key, encodeVoiceFeatures(features));
     this.remember(id, features);
     return key;
@@ -125,11 +136,15 @@ export class VoiceFeaturesService {
       if (error instanceof ModelNotLoadedError) {
         throw ApiError.modelNotLoaded(error.message);
       }
+      if (error instanceof EngineFailedError) {
+        throw ApiError.engineFailed(error.message);
+      }
       throw error;
     }
     const key = featuresKeyOf(row.id);
+    await this.cleanup.guardWrites([key]);
     await this.storage.put(key, encodeVoiceFeatures(features));
-    if (!(await this.rows.setFeaturesKey(row.id, key))) {
+    if (!(await this.rows.setFeaturesKeyClaimingObject(row.id, key))) {
       // The voice was deleted while its features were computed.
       await this.cleanup.removeNow([key]);
       throw ApiError.notFound(`reference audio ${row.id} not found`);

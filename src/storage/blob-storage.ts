@@ -15,6 +15,23 @@ export interface BlobStorage {
   exists(key: string): Promise<boolean>;
   /** Throws when the backend cannot be reached or written to. */
   ping(): Promise<void>;
+  /**
+   * Removes what writes interrupted before `startedBefore` (Unix ms) left behind, such as the
+   * temporary files of a killed process; returns how many were removed.
+   */
+  removeInterruptedWrites(startedBefore: number): Promise<number>;
+}
+
+/** The storage has no room left (a full disk or quota): nothing was stored. */
+export class StorageFullError extends Error {
+  override readonly name = 'StorageFullError';
+
+  constructor(
+    readonly key: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`no space left to store ${key}`, options);
+  }
 }
 
 export class BlobNotFoundError extends Error {

@@ -3,17 +3,20 @@ import {
   access,
   constants,
   mkdir,
+  readdir,
   readFile,
   rename,
   rm,
+  stat,
   unlink,
   writeFile,
 } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { BlobNotFoundError, BlobStorage } from './blob-storage.js';
+import { BlobNotFoundError, BlobStorage, StorageFullError } from './blob-storage.js';
 import { assertValidStorageKey } from './storage-key.js';
 
 const TEMP_SUFFIX = '.partial';
+const PING_BYTES = Buffer.alloc(4096, 0x2a);
 
 /** Objects as files in one directory; writes go to a temporary file that is renamed into place. */
 export class LocalBlobStorage implements BlobStorage {
@@ -32,7 +35,7 @@ export class LocalBlobStorage implements BlobStorage {
       await rename(temp, target);
     } catch (error) {
       await rm(temp, { force: true });
-      throw error;
+      throw isOutOfSpace(error) ? new StorageFullError(key, { cause: error }) : error;
     }
   }
 
@@ -69,15 +72,58 @@ export class LocalBlobStorage implements BlobStorage {
     }
   }
 
+  /** Writes, reads back and removes a small file, so a full disk fails the check. */
   async ping(): Promise<void> {
     await mkdir(this.dir, { recursive: true });
-    await access(this.dir, constants.R_OK | constants.W_OK);
+    const probe = join(this.dir, `.ping-${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`);
+    try {
+      await writeFile(probe, PING_BYTES);
+      if (!(await readFile(probe)).equals(PING_BYTES)) {
+        throw new Error(`the storage directory does not read back what was written`);
+      }
+    } catch (error) {
+      throw isOutOfSpace(error)
+        ? new StorageFullError('a readiness probe', { cause: error })
+        : error;
+    } finally {
+      await rm(probe, { force: true });
+    }
+  }
+
+  async removeInterruptedWrites(startedBefore: number): Promise<number> {
+    let names: string[];
+    try {
+      names = await readdir(this.dir);
+    } catch (error) {
+      if (isMissingFile(error)) {
+        return 0;
+      }
+      throw error;
+    }
+    let removed = 0;
+    for (const name of names.filter((entry) => entry.endsWith(TEMP_SUFFIX))) {
+      const path = join(this.dir, name);
+      const modified = await stat(path).then(
+        (found) => found.mtimeMs,
+        () => undefined,
+      );
+      if (modified !== undefined && modified < startedBefore) {
+        await rm(path, { force: true });
+        removed++;
+      }
+    }
+    return removed;
   }
 
   private pathOf(key: string): string {
     assertValidStorageKey(key);
     return join(this.dir, key);
   }
+}
+
+function isOutOfSpace(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
 }
 
 function isMissingFile(error: unknown): boolean {

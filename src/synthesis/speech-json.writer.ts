@@ -1,4 +1,6 @@
 import type { FastifyReply } from 'fastify';
+import type { OutputAudioFormat } from '../audio/audio.types.js';
+import { withExactWavSizes } from '../audio/wav.encoder.js';
 import { audioEvent, errorEvent } from './speech-answer.js';
 import type { EncodedAudioChunk } from './synthesis-request.js';
 
@@ -9,7 +11,7 @@ import type { EncodedAudioChunk } from './synthesis-request.js';
 export const WHOLE_ANSWER_HEARTBEAT_MS = 5000;
 
 /**
- * Sends the answer of stream=false: one JSON with the whole file. A synthesis that is done within
+ * Sends the answer of stream=false: one JSON with the whole file (a WAV with its exact sizes). A synthesis that is done within
  * `heartbeatMs` gets an ordinary reply, and its errors the common error shape with their status.
  * A longer one gets the 200 status line at `heartbeatMs` and then a space every `heartbeatMs`
  * (JSON allows leading whitespace), so clients with a read timeout keep waiting; if it then
@@ -18,6 +20,7 @@ export const WHOLE_ANSWER_HEARTBEAT_MS = 5000;
 export async function sendWholeSpeech(
   reply: FastifyReply,
   requestId: string,
+  format: OutputAudioFormat,
   chunks: AsyncIterator<EncodedAudioChunk>,
   signal: AbortSignal,
   heartbeatMs = WHOLE_ANSWER_HEARTBEAT_MS,
@@ -44,7 +47,8 @@ export async function sendWholeSpeech(
       audio.push(next.value.audio);
     }
     clearInterval(heartbeat);
-    const answer = audioEvent(requestId, Buffer.concat(audio), true);
+    const file = Buffer.concat(audio);
+    const answer = audioEvent(requestId, format === 'wav' ? withExactWavSizes(file) : file, true);
     if (streaming) {
       reply.raw.end(JSON.stringify(answer));
     } else {

@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { audioEvent, errorEvent, SpeechEvent } from './speech-answer.js';
+import { StalledClientError } from './stalled-client.error.js';
 import type { EncodedAudioChunk } from './synthesis-request.js';
 
 /** `data: {...}` followed by the blank line that ends an event. */
@@ -11,7 +12,9 @@ export function sseFrame(event: SpeechEvent): string {
  * Writes a synthesis as server-sent events on a raw response whose headers are not sent yet:
  * one event per encoded chunk as soon as it exists, then a `finish_reason: "stop"` event; a
  * failure after the first event becomes a last event whose `error` is set. Waits for the socket
- * to drain when the client reads slowly; stops quietly once `signal` aborts (client gone).
+ * to drain when the client reads slowly; stops quietly once `signal` aborts (client gone). A
+ * client that takes nothing for `stallTimeoutMs` while an event waits stops the synthesis (its
+ * slot is free once this resolves) and loses the connection.
  */
 export async function writeSpeechEvents(
   response: ServerResponse,
@@ -19,6 +22,7 @@ export async function writeSpeechEvents(
   first: Buffer,
   rest: AsyncIterator<EncodedAudioChunk>,
   signal: AbortSignal,
+  stallTimeoutMs: number,
 ): Promise<void> {
   response.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',
@@ -29,14 +33,17 @@ export async function writeSpeechEvents(
   });
   response.flushHeaders();
   response.socket?.setNoDelay(true);
+  const send = (event: SpeechEvent) => write(response, event, signal, stallTimeoutMs);
   try {
-    await write(response, audioEvent(requestId, first, false), signal);
+    await send(audioEvent(requestId, first, false));
     for (let next = await rest.next(); !next.done; next = await rest.next()) {
-      await write(response, audioEvent(requestId, next.value.audio, false), signal);
+      await send(audioEvent(requestId, next.value.audio, false));
     }
-    await write(response, audioEvent(requestId, Buffer.alloc(0), true), signal);
+    await send(audioEvent(requestId, Buffer.alloc(0), true));
   } catch (error) {
-    if (!signal.aborted && !response.destroyed) {
+    if (error instanceof StalledClientError) {
+      response.destroy(error);
+    } else if (!signal.aborted && !response.destroyed) {
       response.write(sseFrame(errorEvent(requestId, error)));
     }
   } finally {
@@ -45,19 +52,31 @@ export async function writeSpeechEvents(
   }
 }
 
-async function write(response: ServerResponse, event: SpeechEvent, signal: AbortSignal) {
+/** Writes one event; waits for the socket to drain, at most `stallTimeoutMs`. */
+async function write(
+  response: ServerResponse,
+  event: SpeechEvent,
+  signal: AbortSignal,
+  stallTimeoutMs: number,
+): Promise<void> {
   signal.throwIfAborted();
   if (response.write(sseFrame(event))) {
     return;
   }
-  await new Promise<void>((resolve) => {
-    const done = (): void => {
-      response.off('drain', done);
-      signal.removeEventListener('abort', done);
-      resolve();
+  const drained = await new Promise<boolean>((resolve) => {
+    const finish = (flushed: boolean): void => {
+      clearTimeout(timer);
+      response.off('drain', onDrain);
+      signal.removeEventListener('abort', onDrain);
+      resolve(flushed);
     };
-    response.on('drain', done);
-    signal.addEventListener('abort', done, { once: true });
+    const onDrain = (): void => finish(true);
+    const timer = setTimeout(() => finish(false), stallTimeoutMs);
+    response.on('drain', onDrain);
+    signal.addEventListener('abort', onDrain, { once: true });
   });
   signal.throwIfAborted();
+  if (!drained) {
+    throw new StalledClientError(stallTimeoutMs);
+  }
 }

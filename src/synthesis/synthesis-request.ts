@@ -2,9 +2,9 @@ import type { OutputAudioFormat } from '../audio/audio.types.js';
 
 /**
  * How the audio leaves: `http` (one JSON answer, stream=false), `sse` (server-sent events,
- * stream=true) or `websocket` (a duplex task).
+ * stream=true), `websocket` (a duplex task) or `openai` (POST /v1/audio/speech).
  */
-export type SynthesisTransport = 'http' | 'sse' | 'websocket';
+export type SynthesisTransport = 'http' | 'sse' | 'websocket' | 'openai';
 
 /** One synthesis as both transports describe it to SynthesisService. */
 export interface SynthesisRequest {

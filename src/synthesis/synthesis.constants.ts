@@ -12,7 +12,8 @@ export const SYNTHESIS_MODES: readonly SynthesisMode[] = [
   'natural_language_replication',
 ];
 
-export const OUTPUT_FORMATS: readonly OutputAudioFormat[] = ['wav', 'mp3', 'pcm'];
+/** `opus` (in Ogg) and `flac` are extensions of the source document's three formats. */
+export const OUTPUT_FORMATS: readonly OutputAudioFormat[] = ['wav', 'mp3', 'pcm', 'opus', 'flac'];
 
 /** MP3 bit rates of the API; 384k is encoded at the MP3 maximum of 320 kbit/s. */
 export const BIT_RATES = ['16k', '32k', '48k', '64k', '128k', '192k', '256k', '320k', '384k'];

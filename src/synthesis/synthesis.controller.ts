@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiBody,
@@ -12,12 +12,14 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorResponseDto } from '../common/dto/error-response.dto.js';
+import { APP_CONFIG, AppConfig } from '../config/app-config.js';
 import { ClientDisconnectedError } from './client-disconnected.error.js';
 import { CreateSpeechDto } from './dto/create-speech.dto.js';
 import { SpeechResponseDto } from './dto/speech-response.dto.js';
 import { sendWholeSpeech } from './speech-json.writer.js';
 import { writeSpeechEvents } from './speech-sse.writer.js';
 import { toSynthesisRequest } from './speech-request.mapper.js';
+import { DEFAULT_OUTPUT_FORMAT } from './synthesis.constants.js';
 import { SynthesisService } from './synthesis.service.js';
 
 @ApiTags('speech')
@@ -25,7 +27,10 @@ import { SynthesisService } from './synthesis.service.js';
 @ApiExtraModels(SpeechResponseDto)
 @Controller('api/v1/audio')
 export class SynthesisController {
-  constructor(private readonly synthesis: SynthesisService) {}
+  constructor(
+    private readonly synthesis: SynthesisService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   @Post('speech')
   @HttpCode(200)
@@ -92,7 +97,8 @@ export class SynthesisController {
       const chunks = await this.synthesis.start(synthesisRequest, disconnect.signal);
       const iterator = chunks[Symbol.asyncIterator]();
       if (!synthesisRequest.stream) {
-        await sendWholeSpeech(reply, requestId, iterator, disconnect.signal);
+        const format = synthesisRequest.outputFormat ?? DEFAULT_OUTPUT_FORMAT;
+        await sendWholeSpeech(reply, requestId, format, iterator, disconnect.signal);
         return;
       }
       // The first chunk is awaited before any byte is sent, so that errors up to the first
@@ -105,6 +111,7 @@ export class SynthesisController {
         first.done ? Buffer.alloc(0) : first.value.audio,
         iterator,
         disconnect.signal,
+        this.config.synthesis.streamStallTimeoutMs,
       );
     } catch (error) {
       if (disconnect.signal.aborted) {

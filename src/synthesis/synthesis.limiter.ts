@@ -13,20 +13,23 @@ interface Waiter {
 }
 
 /**
- * Bounds the number of syntheses running at once (MAX_CONCURRENT_SYNTHESES) and the number
- * waiting for a slot (SYNTHESIS_QUEUE_SIZE). A request that finds both full is refused at once
+ * Bounds the number of syntheses running at once (MAX_CONCURRENT_SYNTHESES), the number
+ * waiting for a slot (SYNTHESIS_QUEUE_SIZE) and how long one waits (SYNTHESIS_QUEUE_WAIT_MS).
+ * A request that finds both full is refused at once, and one that waited too long is dropped,
  * with 503 ServerBusy and a Retry-After header. Waiters are served first come, first served.
  */
 @Injectable()
 export class SynthesisLimiter {
   private readonly maxConcurrent: number;
   private readonly queueSize: number;
+  private readonly queueWaitMs: number;
   private running = 0;
   private readonly waiting: Waiter[] = [];
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     this.maxConcurrent = config.synthesis.maxConcurrent;
     this.queueSize = config.synthesis.queueSize;
+    this.queueWaitMs = config.synthesis.queueTimeoutMs;
   }
 
   /** Syntheses holding a slot right now. */
@@ -41,7 +44,8 @@ export class SynthesisLimiter {
 
   /**
    * Resolves with a release function once a slot is free. Rejects with ApiError 503 ServerBusy
-   * when the queue is full, or with the signal's reason when the caller gives up while waiting.
+   * when the queue is full or the wait passes SYNTHESIS_QUEUE_WAIT_MS, or with the signal's
+   * reason when the caller gives up while waiting.
    */
   acquire(signal?: AbortSignal): Promise<ReleaseSlot> {
     if (signal?.aborted) {
@@ -53,25 +57,30 @@ export class SynthesisLimiter {
     }
     if (this.waiting.length >= this.queueSize) {
       return Promise.reject(
-        new ApiError(
-          HttpStatus.SERVICE_UNAVAILABLE,
-          'ServerBusy',
-          `server busy: ${this.running} syntheses running and ${this.waiting.length} waiting ` +
-            `(limits ${this.maxConcurrent} and ${this.queueSize}); retry later`,
-          { 'Retry-After': String(SERVER_BUSY_RETRY_AFTER_SECONDS) },
+        this.busy(
+          `${this.running} syntheses running and ${this.waiting.length} waiting ` +
+            `(limits ${this.maxConcurrent} and ${this.queueSize})`,
         ),
       );
     }
     return new Promise<ReleaseSlot>((resolve, reject) => {
-      const onAbort = (): void => {
+      const leave = (reason: unknown): void => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
         const index = this.waiting.indexOf(waiter);
         if (index >= 0) {
           this.waiting.splice(index, 1);
         }
-        reject(signal?.reason);
+        reject(reason);
       };
+      const onAbort = (): void => leave(signal?.reason);
+      const timer = setTimeout(
+        () => leave(this.busy(`no synthesis slot came free within ${this.queueWaitMs} ms`)),
+        this.queueWaitMs,
+      );
       const waiter: Waiter = {
         grant: (release) => {
+          clearTimeout(timer);
           signal?.removeEventListener('abort', onAbort);
           resolve(release);
         },
@@ -79,6 +88,15 @@ export class SynthesisLimiter {
       signal?.addEventListener('abort', onAbort, { once: true });
       this.waiting.push(waiter);
     });
+  }
+
+  private busy(why: string): ApiError {
+    return new ApiError(
+      HttpStatus.SERVICE_UNAVAILABLE,
+      'ServerBusy',
+      `server busy: ${why}; retry later`,
+      { 'Retry-After': String(SERVER_BUSY_RETRY_AFTER_SECONDS) },
+    );
   }
 
   private releaseOnce(): ReleaseSlot {

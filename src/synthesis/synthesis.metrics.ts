@@ -57,7 +57,7 @@ export class SynthesisMetrics {
     this.requests = new Counter({
       name: 'synthesis_requests_total',
       help:
-        'Syntheses by mode, output format, transport (http, sse, websocket) and outcome: ' +
+        'Syntheses by mode, output format, transport (http, sse, websocket, openai) and outcome: ' +
         'rejected (before audio), completed, failed, aborted (client gone)',
       labelNames: ['mode', 'format', 'transport', 'outcome'] as const,
       registers,

@@ -1,4 +1,4 @@
-import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { createAudioEncoder } from '../audio/audio-encoder.factory.js';
 import { applyVolume } from '../audio/audio-gain.js';
 import { StreamingResampler } from '../audio/resampler.js';
@@ -6,6 +6,7 @@ import type { OutputAudioFormat, StreamingAudioEncoder } from '../audio/audio.ty
 import { ApiError } from '../common/api-error.js';
 import { APP_CONFIG, AppConfig } from '../config/app-config.js';
 import {
+  EngineFailedError,
   INFERENCE_PROVIDER,
   InferenceProvider,
   InputRejectedError,
@@ -20,6 +21,7 @@ import {
 import { AdmittedSynthesis, SynthesisDrain } from '../lifecycle/synthesis-drain.js';
 import { ReferenceAudioService } from '../reference-audio/reference-audio.service.js';
 import { ChunkMetrics, EncodedAudioChunk, SynthesisRequest } from './synthesis-request.js';
+import { characterCount, unsplitTextProblem } from './synthesis-text.limits.js';
 import { ReleaseSlot, SynthesisLimiter } from './synthesis.limiter.js';
 import {
   SynthesisLabels,
@@ -97,7 +99,8 @@ export class SynthesisService {
    * returned stream must be iterated until it ends or throws (after `signal` aborts it throws
    * at the latest on its next read), or be `return`ed: that releases the synthesis slot, only
    * after the engine's run has really ended, so an aborted run never overlaps the next one on
-   * the GPU. A stream that is never read gives its slot back when `signal` aborts.
+   * the GPU. A stream that is never read gives its slot back when `signal` aborts. Text in
+   * pieces takes its slot (and may meet 503 ServerBusy) only when its first piece arrives.
    */
   async start(
     request: SynthesisRequest,
@@ -117,12 +120,23 @@ export class SynthesisService {
       const { features, promptText } = await this.referenceAudio.getVoiceFeatures(
         resolved.referenceAudioId,
       );
-      const slot = await this.limiter.acquire(stop);
       const done = admitted;
-      const release: ReleaseSlot = () => {
-        slot();
-        done.end();
+      const limited = stop;
+      const takeSlot = async (): Promise<ReleaseSlot> => {
+        const slot = await this.limiter.acquire(limited);
+        return () => {
+          slot();
+          done.end();
+        };
       };
+      if (typeof resolved.text !== 'string') {
+        const endAdmission = (): void => done.end();
+        // removed as soon as the stream is read; a stream never read ends its admission here
+        stop.addEventListener('abort', endAdmission, { once: true });
+        const run = { request: resolved, text: resolved.text, labels, features, promptText };
+        return this.runFromFirstText(run, takeSlot, endAdmission, stop);
+      }
+      const release = await takeSlot();
       // `run` removes this listener as soon as it starts and releases when the engine stops
       stop.addEventListener('abort', release, { once: true });
       return this.run(resolved, labels, features, promptText, release, stop);
@@ -207,12 +221,55 @@ export class SynthesisService {
     if (text.trim() === '') {
       throw ApiError.invalidParameter('text must not be empty');
     }
-    const length = [...text].length;
+    const length = characterCount(text);
     if (length > this.maxTextLength) {
       throw ApiError.invalidParameter(
         `text has ${length} characters; the limit is ${this.maxTextLength}`,
       );
     }
+    const unsplit = unsplitTextProblem(text, 'text');
+    if (unsplit) {
+      throw ApiError.invalidParameter(unsplit);
+    }
+  }
+
+  /**
+   * Text in pieces (a WebSocket task): the slot is taken only once the first piece is there, so
+   * a task that waits for its text holds none. Waiting for it ends when `signal` aborts.
+   */
+  private async *runFromFirstText(
+    run: {
+      request: ResolvedRequest;
+      text: AsyncIterable<string>;
+      labels: SynthesisLabels;
+      features: VoiceFeatures;
+      promptText: string;
+    },
+    takeSlot: () => Promise<ReleaseSlot>,
+    endAdmission: () => void,
+    signal: AbortSignal,
+  ): AsyncGenerator<EncodedAudioChunk> {
+    signal.removeEventListener('abort', endAdmission);
+    const pieces = run.text[Symbol.asyncIterator]();
+    let first: IteratorResult<string>;
+    let release: ReleaseSlot;
+    try {
+      first = await untilAborted(pieces.next(), signal);
+      release = await takeSlot();
+    } catch (error) {
+      endAdmission();
+      this.metrics.ended(run.labels, signal.aborted ? 'aborted' : 'rejected');
+      throw signal.aborted ? signal.reason : error;
+    }
+    const text = prependPiece(first, pieces);
+    yield* this.run(
+      { ...run.request, text },
+      run.labels,
+      run.features,
+      run.promptText,
+      release,
+      signal,
+    );
   }
 
   private async *run(
@@ -293,13 +350,35 @@ export class SynthesisService {
     if (error instanceof InputRejectedError) {
       return ApiError.invalidParameter(error.message);
     }
+    if (error instanceof EngineFailedError) {
+      return ApiError.engineFailed(error.message);
+    }
     this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
-    const reason = error instanceof Error ? error.message : String(error);
-    return new ApiError(
-      HttpStatus.INTERNAL_SERVER_ERROR,
-      'SynthesisFailed',
-      `synthesis failed: ${reason}`,
-    );
+    return ApiError.synthesisFailed();
+  }
+}
+
+/** Settles as `promise` does, or rejects with the signal's reason as soon as it aborts. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  signal.throwIfAborted();
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+/** The pieces of a text whose first piece has already been read. */
+async function* prependPiece(
+  first: IteratorResult<string>,
+  rest: AsyncIterator<string>,
+): AsyncGenerator<string> {
+  if (first.done) {
+    return;
+  }
+  yield first.value;
+  for (let next = await rest.next(); !next.done; next = await rest.next()) {
+    yield next.value;
   }
 }
 

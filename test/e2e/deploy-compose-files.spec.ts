@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { ConfigError, loadConfig } from '../../src/config/load-config.js';
 import {
   type ComposeProject,
@@ -63,8 +64,17 @@ describe('docker-compose.yml (GPU host)', () => {
       'minio-bucket',
       'models',
       'mysql',
+      'redis',
     ]);
     expect(Object.keys(project.volumes ?? {}).sort()).toEqual(['minio-data', 'mysql-data']);
+  });
+
+  it('offers Redis for shared rate limits behind the `redis` profile, without persistence', () => {
+    const redis = project.services.redis;
+    expect(redis.profiles).toEqual(['redis']);
+    expect(redis.command).toEqual(['redis-server', '--save', '', '--appendonly', 'no']);
+    expect(redis.healthcheck?.test).toEqual(['CMD', 'redis-cli', 'ping']);
+    expect(serviceEnvironment(project).REDIS_URL ?? '').toBe('');
   });
 
   it('runs MySQL 8 on a named volume with a TCP healthcheck', () => {
@@ -144,6 +154,17 @@ describe('docker-compose.yml (GPU host)', () => {
     const withoutTokens = await resolveComposeProject({ ...DOT_ENV, API_TOKENS: '' });
     const environment = serviceEnvironment(withoutTokens);
     expect(() => loadConfig(environment)).toThrow(ConfigError);
+    expect(() => loadConfig(environment)).toThrow(/API_TOKENS is required when HOST=0\.0\.0\.0/);
+  });
+
+  it('a fresh clone without .env: compose resolves (env_file is optional) and the service names what is missing', async () => {
+    const file = await readFile(join(REPOSITORY_DIR, 'docker-compose.yml'), 'utf8');
+    const services = (parse(file) as { services: Record<string, { env_file?: unknown }> }).services;
+    expect(services.cosyvoice.env_file).toEqual([{ path: '.env', required: false }]);
+    const withoutDotEnv = await resolveComposeProject(null);
+    const environment = serviceEnvironment(withoutDotEnv);
+    expect(environment.API_TOKENS).toBeUndefined();
+    expect(environment.DATABASE_URL).toBe('mysql://cosyvoice:cosyvoice@mysql:3306/cosyvoice');
     expect(() => loadConfig(environment)).toThrow(/API_TOKENS is required when HOST=0\.0\.0\.0/);
   });
 

@@ -32,7 +32,12 @@ const voice: VoiceFeatures = {
 };
 
 function expectNotLoaded(provider: InferenceProvider, message: string): void {
-  expect(provider.status()).toEqual({ loaded: false, error: message });
+  expect(provider.status()).toEqual({
+    loaded: false,
+    error: message,
+    testPack: false,
+    workers: { total: 1, loaded: 0, restarting: 0 },
+  });
   expect(() =>
     provider.synthesize({
       mode: 'fast_replication',
@@ -56,7 +61,12 @@ describe('InferenceModule', () => {
       device: 'cpu',
       threads: 1,
     });
-    expect(provider.status()).toEqual({ loaded: true, device: 'cpu' });
+    expect(provider.status()).toEqual({
+      loaded: true,
+      device: 'cpu',
+      testPack: true,
+      workers: { total: 1, loaded: 1, restarting: 0 },
+    });
   });
 
   it('boots without a pack file and names it with the download command', async () => {
@@ -77,7 +87,9 @@ describe('InferenceModule', () => {
     await replaceBytes(join(dir, 'CosyVoice2-0.5B_hift.onnx'), 'speech_feat', 'speech_fea7');
     const provider = await bootInference({ modelDir: dir, device: 'cpu', threads: 1 });
     const { error } = provider.status();
-    expect(error).toMatch(/CosyVoice2-0\.5B_hift\.onnx: input 'speech_feat' is missing/);
+    expect(error).toMatch(
+      /CosyVoice2-0\.5B_hift\.onnx: the engine feeds input 'speech_feat', which the graph does not declare/,
+    );
     expectNotLoaded(provider, error ?? '');
   });
 

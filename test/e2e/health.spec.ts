@@ -35,6 +35,8 @@ describe('health, readiness and metrics (no model pack)', () => {
     expect(body.checks.model.status).toBe('error');
     expect(body.checks.model.error).toEqual(expect.any(String));
     expect(body.checks.model.error?.length).toBeGreaterThan(0);
+    expect(body.checks.model.error).not.toContain(app.tempDir);
+    expect(body.checks.model).toHaveProperty('test_pack', false);
   });
 
   it('GET /metrics serves default metrics and counts requests by route pattern', async () => {
@@ -92,5 +94,6 @@ describe('readiness when the storage is unusable', () => {
     expect(body.checks.database).toEqual({ status: 'ok' });
     expect(body.checks.storage.status).toBe('error');
     expect(body.checks.storage.error).toMatch(/ENOTDIR|EEXIST/);
+    expect(body.checks.storage.error).not.toContain(blockedDir);
   });
 });

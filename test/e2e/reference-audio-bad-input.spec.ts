@@ -3,8 +3,11 @@ import { request } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { authHeaders, REFERENCE_AUDIO_PATH, uploadReferenceAudio } from '../support/http-client.js';
 import {
+  makeEspeakPcm,
   makeMp3,
   makePcm16,
+  makeToneMp3,
+  pseudoRandomBytes,
   makeSpeechWav,
   makeWav,
   speechLikeSamples,
@@ -168,6 +171,75 @@ describe('reference audio: bad input is refused and leaves nothing behind', () =
       );
     });
 
+    it('an MP3 bomb (10 minutes at 8 kbit/s in 600 KB): 400 from its frame headers', async () => {
+      const tenMinutes = makeToneMp3(600, 8000, '8k');
+      expect(tenMinutes.length).toBeLessThan(MAX_UPLOAD_BYTES);
+      await expectError(
+        await uploadReferenceAudio(app, { bytes: tenMinutes, filename: 'long.mp3' }),
+        400,
+        'InvalidAudio',
+        /the audio is 60\d\.\d\d s long; reference audio must be 0\.5–30 s/,
+      );
+    });
+
+    it('random bytes named garbage.wav: 400, the name promises a WAV file', async () => {
+      await expectError(
+        await uploadReferenceAudio(app, {
+          bytes: pseudoRandomBytes(30_000),
+          filename: 'garbage.wav',
+        }),
+        400,
+        'InvalidAudio',
+        /named \.wav but its bytes are not a WAV file/,
+      );
+      await expectError(
+        await uploadReferenceAudio(app, { bytes: makeSpeechWav(1), filename: 'voice.mp3' }),
+        400,
+        'InvalidAudio',
+        /named \.mp3 but its bytes are not an MP3 file/,
+      );
+    });
+
+    it('300 KB of random bytes as raw PCM: 400, white noise is not speech', async () => {
+      await expectError(
+        await uploadReferenceAudio(app, {
+          bytes: pseudoRandomBytes(300_000, 7),
+          filename: 'voice.pcm',
+        }),
+        400,
+        'InvalidAudio',
+        /raw PCM is white noise, not speech/,
+      );
+    });
+
+    it('an ID3 tag followed by random bytes: 400, they are not MPEG frames', async () => {
+      const tag = Buffer.from('ID3\x03\x00\x00\x00\x00\x00\x00', 'latin1');
+      await expectError(
+        await uploadReferenceAudio(app, {
+          bytes: Buffer.concat([tag, pseudoRandomBytes(300_000, 11)]),
+          filename: 'voice.mp3',
+        }),
+        400,
+        'InvalidAudio',
+        /MP3/,
+      );
+    });
+
+    it('real speech as raw PCM (espeak-ng, 16 and 22.05 kHz) is still accepted', async () => {
+      for (const sampleRate of [16000, 22050]) {
+        const speech = makeEspeakPcm('This is a short sentence spoken for the test.', sampleRate);
+        const response = await uploadReferenceAudio(app, {
+          bytes: speech,
+          filename: 'speech.pcm',
+          sampleRate,
+        });
+        const body = (await response.json()) as { id: string };
+        expect(response.status, JSON.stringify(body)).toBe(200);
+        const deleted = await send(`${REFERENCE_AUDIO_PATH}/${body.id}`, { method: 'DELETE' });
+        expect(deleted.status).toBe(200);
+      }
+    });
+
     it('audio shorter than 0.5 s: 400', async () => {
       await expectError(
         await uploadReferenceAudio(app, { bytes: makeSpeechWav(0.45) }),
@@ -178,7 +250,7 @@ describe('reference audio: bad input is refused and leaves nothing behind', () =
     });
 
     it('audio longer than 30 s: 400', async () => {
-      const wav = makeWav(speechLikeSamples(30.5, 8000), 8000);
+      const wav = makeWav(speechLikeSamples(30.5, 16000), 16000);
       expect(wav.length).toBeLessThan(MAX_UPLOAD_BYTES);
       await expectError(
         await uploadReferenceAudio(app, { bytes: wav }),

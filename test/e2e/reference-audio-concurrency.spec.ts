@@ -42,7 +42,7 @@ describe('reference audio under concurrent uploads and deletes', () => {
     const uploads = Array.from({ length: 110 }, (_, i) => ({
       filename: `voice-${i}.wav`,
       text: `transcript ${i}`,
-      bytes: makeWav(speechLikeSamples(0.6 + i * 0.01, 8000), 8000),
+      bytes: makeWav(speechLikeSamples(0.6 + i * 0.01, 16000), 16000),
     }));
     const ids = await Promise.all(uploads.map((upload) => createReferenceAudio(app, upload)));
     expect(new Set(ids).size).toBe(110);

@@ -63,6 +63,7 @@ describe('OpenAPI document of the reference audio API (/docs-json)', () => {
       'duration',
       'filename',
       'id',
+      'name',
       'text',
     ]);
     expect(schema.properties?.id).toMatchObject({ type: 'string', format: 'uuid' });
@@ -85,13 +86,18 @@ describe('OpenAPI document of the reference audio API (/docs-json)', () => {
   it('documents the upload as multipart: file (binary), text, optional sample_rate', () => {
     const upload = collection().post;
     const body = resolve(upload.requestBody?.content['multipart/form-data'].schema ?? {});
-    expect(Object.keys(body.properties ?? {}).sort()).toEqual(['file', 'sample_rate', 'text']);
+    expect(Object.keys(body.properties ?? {}).sort()).toEqual([
+      'file',
+      'name',
+      'sample_rate',
+      'text',
+    ]);
     expect(body.properties?.file).toMatchObject({ type: 'string', format: 'binary' });
     expect(body.properties?.text.type).toBe('string');
     expect(body.properties?.sample_rate).toMatchObject({ type: 'integer', default: 16000 });
     expect([...(body.required ?? [])].sort()).toEqual(['file', 'text']);
     expectReferenceAudioObject(jsonSchema(upload, '200'));
-    expect(Object.keys(upload.responses).sort()).toEqual(['200', '400', '401', '413']);
+    expect(Object.keys(upload.responses).sort()).toEqual(['200', '400', '401', '409', '413']);
     expect(upload.security).toEqual([{ bearer: [] }]);
   });
 

@@ -95,21 +95,31 @@ export function describeReferenceAudioApi(
       expect(await listStoredKeys(app)).toContain(`${body.id}.mp3`);
     });
 
-    it('recognises the format from the bytes, not from the file name', async () => {
+    it('recognises the format from the bytes; a .wav or .mp3 name must match them', async () => {
       const mp3 = makeMp3(speechLikeSamples(1.5, 16000), 16000);
-      const body = await upload(mp3, 'misnamed.wav', 'an mp3 called .wav');
+      const body = await upload(mp3, 'recording.audio', 'an mp3 without its extension');
       expect(await listStoredKeys(app)).toContain(`${body.id}.mp3`);
+      const misnamed = await uploadReferenceAudio(app, { bytes: mp3, filename: 'misnamed.wav' });
+      expect(misnamed.status).toBe(400);
+      expect(await misnamed.json()).toMatchObject({
+        code: 'InvalidAudio',
+        message: 'the file is named .wav but its bytes are not a WAV file (no RIFF/WAVE header)',
+      });
     });
 
     it('uploads raw 16-bit PCM at the rate given in sample_rate', async () => {
-      // 6400 samples: 0.4 s at the default 16 kHz (too short), 0.8 s at 8 kHz (accepted).
-      const pcm = makePcm16(speechLikeSamples(0.8, 8000));
-      const tooShort = await uploadReferenceAudio(app, { bytes: pcm, filename: 'voice.pcm' });
+      // 16000 samples: 0.33 s at 48 kHz (too short), 0.67 s at 24 kHz (accepted).
+      const pcm = makePcm16(speechLikeSamples(1, 16000));
+      const tooShort = await uploadReferenceAudio(app, {
+        bytes: pcm,
+        filename: 'voice.pcm',
+        sampleRate: 48000,
+      });
       expect(tooShort.status).toBe(400);
-      expect(((await tooShort.json()) as { message: string }).message).toMatch(/0\.40 s/);
-      const body = await upload(pcm, 'voice.pcm', 'raw pcm', 8000);
+      expect(((await tooShort.json()) as { message: string }).message).toMatch(/0\.33 s/);
+      const body = await upload(pcm, 'voice.pcm', 'raw pcm', 24000);
       expect(body.bytes).toBe(pcm.length);
-      expect(body.duration).toBeCloseTo(0.8, 6);
+      expect(body.duration).toBeCloseTo(16000 / 24000, 6);
       expect(await listStoredKeys(app)).toContain(`${body.id}.pcm`);
     });
 
@@ -119,17 +129,36 @@ export function describeReferenceAudioApi(
       expect(body.bytes).toBe(32000);
     });
 
+    it('finds a voice by its id in upper case, on every database', async () => {
+      const created = await upload(makeSpeechWav(1), 'upper.wav', 'upper-case id');
+      const upper = created.id.toUpperCase();
+      const response = await get(`${REFERENCE_AUDIO_PATH}/${upper}`);
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual(created);
+      const deleted = await fetch(`${app.baseUrl}${REFERENCE_AUDIO_PATH}/${upper}`, {
+        method: 'DELETE',
+        headers: authHeaders(app),
+      });
+      expect(await deleted.json()).toEqual({
+        code: 'OK',
+        message: `reference audio: ${created.id} deleted.`,
+        data: {},
+      });
+      expect((await get(`${REFERENCE_AUDIO_PATH}/${created.id}`)).status).toBe(404);
+      expect((await listStoredKeys(app)).filter((key) => key.startsWith(created.id))).toEqual([]);
+    });
+
     it('serves the uploaded bytes as stored at /:id/audio, with their media type', async () => {
       const wav = makeSpeechWav(1.5, 16000);
       const mp3 = makeMp3(speechLikeSamples(1, 16000), 16000);
-      const pcm = makePcm16(speechLikeSamples(1, 8000));
+      const pcm = makePcm16(speechLikeSamples(1, 16000));
       const cases = [
         { created: await upload(wav, 'listen.wav', 'wav'), bytes: wav, type: 'audio/wav' },
         { created: await upload(mp3, 'listen.mp3', 'mp3'), bytes: mp3, type: 'audio/mpeg' },
         {
-          created: await upload(pcm, 'listen.pcm', 'pcm', 8000),
+          created: await upload(pcm, 'listen.pcm', 'pcm', 16000),
           bytes: pcm,
-          type: 'audio/L16; rate=8000; channels=1',
+          type: 'audio/L16; rate=16000; channels=1',
         },
       ];
       for (const { created, bytes, type } of cases) {

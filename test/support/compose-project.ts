@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,18 +48,18 @@ const RESET_TAG = {
 /**
  * `docker-compose.yml` as Docker Compose resolves it (interpolation, `env_file`, defaults), in a
  * fresh directory holding the compose file and a `.env` made from `.env.example` plus `dotEnv`
- * — what the README's quick start does. With `override`, that file is merged on top following
+ * — what the README's quick start does (`dotEnv` null: no `.env`, a fresh clone). With `override`, that file is merged on top following
  * Compose's rules for mappings, scalars and `!reset`, and the result is validated again.
  * `docker-compose config` (Debian's 1.29) validates every file against the Compose schema.
  */
 export async function resolveComposeProject(
-  dotEnv: Record<string, string>,
+  dotEnv: Record<string, string> | null,
   override?: string,
 ): Promise<ComposeProject> {
   const dir = await mkdtemp(join(tmpdir(), 'cosyvoice-compose-'));
   try {
     await copyFile(join(REPOSITORY_DIR, 'docker-compose.yml'), join(dir, 'docker-compose.yml'));
-    await writeFile(join(dir, '.env'), await dotEnvFile(dotEnv));
+    if (dotEnv) await writeFile(join(dir, '.env'), await dotEnvFile(dotEnv));
     let project = await composeConfig(dir, 'docker-compose.yml');
     if (override) {
       const text = await readFile(join(REPOSITORY_DIR, override), 'utf8');
@@ -77,8 +77,44 @@ export async function resolveComposeProject(
   }
 }
 
+/**
+ * docker-compose 1.29 knows `env_file` only as paths: entries in Compose 2.24's long syntax
+ * (`path`, `required`) become the path when the file exists and are dropped when an optional one
+ * does not, which is what Compose 2 does with them.
+ */
+async function withShortEnvFiles(dir: string, file: string): Promise<string> {
+  const project = parse(await readFile(join(dir, file), 'utf8')) as {
+    services?: Record<string, { env_file?: unknown }>;
+  };
+  let changed = false;
+  for (const service of Object.values(project.services ?? {})) {
+    if (!Array.isArray(service.env_file)) continue;
+    const paths: string[] = [];
+    for (const entry of service.env_file as unknown[]) {
+      if (typeof entry === 'string') {
+        paths.push(entry);
+        continue;
+      }
+      changed = true;
+      const { path, required } = entry as { path: string; required?: boolean };
+      const exists = await access(join(dir, path)).then(
+        () => true,
+        () => false,
+      );
+      if (exists || required !== false) paths.push(path);
+    }
+    if (paths.length > 0) service.env_file = paths;
+    else delete service.env_file;
+  }
+  if (!changed) return file;
+  const short = `short-env-${file}`;
+  await writeFile(join(dir, short), stringify(project, { version: '1.1' }));
+  return short;
+}
+
 async function composeConfig(dir: string, file: string): Promise<ComposeProject> {
-  const { stdout } = await run('docker-compose', ['-f', file, 'config'], { cwd: dir });
+  const readable = await withShortEnvFiles(dir, file);
+  const { stdout } = await run('docker-compose', ['-f', readable, 'config'], { cwd: dir });
   // Paths relative to the project directory again, as written in the file.
   return parse(stdout.replaceAll(dir, '.')) as ComposeProject;
 }

@@ -14,7 +14,7 @@ export async function loadCpuEngine(
 ): Promise<{ engine: CosyVoice2Engine; voice: VoiceFeatures }> {
   const engine = new CosyVoice2Engine({ modelDir, device: 'cpu', threads: 1, textStreamMode });
   await engine.load();
-  expect(engine.status()).toEqual({ loaded: true, device: 'cpu' });
+  expect(engine.status()).toEqual({ loaded: true, device: 'cpu', testPack: true });
   const voice = await engine.extractVoiceFeatures({
     samples: glidingToneSamples(),
     sampleRate: 16000,

@@ -53,7 +53,9 @@ export class FakeInferenceProvider implements InferenceProvider {
   readonly inputs: SynthesisInput[] = [];
 
   status(): InferenceStatus {
-    return this.loaded ? { loaded: true, device: 'fake' } : { loaded: false, error: 'no model' };
+    return this.loaded
+      ? { loaded: true, device: 'fake', testPack: false }
+      : { loaded: false, error: 'no model', testPack: false };
   }
 
   async extractVoiceFeatures(audio: PcmAudio): Promise<VoiceFeatures> {

@@ -97,3 +97,54 @@ export function makeMp3(samples: Float32Array, sampleRate: number, bitRate = '64
   }
   return result.stdout;
 }
+
+/** Real synthetic speech: `text` spoken by espeak-ng, as raw 16-bit LE mono PCM at `sampleRate`. */
+export function makeEspeakPcm(text: string, sampleRate = 16000): Buffer {
+  const speech = spawnSync('espeak-ng', ['--stdout', text], { maxBuffer: 64 * 1024 * 1024 });
+  if (speech.status !== 0) throw new Error(`espeak-ng failed: ${speech.stderr.toString()}`);
+  const result = spawnSync(
+    'ffmpeg',
+    [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-i',
+      'pipe:0',
+      '-ac',
+      '1',
+      '-ar',
+      String(sampleRate),
+    ].concat(['-f', 's16le', 'pipe:1']),
+    { input: speech.stdout, maxBuffer: 64 * 1024 * 1024 },
+  );
+  if (result.status !== 0) throw new Error(`ffmpeg failed: ${result.stderr.toString()}`);
+  return result.stdout;
+}
+
+/** Deterministic bytes that look random (xorshift32). */
+export function pseudoRandomBytes(length: number, seed = 0x9e3779b9): Buffer {
+  const bytes = Buffer.alloc(length);
+  let state = seed >>> 0;
+  for (let i = 0; i < length; i++) {
+    state ^= state << 13;
+    state >>>= 0;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    state >>>= 0;
+    bytes[i] = state & 0xff;
+  }
+  return bytes;
+}
+
+/** A long MP3 quickly: ffmpeg's own sine source, encoded at `bitRate`. */
+export function makeToneMp3(seconds: number, sampleRate: number, bitRate: string): Buffer {
+  const result = spawnSync(
+    'ffmpeg',
+    ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i']
+      .concat([`sine=frequency=220:sample_rate=${sampleRate}:duration=${seconds}`])
+      .concat(['-codec:a', 'libmp3lame', '-b:a', bitRate, '-f', 'mp3', 'pipe:1']),
+    { maxBuffer: 64 * 1024 * 1024 },
+  );
+  if (result.status !== 0) throw new Error(`ffmpeg failed: ${result.stderr.toString()}`);
+  return result.stdout;
+}

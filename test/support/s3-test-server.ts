@@ -12,20 +12,28 @@ export interface S3TestServer {
   secretAccessKey: string;
   /** The environment that points the service's S3 driver at this server. */
   env: Record<string, string>;
+  /** Takes the server down (connections refused); its objects are kept for `resume`. */
+  suspend(): Promise<void>;
+  /** Serves again on the same port, with the objects it had. */
+  resume(): Promise<void>;
   close(): Promise<void>;
 }
 
 export async function startS3TestServer(bucket = 'voices'): Promise<S3TestServer> {
   const directory = await mkdtemp(join(tmpdir(), 'cosyvoice-s3rver-'));
-  const server = new S3rver({
-    address: '127.0.0.1',
-    port: 0,
-    silent: true,
-    directory,
-    configureBuckets: [{ name: bucket }],
-  });
-  const { port } = await server.run();
-  const endpoint = `http://127.0.0.1:${port}`;
+  const serve = async (port: number) => {
+    const server = new S3rver({
+      address: '127.0.0.1',
+      port,
+      silent: true,
+      directory,
+      configureBuckets: [{ name: bucket }],
+    });
+    return { server, address: await server.run() };
+  };
+  let { server, address } = await serve(0);
+  let running = true;
+  const endpoint = `http://127.0.0.1:${address.port}`;
   return {
     endpoint,
     bucket,
@@ -40,8 +48,16 @@ export async function startS3TestServer(bucket = 'voices'): Promise<S3TestServer
       S3_SECRET_ACCESS_KEY: 'S3RVER',
       S3_FORCE_PATH_STYLE: 'true',
     },
-    async close() {
+    async suspend() {
       await server.close();
+      running = false;
+    },
+    async resume() {
+      ({ server, address } = await serve(address.port));
+      running = true;
+    },
+    async close() {
+      if (running) await server.close();
       await rm(directory, { recursive: true, force: true });
     },
   };

@@ -45,6 +45,8 @@ export interface ServiceProcess {
   output(): string;
   /** SIGTERM, then waits for the exit; resolves with the exit code (null if a signal killed it). */
   stop(): Promise<number | null>;
+  /** Sends `signal` (e.g. SIGKILL) and waits for the exit. */
+  kill(signal: NodeJS.Signals): Promise<void>;
 }
 
 /**
@@ -71,6 +73,10 @@ export async function startServiceProcess(
     baseUrl: `http://127.0.0.1:${port}`,
     output: () => output,
     stop: () => stop(child, exited),
+    kill: async (signal) => {
+      child.kill(signal);
+      await exited;
+    },
   };
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {

@@ -51,6 +51,7 @@ export async function startTestApp(
     DATABASE_URL: database.url,
     STORAGE_DIR: join(tempDir, 'audio'),
     MODEL_DIR: process.env.TEST_MODEL_DIR ?? join(tempDir, 'no-model'),
+    INFERENCE_WORKERS: '1',
     ...env,
   });
 

@@ -14,6 +14,19 @@ export class ReadinessCheckDto {
 
   @ApiPropertyOptional({ description: 'Model only: the execution provider in use', example: 'cpu' })
   device?: string;
+
+  @ApiPropertyOptional({
+    description: 'Model only: inference workers that have loaded the pack, of all, and restarting',
+    example: '1/2 loaded, 1 restarting',
+  })
+  workers?: string;
+
+  @ApiPropertyOptional({
+    description:
+      'Model only: the loaded pack is a test pack (tiny or random weights), whose audio is not speech',
+    example: false,
+  })
+  test_pack?: boolean;
 }
 
 export class ReadinessChecksDto {

@@ -31,3 +31,5 @@ export const AUDIO_LIMIT = 0.99;
 
 /** Longest prompt the speech tokenizer accepts, in seconds. */
 export const MAX_PROMPT_SECONDS = 30;
+/** Speech tokens per second of audio (speech_tokenizer_v2). */
+export const SPEECH_TOKENS_PER_SECOND = 25;

@@ -54,6 +54,12 @@ export class CosyVoice2Engine implements InferenceProvider, OnModuleInit, OnAppl
       this.logger.log(
         `CosyVoice2 engine ready on ${pack.device} (${pack.dims.numLayers} LLM layers, hidden ${pack.dims.hiddenSize})`,
       );
+      if (pack.manifest.testPack) {
+        this.logger.warn(
+          `${pack.dir} is a test pack (cosyvoice2-pack.json "testPack": true): synthesis works, ` +
+            `but its audio is not speech. For real speech: npm run models:download, then npm run models:check`,
+        );
+      }
       await this.warnAboutRandomGraphs(pack).catch((error: unknown) => {
         this.logger.warn(`could not scan the graphs for random operators: ${String(error)}`);
       });
@@ -82,8 +88,11 @@ export class CosyVoice2Engine implements InferenceProvider, OnModuleInit, OnAppl
   }
 
   status(): InferenceStatus {
-    if (this.runtime) return { loaded: true, device: this.runtime.pack.device };
-    return { loaded: false, error: this.loadError };
+    if (this.runtime) {
+      const { device, manifest } = this.runtime.pack;
+      return { loaded: true, device, testPack: manifest.testPack === true };
+    }
+    return { loaded: false, error: this.loadError, testPack: false };
   }
 
   async extractVoiceFeatures(audio: PcmAudio, signal?: AbortSignal): Promise<VoiceFeatures> {

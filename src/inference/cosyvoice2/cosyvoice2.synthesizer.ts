@@ -5,6 +5,7 @@ import { TOKEN_MEL_RATIO } from './cosyvoice2.constants.js';
 import { FLOW_NOISE_FRAMES } from './flow-noise.js';
 import type { LlmDecoder } from './llm-decoder.js';
 import { llmPromptParts } from './llm-prompt.js';
+import { checkPromptTextTokens } from './prompt-text.limits.js';
 import { SeededRandom } from './seeded-random.js';
 import { SessionTimer } from './session-timer.js';
 import { SpeechTokenBuffer } from './speech-token.buffer.js';
@@ -45,9 +46,14 @@ export class CosyVoice2Synthesizer {
     signal?.throwIfAborted();
     const promptText = input.mode === 'fast_replication' ? this.text.prompt(input.promptText) : '';
     const parts = llmPromptParts(input.mode, promptText, input.instruct);
+    const promptTextIds = this.text.encode(parts.promptText);
+    checkPromptTextTokens(
+      promptTextIds.length,
+      input.mode === 'fast_replication' ? "the voice's transcript" : 'instruct',
+    );
     const context: RequestContext = {
       input,
-      promptTextIds: this.text.encode(parts.promptText),
+      promptTextIds,
       llmPromptSpeech: parts.usePromptSpeech ? input.voice.speechTokens : new Int32Array(0),
       sampler: new SpeechTokenSampler(SeededRandom.fromOptionalSeed(input.seed)),
       timer: new SessionTimer(),

@@ -6,6 +6,7 @@ import { TextTokenizer } from '../text/text-tokenizer.js';
 import { CosyVoice2Synthesizer } from './cosyvoice2.synthesizer.js';
 import type { EmbeddingTable } from './embedding-table.js';
 import { FlowDecoder } from './flow-decoder.js';
+import { probeFlowEncoderTrimmedTokens } from './flow-encoder.probe.js';
 import { HiftVocoder } from './hift-vocoder.js';
 import { BistreamLlmDecoder } from './bistream-llm.decoder.js';
 import { LlmDecoder, type LlmResources } from './llm-decoder.js';
@@ -63,11 +64,23 @@ export async function buildEngineRuntime(
     headDim: dims.headDim,
   };
   const llm = new LlmDecoder(llmResources);
+  const flowTokenTypes = {
+    tokenType: tokenDtypes.flowToken,
+    promptTokenType: tokenDtypes.flowPromptToken,
+  };
+  const trimmedTokens = await probeFlowEncoderTrimmedTokens(
+    sessions.flowEncoder,
+    pack.manifest.roles.flowEncoder.file,
+    flowTokenTypes,
+  ).catch(async (error: unknown) => {
+    await head.release();
+    throw error;
+  });
   const flow = new FlowDecoder({
     encoder: sessions.flowEncoder,
     estimator: sessions.flowEstimator,
-    tokenType: tokenDtypes.flowToken,
-    promptTokenType: tokenDtypes.flowPromptToken,
+    ...flowTokenTypes,
+    trimmedTokens,
   });
   const frontend = new TextFrontend(new TextTokenizer(pack.tokenizerJson));
   const tokenToWav = new TokenToWav(flow, new HiftVocoder(sessions.hift));

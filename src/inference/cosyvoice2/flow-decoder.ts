@@ -1,26 +1,34 @@
 import { Tensor, type InferenceSession } from 'onnxruntime-node';
 import type { VoiceFeatures } from '../inference.types.js';
 import { MEL_BINS, TOKEN_MEL_RATIO } from './cosyvoice2.constants.js';
+import { flowEncoderFeeds } from './flow-encoder.feeds.js';
 import { solveFlowEuler, type EstimatorBatch } from './flow-matching.solver.js';
 import { FlowNoise } from './flow-noise.js';
 import { sliceMel, type MelChunk } from './hift-stream.crossfade.js';
-import { tensorToFloat32, tokenTensor, type TokenTensorType } from './onnx-tensors.js';
+import { tensorToFloat32, type TokenTensorType } from './onnx-tensors.js';
 import type { SessionTimer } from './session-timer.js';
 
 /** What the flow stage needs from the model pack. */
 export interface FlowResources {
   /** token, token_len, prompt_token, prompt_token_len, prompt_feat, embedding → mu, mask, spks, cond */
   encoder: InferenceSession;
-  /** The official estimator: x, mask, mu, t, spks, cond → estimator_out (batch 2). */
+  /** The official estimator: x, mask, mu, t, spks, cond → velocity (batch 2). */
   estimator: InferenceSession;
   tokenType: TokenTensorType;
   promptTokenType: TokenTensorType;
+  /**
+   * Trailing tokens whose frames the encoder export trims (0 for the official export, 3 for one
+   * that drops the look-ahead tokens; see flow-encoder.probe.ts).
+   */
+  trimmedTokens: number;
 }
 
 /**
  * Speech tokens → 50 Hz mel: the exported flow encoder (prompt + tokens, upsampled ×2,
  * speaker embedding projected and prompt mel as condition inside the graph), then 10 Euler steps
- * with CFG over the estimator starting from the fixed noise; the prompt frames are dropped.
+ * with CFG over the estimator starting from the fixed noise; the prompt frames are dropped. An
+ * encoder that trims the look-ahead tokens' frames gets that many more tokens (the last one
+ * repeated), so both exports give 2 frames per token.
  */
 export class FlowDecoder {
   private readonly noise = FlowNoise.instance();
@@ -34,16 +42,24 @@ export class FlowDecoder {
     timer: SessionTimer,
     signal?: AbortSignal,
   ): Promise<MelChunk> {
-    const { encoder, estimator, tokenType, promptTokenType } = this.resources;
+    const { encoder, estimator, trimmedTokens } = this.resources;
     const prompt = voice.speechTokens;
-    const encoded = await timer.run(encoder, {
-      token: tokenTensor(tokens, tokenType, [1, tokens.length]),
-      token_len: new Tensor('int32', Int32Array.of(tokens.length), [1]),
-      prompt_token: tokenTensor(prompt, promptTokenType, [1, prompt.length]),
-      prompt_token_len: new Tensor('int32', Int32Array.of(prompt.length), [1]),
-      prompt_feat: new Tensor('float32', voice.promptMel, [1, voice.promptMelFrames, MEL_BINS]),
-      embedding: new Tensor('float32', voice.speakerEmbedding, [1, voice.speakerEmbedding.length]),
-    });
+    const fed = new Int32Array(tokens.length + trimmedTokens);
+    fed.set(tokens);
+    fed.fill(tokens[tokens.length - 1] ?? 0, tokens.length);
+    const encoded = await timer.run(
+      encoder,
+      flowEncoderFeeds(
+        {
+          tokens: fed,
+          promptTokens: prompt,
+          promptMel: voice.promptMel,
+          promptMelFrames: voice.promptMelFrames,
+          speakerEmbedding: voice.speakerEmbedding,
+        },
+        this.resources,
+      ),
+    );
     const [muName, maskName, spksName, condName] = encoder.outputNames;
     const mu = encoded[muName];
     const frames = mu.dims[2];

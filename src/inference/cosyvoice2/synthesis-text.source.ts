@@ -1,6 +1,7 @@
 import { abortable } from './abortable-iterable.js';
 import { IncrementalTextSplitter } from '../text/incremental-text-splitter.js';
 import type { TextFrontend } from '../text/text-frontend.js';
+import { checkUtteranceTextTokens } from './prompt-text.limits.js';
 
 /**
  * The text of a request as the engine consumes it: normalised segments in order, whether the
@@ -20,20 +21,30 @@ export class SynthesisTextSource {
     return this.frontend.encode(text);
   }
 
-  /** Normalised segments in order; waiting for a text piece ends as soon as `signal` aborts. */
+  /**
+   * Normalised segments in order; waiting for a text piece ends as soon as `signal` aborts. A
+   * segment over MAX_UTTERANCE_TEXT_TOKENS is an InputRejectedError; for a whole text every
+   * segment is checked before the first is given out.
+   */
   async *segments(
     text: string | AsyncIterable<string>,
     signal?: AbortSignal,
   ): AsyncGenerator<string> {
     if (typeof text === 'string') {
-      yield* this.frontend.prepareTargetText(text);
+      yield* this.checkedSegments(text);
       return;
     }
     const splitter = new IncrementalTextSplitter();
     for await (const piece of abortable(text, signal)) {
-      for (const sentence of splitter.push(piece)) yield* this.frontend.prepareTargetText(sentence);
+      for (const sentence of splitter.push(piece)) yield* this.checkedSegments(sentence);
     }
-    for (const sentence of splitter.flush()) yield* this.frontend.prepareTargetText(sentence);
+    for (const sentence of splitter.flush()) yield* this.checkedSegments(sentence);
+  }
+
+  private checkedSegments(text: string): string[] {
+    const segments = this.frontend.prepareTargetText(text);
+    for (const segment of segments) checkUtteranceTextTokens(this.frontend.countTokens(segment));
+    return segments;
   }
 
   /**

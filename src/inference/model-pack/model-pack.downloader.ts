@@ -242,9 +242,17 @@ async function downloadFile(
       if (attempt < attempts) await sleep(options.retryDelayMs ?? 2000);
     }
   }
+  const received = await stat(partial).then(
+    (info) => info.size,
+    () => 0,
+  );
+  const kept =
+    received > 0
+      ? `the ${received} bytes received are kept in ${planned.path}.part — run the command again to resume`
+      : 'nothing was written — run the command again';
   throw new ModelDownloadError(
     `${planned.path}: could not download ${planned.url} after ${attempts} attempts ` +
-      `(${describe(lastError)}); the partial file is kept — run the command again to resume`,
+      `(${describe(lastError)}); ${kept}`,
   );
 }
 

@@ -13,7 +13,8 @@ import {
   type GraphRole,
   MODEL_ROLES,
   type ModelPackManifest,
-  SPEECH_TABLE_ROWS,
+  MIN_DECODER_ROWS,
+  SPEECH_TOKEN_COUNT,
   type TableRole,
   type TokenElementType,
 } from './model-pack.manifest.js';
@@ -127,10 +128,13 @@ async function createSessions(
       const file = manifest.roles[role].file;
       const session = await createSession(join(dir, file), file, options, config);
       created[role] = session;
-      const { layers } = validateGraphContract(file, GRAPH_CONTRACTS[role], session);
+      const { layers, extraOutputs } = validateGraphContract(file, GRAPH_CONTRACTS[role], session);
       logger.debug(
         `${role}: ${file} (${session.inputNames.length} inputs${layers > 0 ? `, ${layers} layers` : ''})`,
       );
+      if (extraOutputs.length > 0) {
+        logger.log(`${file}: ignoring outputs the engine does not use: ${extraOutputs.join(', ')}`);
+      }
     }
   } catch (error) {
     await releaseSessions(created);
@@ -167,30 +171,59 @@ async function releaseSessions(sessions: Partial<Record<GraphRole, InferenceSess
   await Promise.all(Object.values(sessions).map((session) => session.release()));
 }
 
+/**
+ * Reads the four tables and checks them against each other, with their sizes taken from the files:
+ * hidden size from llm_embedding, the speech vocabulary from llm_decoder_bias.
+ */
 async function readTables(dir: string, manifest: ModelPackManifest): Promise<ModelPackTables> {
   const read = (role: TableRole) => readTable(dir, manifest.roles[role].file);
+  const fileOf = (role: TableRole) => manifest.roles[role].file;
   const llmEmbedding = await read('llmEmbedding');
-  const llmEmbeddingFile = manifest.roles.llmEmbedding.file;
-  expectShape(llmEmbeddingFile, llmEmbedding, [2, null]);
-  const hidden = llmEmbedding.shape[1];
-  const because = `hidden size ${hidden} from ${llmEmbeddingFile}`;
-  const speechEmbedding = await read('speechEmbedding');
-  expectShape(
-    manifest.roles.speechEmbedding.file,
-    speechEmbedding,
-    [SPEECH_TABLE_ROWS, hidden],
-    because,
-  );
-  const llmDecoderWeight = await read('llmDecoderWeight');
-  expectShape(
-    manifest.roles.llmDecoderWeight.file,
-    llmDecoderWeight,
-    [SPEECH_TABLE_ROWS, hidden],
-    because,
-  );
+  const [embeddingRows, hidden] = llmEmbedding.shape;
+  if (llmEmbedding.shape.length !== 2 || embeddingRows < 2) {
+    refuseTable(fileOf('llmEmbedding'), llmEmbedding, '[2 or more rows (sos, task_id), hidden]');
+  }
+  const hiddenFrom = `hidden = ${hidden} from ${fileOf('llmEmbedding')}`;
   const llmDecoderBias = await read('llmDecoderBias');
-  expectShape(manifest.roles.llmDecoderBias.file, llmDecoderBias, [SPEECH_TABLE_ROWS]);
+  const [vocab] = llmDecoderBias.shape;
+  if (llmDecoderBias.shape.length !== 1 || vocab < MIN_DECODER_ROWS) {
+    refuseTable(
+      fileOf('llmDecoderBias'),
+      llmDecoderBias,
+      `[rows] with rows ≥ ${MIN_DECODER_ROWS} (speech tokens 0..${SPEECH_TOKEN_COUNT - 1} and EOS ${SPEECH_TOKEN_COUNT})`,
+    );
+  }
+  const llmDecoderWeight = await read('llmDecoderWeight');
+  if (!hasShape(llmDecoderWeight, [vocab, hidden])) {
+    refuseTable(
+      fileOf('llmDecoderWeight'),
+      llmDecoderWeight,
+      `[${vocab}, ${hidden}] (rows = ${vocab} from ${fileOf('llmDecoderBias')}, ${hiddenFrom})`,
+    );
+  }
+  const speechEmbedding = await read('speechEmbedding');
+  const speechRows = speechEmbedding.shape[0];
+  if (!hasShape(speechEmbedding, [speechRows, hidden]) || speechRows < SPEECH_TOKEN_COUNT) {
+    refuseTable(
+      fileOf('speechEmbedding'),
+      speechEmbedding,
+      `[rows ≥ ${SPEECH_TOKEN_COUNT} (one per speech token), ${hidden}] (${hiddenFrom})`,
+    );
+  }
   return { speechEmbedding, llmEmbedding, llmDecoderWeight, llmDecoderBias };
+}
+
+function hasShape(table: Float32Table, shape: readonly number[]): boolean {
+  return (
+    table.shape.length === shape.length && shape.every((dim, axis) => table.shape[axis] === dim)
+  );
+}
+
+function refuseTable(file: string, table: Float32Table, needs: string): never {
+  throw new ModelPackError(
+    `${file}: holds shape [${table.shape.join(', ')}]; the engine needs ${needs}`,
+    file,
+  );
 }
 
 async function readTable(dir: string, file: string): Promise<Float32Table> {
@@ -203,24 +236,6 @@ async function readTable(dir: string, file: string): Promise<Float32Table> {
   } catch (error) {
     throw new ModelPackError(
       `${file}: ${(error as Error).message} — run: ${DOWNLOAD_COMMAND}`,
-      file,
-    );
-  }
-}
-
-function expectShape(
-  file: string,
-  table: Float32Table,
-  expected: readonly (number | null)[],
-  because?: string,
-): void {
-  const matches =
-    table.shape.length === expected.length &&
-    expected.every((dim, axis) => dim === null || table.shape[axis] === dim);
-  if (!matches) {
-    const shown = expected.map((dim) => dim ?? 'any').join(', ');
-    throw new ModelPackError(
-      `${file}: shape [${table.shape.join(', ')}], expected [${shown}]${because ? ` (${because})` : ''}`,
       file,
     );
   }
@@ -274,7 +289,8 @@ function deriveDims(
   const cacheShape = inputShape(sessions.llm, 'key_cache0');
   const kvHeads = numericDim(cacheShape[1], FALLBACK_KV_HEADS, llmFile, 'KV heads');
   const headDim = numericDim(cacheShape[3], FALLBACK_HEAD_DIM, llmFile, 'head dimension');
-  return { hiddenSize, numLayers, kvHeads, headDim, speechVocabSize: SPEECH_TABLE_ROWS };
+  const speechVocabSize = tables.llmDecoderBias.shape[0];
+  return { hiddenSize, numLayers, kvHeads, headDim, speechVocabSize };
 }
 
 function deriveTokenDtypes(sessions: Record<GraphRole, InferenceSession>): ModelPackTokenDtypes {
@@ -310,7 +326,7 @@ function expectLastDim(
   const last = shape[shape.length - 1];
   if (typeof last === 'number' && last !== expected) {
     throw new ModelPackError(
-      `${file}: ${what} has last dimension ${last}, expected ${expected} (${because})`,
+      `${file}: ${what} is declared with last dimension ${last}; the engine needs ${expected} (${because})`,
       file,
     );
   }

@@ -53,6 +53,11 @@ export interface ModelPackManifest {
    * `merges.txt` behind `tokenizer.json`), keyed by path relative to MODEL_DIR.
    */
   sources?: Record<string, Omit<PackFileEntry, 'file'>>;
+  /**
+   * True for a pack generated for tests or benchmarks (tiny or random weights): it loads and runs
+   * like the real one, but its audio is not speech. The service warns about it at boot.
+   */
+  testPack?: boolean;
 }
 
 /** Default file names: the official CosyVoice2-0.5B files plus the ailia-models export. */
@@ -109,6 +114,10 @@ export function parseManifest(value: unknown): ModelPackManifest {
       manifest.sources[path] = withoutUndefined({ size, sha256 });
     }
   }
+  if (value.testPack !== undefined) {
+    if (typeof value.testPack !== 'boolean') throw new Error('"testPack" must be true or false');
+    manifest.testPack = value.testPack;
+  }
   return manifest;
 }
 
@@ -135,11 +144,13 @@ function asRecord(value: unknown): Record<string, unknown> {
   return isRecord(value) ? value : {};
 }
 
-/** Rows of speech_embedding / llm_decoder: 6561 speech tokens, eos 6561, 6562, fill 6563. */
-export const SPEECH_TABLE_ROWS = 6564;
+/** Speech tokens 0..6560 are fed back through speech_embedding; llm_decoder also scores EOS (6561). */
+export const SPEECH_TOKEN_COUNT = 6561;
+export const MIN_DECODER_ROWS = SPEECH_TOKEN_COUNT + 1;
 
 // ---------------------------------------------------------------------------------------------
-// I/O contract of each graph role (names from the official code and the ailia-models pipeline).
+// I/O contract of each graph role, as the ailia-models pipeline uses the files: inputs by name,
+// outputs by position (extra outputs after the used ones are ignored).
 
 /** Element types as onnxruntime reports them in `inputMetadata` / `outputMetadata`. */
 export type TensorElementType = 'float32' | 'float16' | 'int32' | 'int64' | 'bool';
@@ -150,20 +161,23 @@ const INT: readonly TokenElementType[] = ['int32', 'int64'];
 const I32: readonly TensorElementType[] = ['int32'];
 const BOOL: readonly TensorElementType[] = ['bool'];
 
-/** One tensor of a graph. `dims` entries that are numbers must match a numeric graph dimension. */
+/** A declared shape: a number must match a numeric graph dimension, null matches any dimension. */
+export type ShapePattern = readonly (number | null)[];
+
+/** One tensor of a graph. */
 export interface TensorContract {
-  rank: number;
   types: readonly TensorElementType[];
-  dims?: readonly (number | null)[];
+  /** The declared shapes the engine can use (the first is what CosyVoice2-0.5B's files declare). */
+  shapes: readonly ShapePattern[];
 }
 
 export interface NamedTensorContract extends TensorContract {
   name: string;
 }
 
-/** Outputs are taken by position; a `name` is only given where the real file's name is known. */
+/** Outputs are taken by position; `role` says in messages what the engine uses the output for. */
 export interface OutputContract extends TensorContract {
-  name?: string;
+  role: string;
 }
 
 /** The per-layer KV cache inputs/outputs of the LLM: `key_cache0..N-1`, `value_cache0..N-1`. */
@@ -182,67 +196,75 @@ export interface GraphContract {
 
 export const GRAPH_CONTRACTS: Readonly<Record<GraphRole, GraphContract>> = {
   campplus: {
-    inputs: [{ name: 'input', rank: 3, types: F32, dims: [null, null, 80] }],
-    outputs: [{ rank: 2, types: F32, dims: [null, 192] }],
+    inputs: [{ name: 'input', types: F32, shapes: [[null, null, 80]] }],
+    outputs: [{ role: 'speaker embedding', types: F32, shapes: [[null, 192]] }],
   },
   speechTokenizer: {
     inputs: [
-      { name: 'feats', rank: 3, types: F32, dims: [1, 128, null] },
-      { name: 'feats_length', rank: 1, types: I32, dims: [1] },
+      { name: 'feats', types: F32, shapes: [[1, 128, null]] },
+      { name: 'feats_length', types: I32, shapes: [[1]] },
     ],
-    outputs: [{ rank: 2, types: INT, dims: [1, null] }],
+    outputs: [{ role: 'speech tokens', types: INT, shapes: [[1, null]] }],
   },
   embedTokens: {
-    inputs: [{ name: 'input', rank: 2, types: INT, dims: [1, null] }],
-    outputs: [{ rank: 3, types: F32, dims: [1, null, null] }],
+    inputs: [{ name: 'input', types: INT, shapes: [[1, null]] }],
+    outputs: [{ role: 'text embeddings', types: F32, shapes: [[1, null, null]] }],
   },
   llm: {
     inputs: [
-      { name: 'xs', rank: 3, types: F32, dims: [1, null, null] },
-      { name: 'masks', rank: 3, types: BOOL, dims: [1, null, null] },
+      { name: 'xs', types: F32, shapes: [[1, null, null]] },
+      { name: 'masks', types: BOOL, shapes: [[1, null, null]] },
     ],
     // hidden states after the final norm, then k0, v0, k1, v1, ...
-    outputs: [{ rank: 3, types: F32, dims: [1, null, null] }],
+    outputs: [{ role: 'hidden states', types: F32, shapes: [[1, null, null]] }],
     layerCache: {
       inputPrefixes: ['key_cache', 'value_cache'],
-      tensor: { rank: 4, types: F32, dims: [1, null, null, null] },
+      tensor: { types: F32, shapes: [[1, null, null, null]] },
       outputsPerLayer: 2,
     },
   },
   flowEncoder: {
     inputs: [
-      { name: 'token', rank: 2, types: INT, dims: [1, null] },
-      { name: 'token_len', rank: 1, types: I32, dims: [1] },
-      { name: 'prompt_token', rank: 2, types: INT, dims: [1, null] },
-      { name: 'prompt_token_len', rank: 1, types: I32, dims: [1] },
-      { name: 'prompt_feat', rank: 3, types: F32, dims: [1, null, 80] },
-      { name: 'embedding', rank: 2, types: F32, dims: [1, 192] },
+      { name: 'token', types: INT, shapes: [[1, null]] },
+      { name: 'token_len', types: I32, shapes: [[1]] },
+      { name: 'prompt_token', types: INT, shapes: [[1, null]] },
+      { name: 'prompt_token_len', types: I32, shapes: [[1]] },
+      { name: 'prompt_feat', types: F32, shapes: [[1, null, 80]] },
+      { name: 'embedding', types: F32, shapes: [[1, 192]] },
     ],
-    // mu, mask, spks, cond
+    // The pipeline reads mu's frame count from its axis 2 and broadcasts the other three into
+    // the estimator's batch, so they may come without their leading 1s.
     outputs: [
-      { rank: 3, types: F32, dims: [1, 80, null] },
-      { rank: 3, types: F32, dims: [1, 1, null] },
-      { rank: 2, types: F32, dims: [1, 80] },
-      { rank: 3, types: F32, dims: [1, 80, null] },
+      { role: 'mu', types: F32, shapes: [[1, 80, null]] },
+      { role: 'mask', types: F32, shapes: [[1, 1, null], [1, null], [null]] },
+      { role: 'spks', types: F32, shapes: [[1, 80], [80]] },
+      {
+        role: 'cond',
+        types: F32,
+        shapes: [
+          [1, 80, null],
+          [80, null],
+        ],
+      },
     ],
   },
   flowEstimator: {
     inputs: [
-      { name: 'x', rank: 3, types: F32, dims: [2, 80, null] },
-      { name: 'mask', rank: 3, types: F32, dims: [2, 1, null] },
-      { name: 'mu', rank: 3, types: F32, dims: [2, 80, null] },
-      { name: 't', rank: 1, types: F32, dims: [2] },
-      { name: 'spks', rank: 2, types: F32, dims: [2, 80] },
-      { name: 'cond', rank: 3, types: F32, dims: [2, 80, null] },
+      { name: 'x', types: F32, shapes: [[2, 80, null]] },
+      { name: 'mask', types: F32, shapes: [[2, 1, null]] },
+      { name: 'mu', types: F32, shapes: [[2, 80, null]] },
+      { name: 't', types: F32, shapes: [[2]] },
+      { name: 'spks', types: F32, shapes: [[2, 80]] },
+      { name: 'cond', types: F32, shapes: [[2, 80, null]] },
     ],
-    outputs: [{ name: 'estimator_out', rank: 3, types: F32, dims: [2, 80, null] }],
+    outputs: [{ role: 'velocity', types: F32, shapes: [[2, 80, null]] }],
   },
   hift: {
-    inputs: [{ name: 'speech_feat', rank: 3, types: F32, dims: [1, 80, null] }],
+    inputs: [{ name: 'speech_feat', types: F32, shapes: [[1, 80, null]] }],
     // magnitude, phase (already through sin); the iSTFT runs outside the graph
     outputs: [
-      { rank: 3, types: F32, dims: [1, 9, null] },
-      { rank: 3, types: F32, dims: [1, 9, null] },
+      { role: 'magnitude', types: F32, shapes: [[1, 9, null]] },
+      { role: 'phase', types: F32, shapes: [[1, 9, null]] },
     ],
   },
 };

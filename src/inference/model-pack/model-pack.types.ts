@@ -8,13 +8,13 @@ export interface Float32Table {
 }
 
 export interface ModelPackTables {
-  /** [6564, hidden]: speech token embeddings fed back into the LLM. */
+  /** [rows ≥ 6561, hidden] (6564 in CosyVoice2-0.5B): speech token embeddings fed back into the LLM. */
   speechEmbedding: Float32Table;
   /** [2, hidden]: row 0 = sos, row 1 = task_id. */
   llmEmbedding: Float32Table;
-  /** [6564, hidden]: logits = hidden · weightᵀ + bias. */
+  /** [speechVocabSize, hidden]: logits = hidden · weightᵀ + bias. */
   llmDecoderWeight: Float32Table;
-  /** [6564]. */
+  /** [speechVocabSize]. */
   llmDecoderBias: Float32Table;
 }
 
@@ -28,7 +28,7 @@ export interface ModelPackDims {
   kvHeads: number;
   /** Head dimension (64), dimension 3 of the cache inputs. */
   headDim: number;
-  /** Rows of the speech tables and decoder: 6561 speech tokens + eos + 2 (6564). */
+  /** Rows of llm_decoder (weight and bias): 6561 speech tokens + eos + 2 in CosyVoice2-0.5B (6564). */
   speechVocabSize: number;
 }
 

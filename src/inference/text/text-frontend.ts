@@ -28,6 +28,11 @@ export class TextFrontend {
     return normalizeText(text);
   }
 
+  /** Number of BPE ids of a prepared text. */
+  countTokens(text: string): number {
+    return this.tokenizer.count(text);
+  }
+
   /** BPE ids of a prepared text; `<|endofprompt|>` and the other added tokens map to their ids. */
   encode(text: string): Int32Array {
     return this.tokenizer.encode(text);

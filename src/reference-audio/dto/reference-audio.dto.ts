@@ -1,6 +1,9 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
-/** The reference audio object of the API: `{"id","filename","bytes","created_at","text"}`. */
+/**
+ * The reference audio object of the API: `{"id","filename","bytes","created_at","text"}`, plus
+ * `name` for a voice that was given one.
+ */
 export class ReferenceAudioDto {
   @ApiProperty({
     description: 'Reference audio id (UUID v4)',
@@ -33,4 +36,10 @@ export class ReferenceAudioDto {
     example: 3.48,
   })
   duration!: number;
+
+  @ApiPropertyOptional({
+    description: 'Extension: the name given at upload (absent when none was given)',
+    example: 'narrator',
+  })
+  name?: string;
 }

@@ -1,10 +1,31 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
+import {
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+} from 'class-validator';
 
 export const MAX_TRANSCRIPT_LENGTH = 1000;
-export const MIN_PCM_SAMPLE_RATE = 8000;
+/** Reference audio below 16 kHz is refused (see MIN_REFERENCE_SAMPLE_RATE). */
+export const MIN_PCM_SAMPLE_RATE = 16000;
 export const MAX_PCM_SAMPLE_RATE = 48000;
+
+/**
+ * A voice name: 1–64 of a-z, 0-9, '.', '_', '-', starting with a letter or digit, and not shaped
+ * like an id (a UUID), so a `voice` is never both. Lowercase only, so uniqueness means the same on
+ * every database (MySQL compares case-insensitively, SQLite does not).
+ */
+export const VOICE_NAME_PATTERN =
+  /^(?![0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$)[a-z0-9][a-z0-9._-]{0,63}$/;
+const VOICE_NAME_RULE =
+  "name must be 1-64 characters of a-z, 0-9, '.', '_' or '-', start with a letter or digit, " +
+  'and not look like an id';
 
 /** The text fields of the multipart upload (validated; the file part is read separately). */
 export class UploadReferenceAudioFieldsDto {
@@ -39,6 +60,18 @@ export class UploadReferenceAudioFieldsDto {
     message: `sample_rate must be between ${MIN_PCM_SAMPLE_RATE} and ${MAX_PCM_SAMPLE_RATE}`,
   })
   sample_rate?: number;
+
+  @ApiPropertyOptional({
+    description:
+      'Extension: a unique human-readable name for the voice, usable as `voice` of the ' +
+      "OpenAI-compatible API: 1-64 of a-z, 0-9, '.', '_', '-', starting with a letter or digit",
+    pattern: VOICE_NAME_PATTERN.source,
+    example: 'narrator',
+  })
+  @IsOptional()
+  @Matches(VOICE_NAME_PATTERN, { message: VOICE_NAME_RULE })
+  @IsString({ message: VOICE_NAME_RULE })
+  name?: string;
 }
 
 /** The whole multipart body as documented in OpenAPI (`file` + the fields above). */

@@ -7,10 +7,12 @@ import {
   IsNotEmpty,
   IsOptional,
   IsString,
+  MaxLength,
   ValidateNested,
 } from 'class-validator';
 import type { SynthesisMode } from '../../inference/inference.types.js';
 import { MODEL_ALIASES, MODEL_NAME, SYNTHESIS_MODES } from '../synthesis.constants.js';
+import { MAX_INSTRUCT_LENGTH } from '../synthesis-text.limits.js';
 import { SpeechOptionsDto } from './speech-options.dto.js';
 
 /** `input` of POST /api/v1/audio/speech; its options win over the same ones beside it. */
@@ -44,9 +46,13 @@ export class SpeechInputDto extends SpeechOptionsDto {
   @ApiPropertyOptional({
     description: 'Style instruction; required for natural_language_replication, else ignored.',
     example: '用四川话说',
+    maxLength: MAX_INSTRUCT_LENGTH,
   })
   @IsOptional()
   @IsString()
+  @MaxLength(MAX_INSTRUCT_LENGTH, {
+    message: `instruct is longer than ${MAX_INSTRUCT_LENGTH} characters`,
+  })
   instruct?: string;
 }
 

@@ -71,7 +71,9 @@ export class SpeechOptionsDto {
   speed?: number;
 
   @ApiPropertyOptional({
-    description: 'Audio format: wav (16-bit PCM), mp3, or pcm (raw 16-bit little-endian mono).',
+    description:
+      'Audio format: wav (16-bit PCM), mp3, or pcm (raw 16-bit little-endian mono); ' +
+      'extensions: opus (Opus in Ogg, decoded at 48 kHz) and flac (16-bit).',
     enum: OUTPUT_FORMATS,
     default: DEFAULT_OUTPUT_FORMAT,
     example: 'wav',

@@ -11,10 +11,13 @@ describe('loadConfig', () => {
     expect(config.storage).toEqual({ driver: 'local', dir: './data/audio' });
     expect(config.maxUploadBytes).toBe(20 * 1024 * 1024);
     expect(config.inference.textStreamMode).toBe('sentence');
+    expect(config.inference.workers).toBe(2);
     expect(config.maxJsonBodyBytes).toBe(1024 * 1024);
     expect(config.synthesis.maxTextLength).toBe(5000);
     expect(config.shutdownGraceMs).toBe(30_000);
     expect(config.rateLimitPerMinute).toBe(0);
+    expect(config.authFailuresPerMinute).toBe(10);
+    expect(config.redisUrl).toBeUndefined();
     expect(config.uiEnabled).toBe(true);
   });
 
@@ -38,9 +41,12 @@ describe('loadConfig', () => {
       MAX_UPLOAD_BYTES: '1048576',
       MODEL_DIR: '/models/CosyVoice2-0.5B',
       TEXT_STREAM_MODE: 'bistream',
+      INFERENCE_WORKERS: '3',
       MAX_JSON_BODY_BYTES: '4096',
       SHUTDOWN_GRACE_MS: '5000',
       RATE_LIMIT_PER_MINUTE: '120',
+      AUTH_FAILURES_PER_MINUTE: '5',
+      REDIS_URL: 'redis://redis:6379',
     });
     expect(config).toMatchObject({
       host: '0.0.0.0',
@@ -57,10 +63,12 @@ describe('loadConfig', () => {
         forcePathStyle: true,
       },
       maxUploadBytes: 1048576,
-      inference: { modelDir: '/models/CosyVoice2-0.5B', textStreamMode: 'bistream' },
+      inference: { modelDir: '/models/CosyVoice2-0.5B', textStreamMode: 'bistream', workers: 3 },
       maxJsonBodyBytes: 4096,
       shutdownGraceMs: 5000,
       rateLimitPerMinute: 120,
+      authFailuresPerMinute: 5,
+      redisUrl: 'redis://redis:6379',
     });
   });
 
@@ -77,9 +85,15 @@ describe('loadConfig', () => {
     ['LOG_LEVEL', 'loud'],
     ['UI_ENABLED', 'yes'],
     ['TEXT_STREAM_MODE', 'words'],
+    ['INFERENCE_WORKERS', '0'],
+    ['INFERENCE_WORKERS', '1.5'],
     ['MAX_JSON_BODY_BYTES', '100'],
     ['SHUTDOWN_GRACE_MS', '-1'],
     ['RATE_LIMIT_PER_MINUTE', '1.5'],
+    ['AUTH_FAILURES_PER_MINUTE', '-1'],
+    ['REDIS_URL', 'localhost:6379'],
+    ['CORS_ORIGINS', 'app.example.com'],
+    ['CORS_ORIGINS', 'https://app.example.com/path'],
   ])('refuses %s=%j with a message naming the variable', (name, value) => {
     const env = { API_TOKENS: 'token', [name]: value };
     expect(() => loadConfig(env)).toThrow(ConfigError);

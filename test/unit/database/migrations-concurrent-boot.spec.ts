@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load-config.js';
 import { dataSourceOptions } from '../../../src/database/data-source-options.js';
 import { initializeDataSource } from '../../../src/database/initialize-data-source.js';
+import { DATABASE_MIGRATIONS } from '../../../src/database/migrations/index.js';
 import {
   DEFAULT_TEST_DATABASE_URL,
   IsolatedDatabase,
@@ -49,9 +50,9 @@ describe('replicas booting at once against one empty MySQL/MariaDB database', ()
       dataSources.map((dataSource) => initializeDataSource(dataSource, config)),
     );
     expect(results.filter((result) => result.status === 'rejected')).toEqual([]);
-    expect(await dataSources[0].query('SELECT name FROM schema_migrations')).toEqual([
-      { name: 'CreateReferenceAudio1764000000000' },
-    ]);
+    expect(await dataSources[0].query('SELECT name FROM schema_migrations ORDER BY id')).toEqual(
+      DATABASE_MIGRATIONS.map((migration) => ({ name: migration.name })),
+    );
     for (const dataSource of dataSources) {
       expect(await dataSource.showMigrations()).toBe(false);
     }

@@ -69,6 +69,7 @@ describe.each(targets)('migrations on %s', (_label, makeDatabase) => {
       bytes: false,
       created_at: false,
       created_at_ms: false,
+      name: true,
       text: false,
       format: false,
       sample_rate: false,
@@ -78,6 +79,7 @@ describe.each(targets)('migrations on %s', (_label, makeDatabase) => {
     });
     expect(Object.keys(await columns('blob_deletion')).sort()).toEqual([
       'attempts',
+      'due_at',
       'last_error',
       'requested_at',
       'storage_key',
@@ -131,14 +133,30 @@ describe.each(targets)('migrations on %s', (_label, makeDatabase) => {
     expect(row.features_key).toBeNull();
   });
 
+  it('names are unique; any number of voices have none', async () => {
+    const insert = (id: string, name: string | null) =>
+      dataSource.query(
+        'INSERT INTO reference_audio (id, filename, bytes, created_at, created_at_ms, text, ' +
+          'format, sample_rate, duration, storage_key, name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        [id, 'a.wav', 1, 1, 1000, 't', 'wav', 16000, 1, `${id}.wav`, name],
+      );
+    await insert('00000000-0000-4000-8000-000000000001', null);
+    await insert('00000000-0000-4000-8000-000000000002', null);
+    await insert('00000000-0000-4000-8000-000000000003', 'narrator');
+    await expect(insert('00000000-0000-4000-8000-000000000004', 'narrator')).rejects.toThrow();
+    await dataSource.query('DELETE FROM reference_audio');
+  });
+
   it('reverts cleanly and migrates again', async () => {
-    await dataSource.undoLastMigration();
+    for (let i = 0; i < dataSource.migrations.length; i++) {
+      await dataSource.undoLastMigration();
+    }
     const runner = dataSource.createQueryRunner();
     expect(await runner.hasTable('reference_audio')).toBe(false);
     expect(await runner.hasTable('blob_deletion')).toBe(false);
     await runner.release();
     await dataSource.runMigrations();
-    expect(Object.keys(await columns('reference_audio'))).toHaveLength(11);
+    expect(Object.keys(await columns('reference_audio'))).toHaveLength(12);
   });
 
   it('creates the SQLite parent directory when needed', async () => {

@@ -1,6 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { DatabasePingRepository } from '../../../src/database/database-ping.repository.js';
 import { ReadinessService } from '../../../src/health/readiness.service.js';
+import type { InferenceStatus } from '../../../src/inference/inference.types.js';
 import { SynthesisDrain } from '../../../src/lifecycle/synthesis-drain.js';
 import type { BlobStorage } from '../../../src/storage/blob-storage.js';
 import { FakeInferenceProvider } from '../../support/fake-inference.provider.js';
@@ -28,7 +29,7 @@ describe('ReadinessService', () => {
       checks: {
         database: { status: 'ok' },
         storage: { status: 'ok' },
-        model: { status: 'ok', device: 'fake' },
+        model: { status: 'ok', device: 'fake', test_pack: false },
       },
     });
   });
@@ -47,32 +48,65 @@ describe('ReadinessService', () => {
       checks: {
         database: { status: 'ok' },
         storage: { status: 'ok' },
-        model: { status: 'ok', device: 'fake' },
+        model: { status: 'ok', device: 'fake', test_pack: false },
         shutdown: { status: 'error', error: 'shutting down: no new syntheses taken' },
       },
     });
   });
 
-  it('names each failing dependency and its error', async () => {
+  it('names each failing dependency and its error code, without hosts, ports or paths', async () => {
     const inference = new FakeInferenceProvider();
     inference.loaded = false;
+    const refused = Object.assign(new Error('connect ECONNREFUSED 10.1.2.3:3306'), {
+      code: 'ECONNREFUSED',
+    });
+    const noBucket = Object.assign(new Error('The bucket voices-prod does not exist'), {
+      name: 'NoSuchBucket',
+    });
     const readiness = new ReadinessService(
       database(async () => {
-        throw new Error('connect ECONNREFUSED 127.0.0.1:3306');
+        throw refused;
       }),
       storage(async () => {
-        throw new Error('NoSuchBucket');
+        throw noBucket;
       }),
       inference,
       new SynthesisDrain(),
     );
-    expect(await readiness.check()).toEqual({
+    const result = await readiness.check();
+    expect(result).toEqual({
       status: 'unavailable',
       checks: {
-        database: { status: 'error', error: 'connect ECONNREFUSED 127.0.0.1:3306' },
-        storage: { status: 'error', error: 'NoSuchBucket' },
-        model: { status: 'error', error: 'no model' },
+        database: {
+          status: 'error',
+          error: 'failed: ECONNREFUSED (the service log has the details)',
+        },
+        storage: {
+          status: 'error',
+          error: 'failed: NoSuchBucket (the service log has the details)',
+        },
+        model: {
+          status: 'error',
+          error: 'the model pack is not loaded (the service log says why)',
+          test_pack: false,
+        },
       },
+    });
+    expect(JSON.stringify(result)).not.toMatch(/10\.1\.2\.3|3306|voices-prod/);
+  });
+
+  it('tells nothing of an error without a code', async () => {
+    const readiness = new ReadinessService(
+      database(async () => {
+        throw new Error('ENOENT /var/lib/secret/path');
+      }),
+      storage(ok),
+      new FakeInferenceProvider(),
+      new SynthesisDrain(),
+    );
+    expect((await readiness.check()).checks.database).toEqual({
+      status: 'error',
+      error: 'failed (the service log has the details)',
     });
   });
 
@@ -90,5 +124,54 @@ describe('ReadinessService', () => {
     expect(Date.now() - started).toBeLessThan(5000);
     expect(result.status).toBe('unavailable');
     expect(result.checks.database).toEqual({ status: 'error', error: 'no answer within 3000 ms' });
+  });
+
+  it('reports the inference workers and is ready only once every one has loaded', async () => {
+    const inference = new FakeInferenceProvider();
+    const readinessWith = (status: InferenceStatus) => {
+      vi.spyOn(inference, 'status').mockReturnValue(status);
+      return new ReadinessService(database(ok), storage(ok), inference, new SynthesisDrain());
+    };
+    const all = await readinessWith({
+      loaded: true,
+      device: 'cpu',
+      testPack: false,
+      workers: { total: 2, loaded: 2, restarting: 0 },
+    }).check();
+    expect(all.status).toBe('ok');
+    expect(all.checks.model).toEqual({
+      status: 'ok',
+      device: 'cpu',
+      test_pack: false,
+      workers: '2/2 loaded',
+    });
+
+    const restarting = await readinessWith({
+      loaded: true,
+      device: 'cpu',
+      testPack: true,
+      workers: { total: 2, loaded: 1, restarting: 1 },
+    }).check();
+    expect(restarting.status).toBe('unavailable');
+    expect(restarting.checks.model).toEqual({
+      status: 'error',
+      error: 'not every inference worker has loaded the model: 1/2 loaded, 1 restarting',
+      device: 'cpu',
+      test_pack: true,
+      workers: '1/2 loaded, 1 restarting',
+    });
+
+    const none = await readinessWith({
+      loaded: false,
+      error: 'missing CosyVoice2-0.5B_llm.onnx',
+      testPack: false,
+      workers: { total: 2, loaded: 0, restarting: 0 },
+    }).check();
+    expect(none.checks.model).toEqual({
+      status: 'error',
+      error: 'the model pack is not loaded (the service log says why)',
+      test_pack: false,
+      workers: '0/2 loaded',
+    });
   });
 });

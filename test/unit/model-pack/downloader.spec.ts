@@ -299,8 +299,19 @@ describe('downloadModelPack against a local HTTP server', () => {
       (caught: unknown) => caught,
     );
     expect((error as Error).message).toMatch(
-      /^campplus\.onnx: could not download .*campplus\.onnx after 1 attempts \(.+\); the partial file is kept — run the command again to resume$/,
+      /^campplus\.onnx: could not download .*campplus\.onnx after 1 attempts \(.+\); the 10 bytes received are kept in campplus\.onnx\.part — run the command again to resume$/,
     );
     expect((await stat(join(dir, 'campplus.onnx.part'))).size).toBe(10);
+  });
+
+  it('does not claim to keep a partial file when nothing was received', async () => {
+    await mkdir(dir, { recursive: true });
+    server.cutOnce.set('campplus.onnx', 0);
+    const error = await downloadModelPack(options({ attempts: 1 })).catch(
+      (caught: unknown) => caught,
+    );
+    expect((error as Error).message).toMatch(
+      /^campplus\.onnx: could not download .*campplus\.onnx after 1 attempts \(.+\); nothing was written — run the command again$/,
+    );
   });
 });

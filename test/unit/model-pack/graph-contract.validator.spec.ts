@@ -27,14 +27,16 @@ describe('validateGraphContract', () => {
   it('reports a wrong element type with expected vs actual', () => {
     expect(() =>
       validateGraphContract('llm.onnx', GRAPH_CONTRACTS.llm, llmGraph(2, 'float16')),
-    ).toThrow("llm.onnx: input 'key_cache0' has element type float16, expected float32");
+    ).toThrow("llm.onnx: input 'key_cache0' is declared float16; the engine needs float32");
   });
 
   it('reports a missing output per layer', () => {
     const graph = llmGraph(2);
     graph.outputMetadata.pop();
     expect(() => validateGraphContract('llm.onnx', GRAPH_CONTRACTS.llm, graph)).toThrow(
-      'llm.onnx: has 4 outputs, expected 5',
+      'llm.onnx: declares 4 outputs (y, k0, v0, k1); the engine takes 5 by position: hidden states, ' +
+        'key_cache0 of the next step, value_cache0 of the next step, key_cache1 of the next step, ' +
+        'value_cache1 of the next step',
     );
   });
 
@@ -49,14 +51,16 @@ describe('validateGraphContract', () => {
         GRAPH_CONTRACTS.hift,
         hift(tensor('speech_feat', 'float32', [80, 't'])),
       ),
-    ).toThrow("hift.onnx: input 'speech_feat' has rank 2 [80, t], expected rank 3");
+    ).toThrow("hift.onnx: input 'speech_feat' is declared [80, t]; the engine needs [1, 80, any]");
     expect(() =>
       validateGraphContract(
         'hift.onnx',
         GRAPH_CONTRACTS.hift,
         hift(tensor('speech_feat', 'float32', [1, 100, 't'])),
       ),
-    ).toThrow("hift.onnx: input 'speech_feat' has dimension 1 = 100, expected 80");
+    ).toThrow(
+      "hift.onnx: input 'speech_feat' is declared [1, 100, t]; the engine needs [1, 80, any]",
+    );
   });
 
   it('accepts symbolic dimensions and either integer type for token inputs', () => {
@@ -67,7 +71,7 @@ describe('validateGraphContract', () => {
     expect(validateGraphContract('embed.onnx', GRAPH_CONTRACTS.embedTokens, graph).layers).toBe(0);
   });
 
-  it('checks the estimator output name of the official export', () => {
+  it('takes the estimator output by position, whatever its name, and accepts extra outputs', () => {
     const frames = (name: string, channels: number) => tensor(name, 'float32', [2, channels, 'T']);
     const graph = {
       inputMetadata: [
@@ -78,10 +82,77 @@ describe('validateGraphContract', () => {
         tensor('spks', 'float32', [2, 80]),
         frames('cond', 80),
       ],
-      outputMetadata: [frames('output', 80)],
+      outputMetadata: [frames('output', 80), frames('debug', 80)],
     };
-    expect(() => validateGraphContract('est.onnx', GRAPH_CONTRACTS.flowEstimator, graph)).toThrow(
-      "est.onnx: output 0 is named 'output', expected 'estimator_out'",
-    );
+    expect(validateGraphContract('est.onnx', GRAPH_CONTRACTS.flowEstimator, graph)).toEqual({
+      layers: 0,
+      extraOutputs: ['debug'],
+    });
+  });
+
+  it('accepts LLM outputs beyond hidden states and caches', () => {
+    const graph = llmGraph(2);
+    graph.outputMetadata.push(tensor('logits', 'float32', [1, 'l', 6564]));
+    expect(validateGraphContract('llm.onnx', GRAPH_CONTRACTS.llm, graph)).toEqual({
+      layers: 2,
+      extraOutputs: ['logits'],
+    });
+  });
+
+  describe('flow encoder outputs (mu, mask, spks, cond by position)', () => {
+    const inputs = [
+      tensor('token', 'int64', [1, 'n']),
+      tensor('token_len', 'int32', [1]),
+      tensor('prompt_token', 'int64', [1, 'p']),
+      tensor('prompt_token_len', 'int32', [1]),
+      tensor('prompt_feat', 'float32', [1, 'f', 80]),
+      tensor('embedding', 'float32', [1, 192]),
+    ];
+    const encoder = (
+      mask: (number | string)[],
+      spks: (number | string)[],
+      cond: (number | string)[],
+    ) => ({
+      inputMetadata: inputs,
+      outputMetadata: [
+        tensor('mu', 'float32', [1, 80, 'T']),
+        tensor('mask', 'float32', mask),
+        tensor('spks', 'float32', spks),
+        tensor('cond', 'float32', cond),
+      ],
+    });
+
+    it('accepts the ranks the pipeline broadcasts: mask [1, 1, T], [1, T] or [T], spks [1, 80] or [80], cond [1, 80, T] or [80, T]', () => {
+      for (const graph of [
+        encoder([1, 1, 'T'], [1, 80], [1, 80, 'T']),
+        encoder([1, 'T'], [80], [80, 'T']),
+        encoder(['T'], [1, 80], [80, 'T']),
+      ]) {
+        expect(validateGraphContract('enc.onnx', GRAPH_CONTRACTS.flowEncoder, graph).layers).toBe(
+          0,
+        );
+      }
+    });
+
+    it('refuses a shape the engine cannot use, naming the output and what it needs', () => {
+      expect(() =>
+        validateGraphContract(
+          'enc.onnx',
+          GRAPH_CONTRACTS.flowEncoder,
+          encoder([1, 1, 1, 'T'], [1, 80], [1, 80, 'T']),
+        ),
+      ).toThrow(
+        "enc.onnx: output 1 'mask' (mask) is declared [1, 1, 1, T]; the engine needs [1, 1, any] or [1, any] or [any]",
+      );
+      expect(() =>
+        validateGraphContract(
+          'enc.onnx',
+          GRAPH_CONTRACTS.flowEncoder,
+          encoder([1, 1, 'T'], [1, 192], [1, 80, 'T']),
+        ),
+      ).toThrow(
+        "enc.onnx: output 2 'spks' (spks) is declared [1, 192]; the engine needs [1, 80] or [80]",
+      );
+    });
   });
 });

@@ -99,7 +99,7 @@ describe('loadModelPack on a broken pack', () => {
     await replaceBytes(join(dir, 'CosyVoice2-0.5B_hift.onnx'), 'speech_feat', 'speech_fea7');
     const error = await loadError(cpu(dir));
     expect(error.message).toBe(
-      "CosyVoice2-0.5B_hift.onnx: input 'speech_feat' is missing (graph inputs: speech_fea7)",
+      "CosyVoice2-0.5B_hift.onnx: the engine feeds input 'speech_feat', which the graph does not declare (it declares: speech_fea7)",
     );
   });
 
@@ -108,8 +108,8 @@ describe('loadModelPack on a broken pack', () => {
     await replaceBytes(join(dir, 'CosyVoice2-0.5B_llm.onnx'), 'value_cache2', 'value_cacheX');
     const error = await loadError(cpu(dir));
     expect(error.message).toBe(
-      "CosyVoice2-0.5B_llm.onnx: input 'value_cache2' is missing " +
-        '(found value_cache0, value_cache1, value_cache3)',
+      'CosyVoice2-0.5B_llm.onnx: declares value_cache0, value_cache1, value_cache3; the engine ' +
+        "needs value_cache0 to value_cache3 without gaps ('value_cache2' is missing)",
     );
   });
 
@@ -143,8 +143,8 @@ describe('loadModelPack on a broken pack', () => {
     );
     const error = await loadError(cpu(dir));
     expect(error.message).toBe(
-      'CosyVoice2-0.5B_speech_embedding.npy: shape [13128, 16], expected [6564, 32] ' +
-        '(hidden size 32 from CosyVoice2-0.5B_llm_embedding.npy)',
+      'CosyVoice2-0.5B_speech_embedding.npy: holds shape [13128, 16]; the engine needs ' +
+        '[rows ≥ 6561 (one per speech token), 32] (hidden = 32 from CosyVoice2-0.5B_llm_embedding.npy)',
     );
   });
 

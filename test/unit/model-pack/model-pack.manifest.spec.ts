@@ -30,6 +30,15 @@ describe('model pack manifest', () => {
     expect(manifest.sources).toEqual({ 'CosyVoice-BlankEN/vocab.json': { size: 3 } });
   });
 
+  it('keeps the test-pack mark of a generated pack', () => {
+    const base = { format: 'cosyvoice2-pack', version: 1 };
+    expect(parseManifest({ ...base, testPack: true }).testPack).toBe(true);
+    expect(parseManifest(base).testPack).toBeUndefined();
+    expect(() => parseManifest({ ...base, testPack: 'yes' })).toThrow(
+      '"testPack" must be true or false',
+    );
+  });
+
   it('says which field is wrong', () => {
     const base = { format: 'cosyvoice2-pack', version: 1 };
     expect(() => parseManifest({ ...base, version: 2 })).toThrow('"version" must be 1, got 2');

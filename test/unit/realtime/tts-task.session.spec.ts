@@ -165,6 +165,50 @@ describe(TtsTaskSession.name, () => {
     expect(last().header.error_message).toMatch(/^invalid JSON: /);
   });
 
+  it('refuses a run-task whose parameters nest 10,000 levels deep, then runs the next task', async () => {
+    const deep = `${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}`;
+    session.handleFrame(
+      runTask('deep', { ...PARAMETERS, extra: 'DEEP' }).replace('"DEEP"', deep),
+      false,
+    );
+    expect(last().header).toEqual({
+      event: 'task-failed',
+      task_id: 'deep',
+      attributes: {},
+      error_code: 'ProtocolError',
+      error_message: 'the message nests deeper than 32 levels of objects and arrays',
+    });
+    session.handleFrame(runTask('t2'), false);
+    session.handleFrame(continueTask('t2', '你好。'), false);
+    session.handleFrame(finishTask('t2'), false);
+    await tick();
+    await session.settled();
+    expect(last().header).toMatchObject({ event: 'task-finished', task_id: 't2' });
+  });
+
+  it('answers a frame whose handling throws with task-failed InternalError, and stays usable', async () => {
+    let broken = true;
+    Object.defineProperty(synthesizer, 'textLimit', {
+      get: () => {
+        if (broken) throw new RangeError('Maximum call stack size exceeded');
+        return 12;
+      },
+    });
+    session.handleFrame(runTask('t1'), false);
+    await tick();
+    session.handleFrame(continueTask('t1', '你好。'), false);
+    expect(last().header).toMatchObject({
+      event: 'task-failed',
+      error_code: 'InternalError',
+      error_message: 'the server could not handle this message: internal error',
+    });
+    broken = false;
+    session.handleFrame(continueTask('t1', '你好。'), false);
+    session.handleFrame(finishTask('t1'), false);
+    await session.settled();
+    expect(last().header).toMatchObject({ event: 'task-finished', task_id: 't1' });
+  });
+
   it('refuses binary frames', () => {
     session.handleFrame(Buffer.from([1, 2, 3]), true);
     expect(last().header.error_message).toMatch(/binary frames are not accepted/);

@@ -11,7 +11,11 @@ import { InputRejectedError } from '../../../src/inference/inference.provider.js
 import { DatabaseModule } from '../../../src/database/database.module.js';
 import { INFERENCE_PROVIDER } from '../../../src/inference/inference.provider.js';
 import { decodeVoiceFeatures } from '../../../src/inference/voice-features.codec.js';
-import { BlobCleanupService } from '../../../src/reference-audio/blob-cleanup.service.js';
+import {
+  BLOB_CLEANUP_INTERVAL_MS,
+  BlobCleanupService,
+  SWEEP_BATCH,
+} from '../../../src/reference-audio/blob-cleanup.service.js';
 import { BlobDeletionRepository } from '../../../src/reference-audio/blob-deletion.repository.js';
 import { ReferenceAudioModule } from '../../../src/reference-audio/reference-audio.module.js';
 import { ReferenceAudioRepository } from '../../../src/reference-audio/reference-audio.repository.js';
@@ -21,6 +25,8 @@ import { BLOB_STORAGE, BlobStorage } from '../../../src/storage/blob-storage.js'
 import { LocalBlobStorage } from '../../../src/storage/local-blob.storage.js';
 import { FakeInferenceProvider } from '../../support/fake-inference.provider.js';
 import { makeSpeechWav } from '../../support/reference-audio-fixtures.js';
+
+const ORPHAN_GRACE_MS = 600_000;
 
 /** Local storage whose writes or deletes can be made to fail for chosen keys. */
 class FlakyStorage implements BlobStorage {
@@ -53,6 +59,10 @@ class FlakyStorage implements BlobStorage {
 
   ping(): Promise<void> {
     return this.inner.ping();
+  }
+
+  removeInterruptedWrites(startedBefore: number): Promise<number> {
+    return this.inner.removeInterruptedWrites(startedBefore);
   }
 }
 
@@ -109,8 +119,21 @@ describe('ReferenceAudioService with a fake inference provider and flaky storage
     for (const voice of await service.list({ limit: 1000 })) {
       await service.delete(voice.id);
     }
+    advanceClock(2 * ORPHAN_GRACE_MS);
     await cleanup.sweep();
+    vi.restoreAllMocks();
   });
+
+  /** Every queue entry, due or not. */
+  function queued() {
+    return deletions.due(10_000, Number.MAX_SAFE_INTEGER);
+  }
+
+  /** Makes the clock read `ms` later than now (failed deletions wait 30 s, guards the grace). */
+  function advanceClock(ms: number): void {
+    const now = Date.now() + ms;
+    vi.spyOn(Date, 'now').mockReturnValue(now);
+  }
 
   async function storedKeys(): Promise<string[]> {
     return (await readdir(storageDir).catch(() => [])).sort();
@@ -176,6 +199,12 @@ describe('ReferenceAudioService with a fake inference provider and flaky storage
     expect(await storedKeys()).toContain(`${voice.id}.features`);
   });
 
+  it('finds a voice for synthesis by its id in upper case (SQLite compares case-sensitively)', async () => {
+    const voice = await upload('upper');
+    const { promptText } = await service.getVoiceFeatures(voice.id.toUpperCase());
+    expect(promptText).toBe('upper');
+  });
+
   it('answers 404 for unknown and malformed ids', async () => {
     await expectApiError(
       service.getVoiceFeatures('00000000-0000-4000-8000-000000000000'),
@@ -212,9 +241,10 @@ describe('ReferenceAudioService with a fake inference provider and flaky storage
   });
 
   it('leaves no object when the database insert fails', async () => {
-    vi.spyOn(moduleRef.get(ReferenceAudioRepository), 'insert').mockRejectedValueOnce(
-      new Error('database went away'),
-    );
+    vi.spyOn(
+      moduleRef.get(ReferenceAudioRepository),
+      'insertClaimingObjects',
+    ).mockRejectedValueOnce(new Error('database went away'));
     await expect(upload()).rejects.toThrow(/database went away/);
     expect(await service.list({})).toEqual([]);
     expect(await storedKeys()).toEqual([]);
@@ -226,12 +256,13 @@ describe('ReferenceAudioService with a fake inference provider and flaky storage
     await expect(upload()).rejects.toThrow(/injected write failure/);
     const [orphan] = await storedKeys();
     expect(orphan).toMatch(/\.wav$/);
-    expect((await deletions.pending(10)).map((entry) => entry.storageKey)).toContain(orphan);
+    expect((await queued()).map((entry) => entry.storageKey)).toContain(orphan);
 
     storage.failDelete = () => false;
+    advanceClock(BLOB_CLEANUP_INTERVAL_MS + 1);
     await cleanup.sweep();
     expect(await storedKeys()).toEqual([]);
-    expect(await deletions.pending(10)).toEqual([]);
+    expect(await queued()).toEqual([]);
   });
 
   it('deletes the row at once when the object delete fails, and retries the objects in the background', async () => {
@@ -245,19 +276,21 @@ describe('ReferenceAudioService with a fake inference provider and flaky storage
     await expectApiError(service.get(voice.id), 404, 'NotFound');
     expect(await storedKeys()).toEqual([`${voice.id}.features`, `${voice.id}.wav`]);
 
+    advanceClock(BLOB_CLEANUP_INTERVAL_MS + 1);
     await cleanup.sweep();
-    const queued = await deletions.pending(10);
-    expect(queued.map((entry) => entry.storageKey).sort()).toEqual([
+    const entries = await queued();
+    expect(entries.map((entry) => entry.storageKey).sort()).toEqual([
       `${voice.id}.features`,
       `${voice.id}.wav`,
     ]);
-    expect(queued.every((entry) => entry.attempts >= 2)).toBe(true);
-    expect(queued[0].lastError).toMatch(/injected delete failure/);
+    expect(entries.every((entry) => entry.attempts >= 1)).toBe(true);
+    expect(entries[0].lastError).toMatch(/injected delete failure/);
 
     storage.failDelete = () => false;
+    advanceClock(2 * BLOB_CLEANUP_INTERVAL_MS + 2);
     await cleanup.sweep();
     expect(await storedKeys()).toEqual([]);
-    expect(await deletions.pending(10)).toEqual([]);
+    expect(await queued()).toEqual([]);
   });
 
   it('never deletes an object that a row still points at', async () => {
@@ -265,7 +298,7 @@ describe('ReferenceAudioService with a fake inference provider and flaky storage
     await cleanup.enqueue([`${voice.id}.wav`]);
     await cleanup.sweep();
     expect(await storedKeys()).toContain(`${voice.id}.wav`);
-    expect(await deletions.pending(10)).toEqual([]);
+    expect(await queued()).toEqual([]);
     expect((await service.get(voice.id)).id).toBe(voice.id);
   });
 
@@ -282,5 +315,105 @@ describe('ReferenceAudioService with a fake inference provider and flaky storage
     open();
     await expectApiError(computing, 404, 'NotFound');
     expect(await storedKeys()).toEqual([]);
+  });
+
+  describe('the cleanup queue: only what may exist, drained until empty', () => {
+    it('a failed upload queues only the object it tried to write, not the features it never wrote', async () => {
+      storage.failPut = () => true;
+      storage.failDelete = () => true;
+      await expect(upload()).rejects.toThrow(/injected write failure/);
+      const entries = await queued();
+      expect(entries).toHaveLength(1);
+      expect(entries[0].storageKey).toMatch(/\.wav$/);
+    });
+
+    it('one sweep drains a backlog far larger than one batch', async () => {
+      const keys = Array.from({ length: 2 * SWEEP_BATCH + 50 }, (_, i) => `orphan-${i}.wav`);
+      const raw = new LocalBlobStorage(storageDir);
+      await Promise.all(keys.map((key) => raw.put(key, Buffer.from('x'))));
+      await cleanup.enqueue(keys);
+      await cleanup.sweep();
+      expect(await storedKeys()).toEqual([]);
+      expect(await queued()).toEqual([]);
+    });
+
+    it('stops a sweep when the storage refuses a whole batch, and resumes after the retry delay', async () => {
+      const keys = Array.from({ length: SWEEP_BATCH + 10 }, (_, i) => `down-${i}.wav`);
+      await cleanup.enqueue(keys);
+      storage.failDelete = () => true;
+      const deletes = vi.spyOn(storage, 'delete');
+      await cleanup.sweep();
+      expect(deletes).toHaveBeenCalledTimes(SWEEP_BATCH);
+      storage.failDelete = () => false;
+      advanceClock(BLOB_CLEANUP_INTERVAL_MS + 1);
+      await cleanup.sweep();
+      expect(await queued()).toEqual([]);
+    });
+
+    it("a user's delete goes through at once even behind a backlog the storage refuses", async () => {
+      const voice = await upload();
+      storage.failDelete = (key) => key.startsWith('backlog-');
+      await cleanup.enqueue(Array.from({ length: 300 }, (_, i) => `backlog-${i}.wav`));
+      await service.delete(voice.id);
+      expect(await storedKeys()).toEqual([]);
+      expect((await queued()).some((entry) => entry.storageKey.startsWith(voice.id))).toBe(false);
+      storage.failDelete = () => false;
+      advanceClock(BLOB_CLEANUP_INTERVAL_MS + 1);
+      await cleanup.sweep();
+      expect(await queued()).toEqual([]);
+    });
+
+    it('an object deleted whose queue entry cannot be dropped is not reported as orphaned', async () => {
+      const raw = new LocalBlobStorage(storageDir);
+      await raw.put('gone.wav', Buffer.from('x'));
+      await cleanup.enqueue(['gone.wav']);
+      const databaseDown = new Error('database went away');
+      vi.spyOn(deletions, 'remove').mockRejectedValue(databaseDown);
+      vi.spyOn(deletions, 'enqueue').mockRejectedValue(databaseDown);
+      vi.spyOn(deletions, 'recordFailure').mockRejectedValue(databaseDown);
+      const errors = vi.spyOn(Logger.prototype, 'error');
+      const warnings = vi.spyOn(Logger.prototype, 'warn');
+      await cleanup.removeNow(['gone.wav']);
+      expect(await storedKeys()).toEqual([]);
+      const logged = [...errors.mock.calls, ...warnings.mock.calls].map((call) => String(call[0]));
+      expect(logged.filter((line) => /orphaned|failed, will retry/.test(line))).toEqual([]);
+      expect(logged).toContainEqual(
+        expect.stringMatching(/gone\.wav is deleted, but its queue entry could not be dropped/),
+      );
+      vi.restoreAllMocks();
+      await cleanup.sweep();
+      expect(await queued()).toEqual([]);
+    });
+  });
+
+  describe('objects of an upload that never finished (a killed process)', () => {
+    it('are left alone during the grace period, then removed, with stale temporary files', async () => {
+      await cleanup.guardWrites(['unfinished.wav']);
+      const raw = new LocalBlobStorage(storageDir);
+      await raw.put('unfinished.wav', Buffer.from('x'));
+      const { writeFile } = await import('node:fs/promises');
+      await writeFile(join(storageDir, 'other.wav.0a1b2c.partial'), 'half');
+      await cleanup.sweep();
+      expect(await storedKeys()).toEqual(['other.wav.0a1b2c.partial', 'unfinished.wav']);
+      advanceClock(ORPHAN_GRACE_MS + 1);
+      await cleanup.sweep();
+      expect(await storedKeys()).toEqual([]);
+      expect(await queued()).toEqual([]);
+    });
+
+    it('an upload that outlived the grace period fails instead of keeping a row without its object', async () => {
+      inference.loaded = false;
+      const repository = moduleRef.get(ReferenceAudioRepository);
+      const insert = repository.insertClaimingObjects.bind(repository);
+      vi.spyOn(repository, 'insertClaimingObjects').mockImplementationOnce(async (row, keys) => {
+        // the upload stalls past the grace period and a sweep gives its object up
+        advanceClock(ORPHAN_GRACE_MS + 1);
+        await cleanup.sweep();
+        return insert(row, keys);
+      });
+      await expect(upload()).rejects.toThrow(/given up for cleanup before the upload finished/);
+      expect(await service.list({})).toEqual([]);
+      expect(await storedKeys()).toEqual([]);
+    });
   });
 });

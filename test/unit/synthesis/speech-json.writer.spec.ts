@@ -59,6 +59,7 @@ const send = (reply: FakeReply, chunks: AsyncIterator<EncodedAudioChunk>) =>
   sendWholeSpeech(
     reply as unknown as FastifyReply,
     'req-1',
+    'pcm',
     chunks,
     new AbortController().signal,
     30,

@@ -28,6 +28,11 @@ class FakeResponse extends EventEmitter {
   end() {
     this.ended = true;
   }
+  destroy(error?: Error) {
+    this.destroyed = true;
+    this.destroyedWith = error;
+  }
+  destroyedWith: Error | undefined;
 }
 
 const chunk = (text: string): EncodedAudioChunk => ({
@@ -42,6 +47,9 @@ async function* chunks(...items: (EncodedAudioChunk | Error)[]) {
   }
 }
 
+/** Stall timeout of the tests that do not test it. */
+const STALL_MS = 60_000;
+
 const data = (frame: string) => JSON.parse(frame.replace(/^data: /, '').trimEnd());
 
 describe(writeSpeechEvents.name, () => {
@@ -53,6 +61,7 @@ describe(writeSpeechEvents.name, () => {
       Buffer.from('first'),
       chunks(chunk('second')),
       new AbortController().signal,
+      STALL_MS,
     );
     expect(response.status).toBe(200);
     expect(response.headers).toMatchObject({
@@ -84,6 +93,7 @@ describe(writeSpeechEvents.name, () => {
       Buffer.from('first'),
       chunks(new ApiError(503, 'ModelNotLoaded', 'the model went away')),
       new AbortController().signal,
+      STALL_MS,
     );
     expect(response.frames.map(data).at(-1)).toEqual({
       output: { finish_reason: 'error', audio: { data: '' } },
@@ -101,6 +111,7 @@ describe(writeSpeechEvents.name, () => {
       Buffer.from('first'),
       chunks(chunk('second')),
       new AbortController().signal,
+      STALL_MS,
     );
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(response.frames).toHaveLength(1);
@@ -131,12 +142,44 @@ describe(writeSpeechEvents.name, () => {
       (first.value as EncodedAudioChunk).audio,
       iterator,
       client.signal,
+      STALL_MS,
     );
     await new Promise((resolve) => setTimeout(resolve, 20));
     client.abort();
     await done;
     expect(response.frames).toHaveLength(1);
     expect(response.ended).toBe(true);
+    expect(closed).toBe(true);
+  });
+
+  it('stops the synthesis and drops the connection when the client takes nothing for the stall timeout', async () => {
+    const response = new FakeResponse();
+    response.full = true;
+    let closed = false;
+    async function* synthesis() {
+      try {
+        for (;;) yield chunk('more');
+      } finally {
+        closed = true;
+      }
+    }
+    const iterator = synthesis();
+    const first = await iterator.next();
+    const started = Date.now();
+    await writeSpeechEvents(
+      response as unknown as ServerResponse,
+      'req-5',
+      (first.value as EncodedAudioChunk).audio,
+      iterator,
+      new AbortController().signal,
+      100,
+    );
+    expect(Date.now() - started).toBeGreaterThanOrEqual(95);
+    expect(response.frames).toHaveLength(1);
+    expect(response.destroyed).toBe(true);
+    expect(response.destroyedWith?.message).toBe(
+      'the client took no data for 100 ms (STREAM_STALL_TIMEOUT_MS)',
+    );
     expect(closed).toBe(true);
   });
 });

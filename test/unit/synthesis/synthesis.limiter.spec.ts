@@ -1,11 +1,11 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../../../src/common/api-error.js';
 import type { AppConfig } from '../../../src/config/app-config.js';
 import { SynthesisLimiter } from '../../../src/synthesis/synthesis.limiter.js';
 
-function limiter(maxConcurrent: number, queueSize: number): SynthesisLimiter {
+function limiter(maxConcurrent: number, queueSize: number, queueTimeoutMs = 60_000) {
   return new SynthesisLimiter({
-    synthesis: { maxConcurrent, queueSize, maxTextLength: 100 },
+    synthesis: { maxConcurrent, queueSize, queueTimeoutMs, maxTextLength: 100 },
   } as AppConfig);
 }
 
@@ -39,6 +39,31 @@ describe(SynthesisLimiter.name, () => {
     (await second)();
     expect(order).toEqual(['first', 'second']);
     expect(sut.active).toBe(0);
+  });
+
+  it('drops a waiter after SYNTHESIS_QUEUE_WAIT_MS with 503 ServerBusy and Retry-After', async () => {
+    vi.useFakeTimers();
+    try {
+      const sut = limiter(1, 2, 5000);
+      const release = await sut.acquire();
+      const waiting = sut.acquire().catch((error: unknown) => error);
+      await vi.advanceTimersByTimeAsync(4999);
+      expect(sut.queued).toBe(1);
+      await vi.advanceTimersByTimeAsync(1);
+      const refusal = await waiting;
+      expect(refusal).toBeInstanceOf(ApiError);
+      expect(refusal).toMatchObject({
+        status: 503,
+        code: 'ServerBusy',
+        message: 'server busy: no synthesis slot came free within 5000 ms; retry later',
+        headers: { 'Retry-After': '2' },
+      });
+      expect(sut.queued).toBe(0);
+      release();
+      expect(sut.active).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('counts a release only once', async () => {

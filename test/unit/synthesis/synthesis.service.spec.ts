@@ -14,6 +14,7 @@ import type {
   EncodedAudioChunk,
   SynthesisRequest,
 } from '../../../src/synthesis/synthesis-request.js';
+import { TextPieceQueue } from '../../../src/realtime/text-piece.queue.js';
 import { SynthesisLimiter } from '../../../src/synthesis/synthesis.limiter.js';
 import { SynthesisMetrics } from '../../../src/synthesis/synthesis.metrics.js';
 import { SynthesisService } from '../../../src/synthesis/synthesis.service.js';
@@ -56,7 +57,7 @@ describe(SynthesisService.name, () => {
   beforeEach(() => {
     engine = new FakeInferenceProvider();
     const config = {
-      synthesis: { maxConcurrent: 1, queueSize: 0, maxTextLength: 20 },
+      synthesis: { maxConcurrent: 1, queueSize: 0, queueTimeoutMs: 60_000, maxTextLength: 20 },
     } as AppConfig;
     limiter = new SynthesisLimiter(config);
     const referenceAudio = {
@@ -130,6 +131,42 @@ describe(SynthesisService.name, () => {
       expect(error).toMatchObject({ status: 503, code: 'ServerBusy' });
       await collect(running);
       await expect(sut.start(REQUEST)).resolves.toBeDefined();
+    });
+  });
+
+  describe('text in pieces (WebSocket tasks)', () => {
+    it('takes no slot before its first piece, then meets ServerBusy if none is free', async () => {
+      const text = new TextPieceQueue();
+      const waiting = (await sut.start({ ...REQUEST, text }))[Symbol.asyncIterator]();
+      const firstChunk = waiting.next();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(limiter.active).toBe(0);
+      const running = await sut.start(REQUEST);
+      expect(limiter.active).toBe(1);
+      text.push('你好。');
+      await expect(firstChunk).rejects.toMatchObject({ status: 503, code: 'ServerBusy' });
+      await collect(running);
+      expect(limiter.active).toBe(0);
+    });
+
+    it('holds its slot from its first piece until it ends', async () => {
+      const text = new TextPieceQueue();
+      const stream = (await sut.start({ ...REQUEST, text }))[Symbol.asyncIterator]();
+      text.push('你好。');
+      expect((await stream.next()).done).toBe(false);
+      expect(limiter.active).toBe(1);
+      text.end();
+      for (let next = await stream.next(); !next.done; next = await stream.next());
+      expect(limiter.active).toBe(0);
+    });
+
+    it('stops waiting for its first piece when the signal aborts', async () => {
+      const abort = new AbortController();
+      const chunks = await sut.start({ ...REQUEST, text: new TextPieceQueue() }, abort.signal);
+      const first = chunks[Symbol.asyncIterator]().next();
+      abort.abort(new Error('client left'));
+      await expect(first).rejects.toThrow('client left');
+      expect(limiter.active).toBe(0);
     });
   });
 
@@ -235,7 +272,7 @@ describe(SynthesisService.name, () => {
       expect(error).toMatchObject({
         status: 500,
         code: 'SynthesisFailed',
-        message: 'synthesis failed: onnx session exploded',
+        message: 'synthesis failed: internal error (the service log has the details)',
       });
       expect(limiter.active).toBe(0);
     });
@@ -288,7 +325,7 @@ describe(SynthesisService.name, () => {
       slowEngine = new SlowStoppingEngine(STOP_MS);
       slowEngine.delayMs = 5;
       const config = {
-        synthesis: { maxConcurrent: 1, queueSize: 1, maxTextLength: 20 },
+        synthesis: { maxConcurrent: 1, queueSize: 1, queueTimeoutMs: 60_000, maxTextLength: 20 },
       } as AppConfig;
       queuedLimiter = new SynthesisLimiter(config);
       const referenceAudio = {

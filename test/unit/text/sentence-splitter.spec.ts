@@ -110,3 +110,17 @@ describe('splitIntoSegments — English (lengths in BPE tokens)', () => {
     expect(segments[segments.length - 1].endsWith('mat. Bye now.')).toBe(true);
   });
 });
+
+describe('splitIntoSegments — runs without sentence marks', () => {
+  it('cuts a Chinese run over 160 characters at commas, then hard, into pieces of at most 80', () => {
+    const run = `${'天'.repeat(50)}，${'地'.repeat(300)}`;
+    const segments = splitIntoSegments(run, countCharacters, true);
+    expect(segments.join('')).toBe(`${run}。`);
+    expect(segments.map((segment) => segment.length)).toEqual([131, 80, 80, 61]);
+  });
+
+  it('keeps a run of up to 160 characters whole, as the official splitter', () => {
+    const run = '天'.repeat(159);
+    expect(splitIntoSegments(run, countCharacters, true)).toEqual([`${run}。`]);
+  });
+});

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { MAX_UTTERANCE_TEXT_TOKENS } from '../../../src/inference/cosyvoice2/prompt-text.limits.js';
 import { containsChinese } from '../../../src/inference/text/language.js';
 import { TextFrontend } from '../../../src/inference/text/text-frontend.js';
 import { TextTokenizer } from '../../../src/inference/text/text-tokenizer.js';
@@ -60,5 +61,46 @@ describe('TextFrontend', () => {
     const ids = frontend.encode('用四川话说这句话<|endofprompt|>');
     expect(ids[ids.length - 1]).toBe(151_646);
     expect(Array.from(frontend.encode('Hello world'))).toEqual([9707, 1879]);
+  });
+});
+
+describe('TextFrontend — 5,000 characters without punctuation (real tokenizer)', () => {
+  let frontend: TextFrontend;
+  let tokenizer: TextTokenizer;
+  const WORDS = ['river', 'stone', 'quietly', 'morning', 'lantern', 'over', 'the', 'distant'];
+
+  beforeAll(() => {
+    tokenizer = new TextTokenizer(loadTestTokenizerJson());
+    frontend = new TextFrontend(tokenizer);
+  });
+
+  /** Every segment fits one utterance and the segments keep the whole text, in order. */
+  function expectSplitToFit(text: string, segments: string[]): void {
+    expect(segments.length).toBeGreaterThan(5);
+    for (const segment of segments) {
+      expect(tokenizer.count(segment)).toBeLessThanOrEqual(MAX_UTTERANCE_TEXT_TOKENS);
+    }
+    expect(segments.join('').replace(/\s+/g, '')).toBe(text.replace(/\s+/g, ''));
+  }
+
+  it('cuts English at spaces into segments of at most 80 tokens (+ the windowing)', () => {
+    let text = '';
+    for (let index = 0; text.length < 5000; index++) text += `${WORDS[(index * 5) % 8]} `;
+    const segments = frontend.prepareTargetText(text.trim());
+    expectSplitToFit(`${text.trim()}.`, segments);
+    for (const segment of segments) expect(tokenizer.count(segment)).toBeLessThanOrEqual(160);
+    expect(segments.slice(0, -1).every((segment) => segment.endsWith(' '))).toBe(true);
+  });
+
+  it('cuts one 5,000-character word hard by token count', () => {
+    const text = 'abcdefghijklmnopqrstuvwxy'.repeat(200);
+    expectSplitToFit(`${text}.`, frontend.prepareTargetText(text));
+  });
+
+  it('cuts Chinese without punctuation into windows of characters', () => {
+    const text = '春天来了山坡上的小草悄悄地钻出了地面嫩嫩的绿绿的'.repeat(210).slice(0, 5000);
+    const segments = frontend.prepareTargetText(text);
+    expectSplitToFit(`${text}。`, segments);
+    for (const segment of segments) expect([...segment].length).toBeLessThanOrEqual(160);
   });
 });

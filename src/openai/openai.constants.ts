@@ -1,0 +1,38 @@
+import type { OutputAudioFormat } from '../audio/audio.types.js';
+import { MODEL_ALIASES, MODEL_NAME } from '../synthesis/synthesis.constants.js';
+
+/** Model names OpenAI clients send by default; each one means CosyVoice2-0.5B. */
+export const OPENAI_MODEL_ALIASES: readonly string[] = ['tts-1', 'tts-1-hd', 'gpt-4o-mini-tts'];
+
+/** Every `model` POST /v1/audio/speech accepts. */
+export const OPENAI_MODELS: readonly string[] = [...MODEL_ALIASES, ...OPENAI_MODEL_ALIASES];
+
+/** The models GET /v1/models lists: the real one first, then the aliases. */
+export const LISTED_MODELS: readonly string[] = [MODEL_NAME, ...OPENAI_MODEL_ALIASES];
+
+export const OPENAI_RESPONSE_FORMATS: readonly OutputAudioFormat[] = [
+  'mp3',
+  'opus',
+  'flac',
+  'wav',
+  'pcm',
+];
+export const DEFAULT_RESPONSE_FORMAT: OutputAudioFormat = 'mp3';
+
+export const CONTENT_TYPES: Record<OutputAudioFormat, string> = {
+  mp3: 'audio/mpeg',
+  opus: 'audio/ogg; codecs=opus',
+  flac: 'audio/flac',
+  wav: 'audio/wav',
+  pcm: 'audio/pcm',
+};
+
+export const STREAM_FORMATS = ['audio', 'sse'] as const;
+export type StreamFormat = (typeof STREAM_FORMATS)[number];
+
+/** OpenAI's range of `speed`; values inside it are clamped to the model's 0.5–2.0. */
+export const OPENAI_MIN_SPEED = 0.25;
+export const OPENAI_MAX_SPEED = 4.0;
+
+/** Every response of this API is 24 kHz, the engine's rate (OpenAI's `pcm` is 24 kHz too). */
+export const OPENAI_SAMPLE_RATE = 24000;

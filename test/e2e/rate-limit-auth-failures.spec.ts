@@ -1,0 +1,111 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REFERENCE_AUDIO_PATH } from '../support/http-client.js';
+import { WS_PATH, postSpeech } from '../support/speech-clients.js';
+import { startTestApp, type TestApp } from '../support/test-app.js';
+import { handshakeStatus } from '../support/ws-handshake.js';
+
+function list(app: TestApp, token: string | null): Promise<Response> {
+  return fetch(`${app.baseUrl}${REFERENCE_AUDIO_PATH}`, {
+    headers: token === null ? {} : { authorization: `Bearer ${token}` },
+  });
+}
+
+async function expectLockedOut(response: Response, limit: number): Promise<void> {
+  expect(response.status).toBe(429);
+  const retryAfter = Number(response.headers.get('retry-after'));
+  expect(retryAfter).toBeGreaterThanOrEqual(1);
+  expect(retryAfter).toBeLessThanOrEqual(60);
+  expect(await response.json()).toEqual({
+    code: 'TooManyRequests',
+    message: `more than ${limit} wrong API tokens a minute from this address; retry after ${retryAfter} s`,
+    request_id: response.headers.get('x-request-id'),
+  });
+}
+
+describe('AUTH_FAILURES_PER_MINUTE: wrong tokens are throttled per client IP', () => {
+  let app: TestApp;
+
+  beforeAll(async () => {
+    app = await startTestApp({ AUTH_FAILURES_PER_MINUTE: '3' });
+  });
+
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('answers 401 to N wrong tokens, then 429 to every token of that IP, the right one included', async () => {
+    expect((await list(app, null)).status).toBe(401);
+    for (let i = 0; i < 3; i++) {
+      expect((await list(app, `guess-${i}`)).status).toBe(401);
+    }
+    await expectLockedOut(await list(app, 'guess-3'), 3);
+    await expectLockedOut(await list(app, app.token), 3);
+    await expectLockedOut(await postSpeech(app, { model: 'CosyVoice2-0.5B' }), 3);
+    const handshake = await handshakeStatus(`${app.wsUrl}${WS_PATH}`, app.token);
+    expect(handshake.status).toBe(429);
+    expect(Number(handshake.retryAfter)).toBeGreaterThanOrEqual(1);
+
+    expect((await list(app, null)).status).toBe(401);
+    for (const path of ['/health', '/metrics', '/docs-json']) {
+      expect((await fetch(`${app.baseUrl}${path}`)).status, path).toBe(200);
+    }
+  });
+});
+
+describe('wrong tokens of WebSocket handshakes count as well', () => {
+  let app: TestApp;
+
+  beforeAll(async () => {
+    app = await startTestApp({ AUTH_FAILURES_PER_MINUTE: '2' });
+  });
+
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('refuses the third wrong handshake with 429, and then REST requests of the IP', async () => {
+    const url = `${app.wsUrl}${WS_PATH}`;
+    expect((await handshakeStatus(url, 'guess-1')).status).toBe(401);
+    expect((await handshakeStatus(url, 'guess-2')).status).toBe(401);
+    expect((await handshakeStatus(url, 'guess-3')).status).toBe(429);
+    await expectLockedOut(await list(app, app.token), 2);
+  });
+});
+
+describe('AUTH_FAILURES_PER_MINUTE=0', () => {
+  let app: TestApp;
+
+  beforeAll(async () => {
+    app = await startTestApp({ AUTH_FAILURES_PER_MINUTE: '0' });
+  });
+
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('never locks an IP out', async () => {
+    for (let i = 0; i < 15; i++) {
+      expect((await list(app, `guess-${i}`)).status).toBe(401);
+    }
+    expect((await list(app, app.token)).status).toBe(200);
+  });
+});
+
+describe('the default AUTH_FAILURES_PER_MINUTE', () => {
+  let app: TestApp;
+
+  beforeAll(async () => {
+    app = await startTestApp();
+  });
+
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('is 10 wrong tokens a minute', async () => {
+    for (let i = 0; i < 10; i++) {
+      expect((await list(app, `guess-${i}`)).status).toBe(401);
+    }
+    await expectLockedOut(await list(app, 'guess-10'), 10);
+  });
+});

@@ -1,0 +1,130 @@
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { REFERENCE_AUDIO_PATH } from '../support/http-client.js';
+import { makeSpeechWav } from '../support/reference-audio-fixtures.js';
+import {
+  buildService,
+  freePort,
+  type ServiceProcess,
+  startServiceProcess,
+} from '../support/service-process.js';
+import {
+  DEFAULT_TEST_DATABASE_URL,
+  type IsolatedDatabase,
+  isolatedDatabase,
+} from '../support/test-app.js';
+import { prepareTinyPack } from '../support/tiny-pack.js';
+
+const KILLS = 2;
+const UPLOADS_PER_KILL = 6;
+
+/**
+ * kill -9 while uploads are being stored: whatever the process left behind (objects without a
+ * row, `.partial` files) is cleaned up once it runs again, and no row loses its audio.
+ */
+describe('kill -9 during uploads, then a restart', () => {
+  const token = 'crash-test-token';
+  let tempDir: string;
+  let storageDir: string;
+  let database: IsolatedDatabase;
+  let start: () => Promise<ServiceProcess>;
+  let service: ServiceProcess | undefined;
+
+  beforeAll(async () => {
+    tempDir = await mkdtemp(join(tmpdir(), 'cosyvoice-crash-e2e-'));
+    storageDir = join(tempDir, 'audio');
+    const [buildDir, port, modelDir] = await Promise.all([
+      buildService(),
+      freePort(),
+      prepareTinyPack(),
+    ]);
+    database = await isolatedDatabase(
+      process.env.TEST_DATABASE_URL ?? DEFAULT_TEST_DATABASE_URL,
+      tempDir,
+    );
+    const env = {
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      API_TOKENS: token,
+      DATABASE_URL: database.url,
+      STORAGE_DIR: storageDir,
+      MODEL_DIR: modelDir,
+      ORPHAN_GRACE_SECONDS: '1',
+      LOG_LEVEL: 'warn',
+    };
+    start = () => startServiceProcess(buildDir, env, port);
+  }, 180_000);
+
+  afterAll(async () => {
+    await service?.stop();
+    await database?.drop();
+    await rm(tempDir, { recursive: true, force: true });
+  });
+
+  async function storedFiles(): Promise<string[]> {
+    return (await readdir(storageDir).catch(() => [])).sort();
+  }
+
+  async function voiceIds(running: ServiceProcess): Promise<string[]> {
+    const response = await fetch(`${running.baseUrl}${REFERENCE_AUDIO_PATH}?limit=1000`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(response.status).toBe(200);
+    return ((await response.json()) as { id: string }[]).map((voice) => voice.id);
+  }
+
+  function upload(running: ServiceProcess, bytes: Buffer): Promise<unknown> {
+    const form = new FormData();
+    form.append('file', new Blob([new Uint8Array(bytes)]), 'voice.wav');
+    form.append('text', 'a voice uploaded while the process is killed');
+    return fetch(`${running.baseUrl}${REFERENCE_AUDIO_PATH}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+      body: form,
+    }).then(
+      (response) => response.arrayBuffer(),
+      () => undefined,
+    );
+  }
+
+  it('leaves no orphan object or .partial file, and every voice keeps its objects', async () => {
+    const wav = makeSpeechWav(20, 48000);
+    const leftBehind = new Set<string>();
+    for (let kill = 0; kill < KILLS; kill++) {
+      const running = await start();
+      const before = new Set(await storedFiles());
+      const uploads = Array.from({ length: UPLOADS_PER_KILL }, () => upload(running, wav));
+      // kill as soon as the first new file appears: some upload is between its write and its row
+      await vi.waitFor(
+        async () => {
+          const added = (await storedFiles()).filter((name) => !before.has(name));
+          expect(added.length).toBeGreaterThan(kill === 0 ? 0 : 1);
+        },
+        { timeout: 20_000, interval: 5 },
+      );
+      await running.kill('SIGKILL');
+      await Promise.all(uploads);
+      for (const name of await storedFiles()) leftBehind.add(name);
+      // past ORPHAN_GRACE_SECONDS, so the next boot may clean up
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+    }
+
+    service = await start();
+    const ids = await voiceIds(service);
+    const owned = (name: string) => ids.some((id) => name.startsWith(`${id}.`));
+    const orphans = [...leftBehind].filter((name) => !owned(name));
+    expect(orphans.length, 'the kills left nothing to clean up').toBeGreaterThan(0);
+
+    await vi.waitFor(
+      async () => {
+        const files = await storedFiles();
+        expect(files.filter((name) => !owned(name))).toEqual([]);
+      },
+      { timeout: 15_000, interval: 100 },
+    );
+    const files = await storedFiles();
+    for (const id of ids) expect(files).toContain(`${id}.wav`);
+  }, 300_000);
+});

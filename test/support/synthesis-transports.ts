@@ -1,0 +1,101 @@
+import { TaskSocket, postSpeech, readSpeechEvents } from './speech-clients.js';
+import type { TestApp } from './test-app.js';
+
+/** One synthesis as a test describes it, whatever transport carries it (wire field names). */
+export interface SynthesisCase {
+  model?: unknown;
+  mode?: unknown;
+  text?: unknown;
+  reference_audio_id?: unknown;
+  instruct?: unknown;
+  [option: string]: unknown;
+}
+
+/** How a synthesis ended as the client saw it: audio bytes, or the error's code and message. */
+export type SynthesisOutcome =
+  { ok: true; audio: Buffer } | { ok: false; status?: number; code: string; message: string };
+
+/** A way to ask the service for speech; add one entry per transport. */
+export interface SynthesisTransport {
+  name: string;
+  synthesize(app: TestApp, request: SynthesisCase): Promise<SynthesisOutcome>;
+}
+
+const DEFAULT_MODEL = 'CosyVoice2-0.5B';
+
+function restBody(request: SynthesisCase, stream: boolean): Record<string, unknown> {
+  const { model = DEFAULT_MODEL, ...input } = request;
+  return { model, input, stream };
+}
+
+async function errorOf(response: Response): Promise<SynthesisOutcome> {
+  const body = (await response.json()) as { code: string; message: string };
+  return { ok: false, status: response.status, code: body.code, message: body.message };
+}
+
+/** REST with stream=false: one JSON answer. */
+const restJson: SynthesisTransport = {
+  name: 'REST (JSON)',
+  async synthesize(app, request) {
+    const response = await postSpeech(app, restBody(request, false));
+    if (response.status !== 200) return errorOf(response);
+    const body = (await response.json()) as {
+      output: { audio: { data: string } };
+      error: { code: string; message: string } | null;
+    };
+    if (body.error) return { ok: false, status: 200, ...body.error };
+    return { ok: true, audio: Buffer.from(body.output.audio.data, 'base64') };
+  },
+};
+
+/** REST with stream=true: server-sent events. */
+const restSse: SynthesisTransport = {
+  name: 'SSE',
+  async synthesize(app, request) {
+    const response = await postSpeech(app, restBody(request, true));
+    if (response.status !== 200) return errorOf(response);
+    const events = await readSpeechEvents(response);
+    const failed = events.find((event) => event.error !== null);
+    if (failed?.error) return { ok: false, status: 200, ...failed.error };
+    const audio = events.map((event) => Buffer.from(event.output.audio.data, 'base64'));
+    return { ok: true, audio: Buffer.concat(audio) };
+  },
+};
+
+/** WebSocket duplex task: run-task with the options, one continue-task with the text. */
+const webSocket: SynthesisTransport = {
+  name: 'WebSocket',
+  async synthesize(app, request) {
+    const { model = 'cosyvoice-v2', text, ...parameters } = request;
+    const socket = await TaskSocket.open(app);
+    try {
+      socket.send('run-task', 'task', {
+        task_group: 'audio',
+        task: 'tts',
+        function: 'SpeechSynthesizer',
+        model,
+        parameters,
+        input: {},
+      });
+      const first = await socket.next((event) => event.header.task_id === 'task');
+      if (first.header.event === 'task-started') {
+        socket.send('continue-task', 'task', { input: { text } });
+        socket.finishTask('task');
+      }
+      const events = await socket.taskEnd('task');
+      const last = events.at(-1)!;
+      if (last.header.event === 'task-failed') {
+        return { ok: false, code: last.header.error_code!, message: last.header.error_message! };
+      }
+      const audio = events
+        .filter((event) => event.header.event === 'result-generated')
+        .map((event) => Buffer.from(event.payload.output!.audio!.data, 'base64'));
+      return { ok: true, audio: Buffer.concat(audio) };
+    } finally {
+      socket.close();
+    }
+  },
+};
+
+/** Every transport that carries a synthesis request. */
+export const SYNTHESIS_TRANSPORTS: readonly SynthesisTransport[] = [restJson, restSse, webSocket];
