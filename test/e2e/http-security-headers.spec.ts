@@ -1,18 +1,8 @@
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REFERENCE_AUDIO_PATH } from '../support/http-client.js';
+import { CHROMIUM_PATH, HEADLESS_FLAGS } from '../support/playground-browser.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
-
-const CHROMIUM_FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 /**
  * Runs in a page of the service (the browser's globals, not Node's): opens a WebSocket to the
@@ -96,8 +86,8 @@ describe('security headers (helmet) and the Content-Security-Policy', () => {
 
     beforeAll(async () => {
       browser = await chromium.launch({
-        executablePath: '/usr/bin/chromium',
-        args: CHROMIUM_FLAGS,
+        executablePath: CHROMIUM_PATH,
+        args: HEADLESS_FLAGS,
       });
     });
 
