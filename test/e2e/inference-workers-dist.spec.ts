@@ -57,7 +57,12 @@ describe('inference workers in the compiled service (dist/main.js, slow tiny pac
   it('loads the pack in both workers from the compiled worker entry', async () => {
     const response = await fetch(`${service.baseUrl}/ready`);
     const body = (await response.json()) as { checks: { model: object } };
-    expect(body.checks.model).toEqual({ status: 'ok', device: 'cpu', workers: '2/2 loaded' });
+    expect(body.checks.model).toEqual({
+      status: 'ok',
+      device: 'cpu',
+      test_pack: true,
+      workers: '2/2 loaded',
+    });
     const lines = service.output().split('\n');
     expect(lines.filter((line) => line.includes('CosyVoice2 engine ready'))).toHaveLength(1);
   });
