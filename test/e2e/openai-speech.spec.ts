@@ -490,6 +490,7 @@ describe('OpenAI-compatible API with the official openai client (tiny pack)', ()
       expect(Object.keys(body).sort()).toEqual([
         'bytes',
         'created_at',
+        'duration',
         'filename',
         'id',
         'name',
