@@ -45,6 +45,7 @@ describe('inference in worker threads (tiny pack)', () => {
     expect(provider.status()).toEqual({
       loaded: true,
       device: 'cpu',
+      testPack: true,
       workers: { total: 2, loaded: 2, restarting: 0 },
     });
   });
