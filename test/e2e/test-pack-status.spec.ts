@@ -25,7 +25,12 @@ describe('a test pack says so: boot log, engine status and /ready', () => {
     const response = await fetch(`${app.baseUrl}/ready`);
     expect(response.status).toBe(200);
     const body = (await response.json()) as { checks: Record<string, unknown> };
-    expect(body.checks.model).toEqual({ status: 'ok', device: 'cpu', test_pack: true });
+    expect(body.checks.model).toEqual({
+      status: 'ok',
+      device: 'cpu',
+      test_pack: true,
+      workers: '1/1 loaded',
+    });
   });
 
   it('the boot warns that the audio of a test pack is not speech', async () => {
