@@ -69,7 +69,7 @@ describe('inference workers in the running service (slow tiny pack, 2 workers)',
 
   beforeAll(async () => {
     app = await startTestApp({
-      MODEL_DIR: await prepareSlowPack(768, 120),
+      MODEL_DIR: await prepareSlowPack(),
       INFERENCE_WORKERS: '2',
       INFERENCE_THREADS: '1',
       MAX_CONCURRENT_SYNTHESES: '2',
@@ -101,9 +101,10 @@ describe('inference workers in the running service (slow tiny pack, 2 workers)',
     }
     const events = await synthesis;
     expect(events.at(-1)?.event.output.finish_reason).toBe('stop');
-    // Each HiFT run of this pack takes a second or more; on the main thread /health would wait
-    // for it.
-    expect(performance.now() - started).toBeGreaterThan(1000);
+    // The synthesis spends longer in the slow HiFT than the bound below: on the main thread its
+    // graph runs would hold /health back. (A slower pack makes worker termination, tested below,
+    // abort the test process inside onnxruntime, so this pack stays at its default cost.)
+    expect(performance.now() - started).toBeGreaterThan(300);
     expect(latencies.length).toBeGreaterThan(10);
     expect(Math.max(...latencies)).toBeLessThan(300);
   });

@@ -126,11 +126,11 @@ export class InferenceWorkerPool {
   }
 
   /**
-   * Ends the thread of slot `index` at once, as a crash would: its requests fail and the slot
-   * restarts. For fault tests and operators' drills.
+   * Ends the thread of slot `index` as a crash would (at its next pause between graph runs): its
+   * requests fail and the slot restarts. For fault tests and operators' drills.
    */
   async terminateWorker(index: number): Promise<void> {
-    await this.slots[index]?.thread?.terminate();
+    await this.slots[index]?.thread?.crash();
   }
 
   /** Ends every worker; none is restarted afterwards. */

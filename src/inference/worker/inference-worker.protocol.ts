@@ -39,7 +39,9 @@ export type MainToWorkerMessage =
   /** The consumer took `chunks` chunks: the worker may send that many more. */
   | { type: 'credit'; id: number; chunks: number }
   | { type: 'abort'; id: number }
-  | { type: 'extract'; id: number; audio: PcmAudio };
+  | { type: 'extract'; id: number; audio: PcmAudio }
+  /** Fault drill: the thread exits at once (between two graph runs), as a crash would. */
+  | { type: 'exit' };
 
 /** How a request failed inside the worker, so the main thread can raise the same error class. */
 export type WorkerErrorKind = 'model-not-loaded' | 'input-rejected' | 'aborted' | 'engine';

@@ -124,6 +124,18 @@ export class InferenceWorkerThread {
     await this.worker.terminate();
   }
 
+  /**
+   * Makes the thread exit between two graph runs, as a crash would (its requests fail). Unlike
+   * `terminate`, it never stops the thread inside a native session run, which can abort the
+   * whole process inside onnxruntime.
+   */
+  crash(): Promise<void> {
+    if (this.exited) return Promise.resolve();
+    const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
+    this.post({ type: 'exit' });
+    return exited;
+  }
+
   private post(message: MainToWorkerMessage): void {
     if (!this.exited) this.worker.postMessage(message);
   }

@@ -77,6 +77,8 @@ function handle(message: MainToWorkerMessage): void {
     case 'extract':
       void extract(message.id, message.audio);
       return;
+    case 'exit':
+      process.exit(1);
   }
 }
 
