@@ -1,7 +1,7 @@
 /**
  * Main-thread responsiveness and throughput of two builds of the service side by side, in one run
  * (BENCHMARKS.md "Inference in worker threads"): `npm run bench:workers -- <pack> <label>=<checkout> ...`,
- * e.g. `npm run bench:workers -- /work/bench-pack before=/work/wt-before after=.` Each checkout
+ * e.g. `npm run bench:workers -- <bench-pack-dir> before=<old-checkout> after=.` Each checkout
  * must be built (`dist/main.js`). For each, one after the other: spawn it over the pack, upload a
  * voice, warm up with one synthesis, then run 1 and then 2 streamed (SSE) syntheses at once while
  * `GET /health` is polled every 50 ms. Printed per build and concurrency: /health latency
