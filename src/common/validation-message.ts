@@ -2,12 +2,12 @@ import type { ValidationError } from 'class-validator';
 
 /**
  * The message of a failed DTO check, the same whatever transport carried the DTO: the message of
- * every broken constraint, nested objects included, in order, joined by '; '. The messages name
- * the field as the wire does (`speed must not be greater than 2`), without the path to it, which
+ * every broken constraint, nested objects included, in order, each once, joined by '; '. The messages name
+ * the field as the wire does (`speed must be a number from 0.5 to 2`), without the path to it, which
  * differs between transports (`input.` in REST, `payload.parameters.` in a WebSocket run-task).
  */
 export function validationMessage(errors: readonly ValidationError[]): string {
-  return errors.flatMap(constraintMessages).join('; ');
+  return [...new Set(errors.flatMap(constraintMessages))].join('; ');
 }
 
 function constraintMessages(error: ValidationError): string[] {

@@ -41,6 +41,7 @@ function errorType(status: number): string {
 /** The OpenAI request field a message is about: its first word, when that names one. */
 function paramOf(code: string, message: string): string | null {
   if (code === 'NotFound' && message.startsWith('voice')) return 'voice';
+  if (message.startsWith('the text has')) return 'input';
   const field = /^[a-z_]+/.exec(message)?.[0];
   return (field && OPENAI_PARAM_BY_FIELD[field]) ?? null;
 }

@@ -1,4 +1,5 @@
-import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
+import type { ServerResponse } from 'node:http';
 import {
   ApiBearerAuth,
   ApiBody,
@@ -9,9 +10,15 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ClientDisconnectedError } from '../synthesis/client-disconnected.error.js';
+import { APP_CONFIG, AppConfig } from '../config/app-config.js';
+import {
+  answerWithSynthesis,
+  type StartedStream,
+  streamFromFirstChunk,
+} from '../synthesis/synthesis-reply.js';
 import { CreateOpenAiSpeechDto } from './dto/create-openai-speech.dto.js';
 import { writeAudioStream, writeSpeechEvents } from './openai-speech.writer.js';
+import { contentTypeOf } from './openai-speech.mapper.js';
 import { OpenAiSpeechService } from './openai-speech.service.js';
 
 const OPENAI_ERROR_SCHEMA = {
@@ -33,7 +40,10 @@ const OPENAI_ERROR_SCHEMA = {
 @ApiBearerAuth()
 @Controller('v1/audio')
 export class OpenAiSpeechController {
-  constructor(private readonly speech: OpenAiSpeechService) {}
+  constructor(
+    private readonly speech: OpenAiSpeechService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   @Post('speech')
   @HttpCode(200)
@@ -80,38 +90,18 @@ export class OpenAiSpeechController {
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    const disconnect = new AbortController();
-    const onClose = (): void => {
-      if (!reply.raw.writableEnded) {
-        disconnect.abort(new ClientDisconnectedError());
-      }
-    };
-    reply.raw.on('close', onClose);
-    try {
-      const { contentType, chunks } = await this.speech.start(dto, disconnect.signal);
-      const rest = chunks[Symbol.asyncIterator]();
-      // The first piece is awaited before any byte is sent, so that errors up to the first
-      // audio still get their status code and the OpenAI error body.
-      const first = await rest.next();
-      reply.hijack();
-      const started = {
-        requestId: String(request.id),
-        first: first.done ? Buffer.alloc(0) : first.value.audio,
-        rest,
-        signal: disconnect.signal,
-      };
-      if (dto.stream_format === 'sse') {
-        await writeSpeechEvents(reply.raw, started);
-      } else {
-        await writeAudioStream(reply.raw, contentType, started);
-      }
-    } catch (error) {
-      if (disconnect.signal.aborted) {
-        return;
-      }
-      throw error;
-    } finally {
-      reply.raw.off('close', onClose);
-    }
+    const requestId = String(request.id);
+    const stallTimeoutMs = this.config.synthesis.streamStallTimeoutMs;
+    const write =
+      dto.stream_format === 'sse'
+        ? writeSpeechEvents
+        : (response: ServerResponse, started: StartedStream) =>
+            writeAudioStream(response, contentTypeOf(dto), started);
+    await answerWithSynthesis(
+      reply,
+      (signal) => this.speech.open(dto, signal),
+      (rest, signal) =>
+        streamFromFirstChunk(reply, { requestId, rest, signal, stallTimeoutMs }, write),
+    );
   }
 }

@@ -1,11 +1,14 @@
-import { MAX_SPEED, MIN_SPEED, MODEL_NAME } from '../synthesis/synthesis.constants.js';
+import {
+  DEFAULT_VOLUME,
+  MAX_SPEED,
+  MIN_SPEED,
+  bitRateKbps,
+  DEFAULT_BIT_RATE,
+  DEFAULT_SPEED,
+} from '../synthesis/synthesis.constants.js';
 import type { SynthesisRequest } from '../synthesis/synthesis-request.js';
 import type { CreateOpenAiSpeechDto } from './dto/create-openai-speech.dto.js';
-import {
-  DEFAULT_RESPONSE_FORMAT,
-  OPENAI_MODEL_ALIASES,
-  OPENAI_SAMPLE_RATE,
-} from './openai.constants.js';
+import { CONTENT_TYPES, DEFAULT_RESPONSE_FORMAT, OPENAI_SAMPLE_RATE } from './openai.constants.js';
 
 /** The voice as the client named it: a string or the `id` of `{ "id": … }`. */
 export function voiceOf(dto: CreateOpenAiSpeechDto): string {
@@ -13,10 +16,10 @@ export function voiceOf(dto: CreateOpenAiSpeechDto): string {
 }
 
 /**
- * The one mapping of the OpenAI body to a SynthesisRequest, once the voice is known as a
- * reference audio id: the OpenAI model names become CosyVoice2-0.5B; `instructions` selects
- * the instruct mode, no instructions zero-shot cloning with the voice's transcript; `speed` is
- * clamped from OpenAI's 0.25–4.0 to the model's 0.5–2.0; the audio is 24 kHz and streamed.
+ * The one mapping of the validated OpenAI body to a SynthesisRequest, once the voice is known
+ * as a reference audio id: `instructions` selects the instruct mode, no instructions zero-shot
+ * cloning with the voice's transcript; `speed` is clamped from OpenAI's 0.25–4.0 to the model's
+ * 0.5–2.0; the audio is 24 kHz and streamed. Every OpenAI model name means CosyVoice2-0.5B.
  */
 export function toSynthesisRequest(
   dto: CreateOpenAiSpeechDto,
@@ -25,16 +28,23 @@ export function toSynthesisRequest(
   const instruct = dto.instructions?.trim() ?? '';
   return {
     transport: 'openai',
-    model: OPENAI_MODEL_ALIASES.includes(dto.model) ? MODEL_NAME : dto.model,
     mode: instruct === '' ? 'fast_replication' : 'natural_language_replication',
     text: dto.input,
     referenceAudioId,
     instruct: instruct === '' ? undefined : instruct,
-    sampleRate: OPENAI_SAMPLE_RATE,
-    speed:
-      dto.speed === undefined ? undefined : Math.min(MAX_SPEED, Math.max(MIN_SPEED, dto.speed)),
-    outputFormat: dto.response_format ?? DEFAULT_RESPONSE_FORMAT,
-    seed: dto.seed,
+    output: {
+      format: dto.response_format ?? DEFAULT_RESPONSE_FORMAT,
+      sampleRate: OPENAI_SAMPLE_RATE,
+      bitRateKbps: bitRateKbps(DEFAULT_BIT_RATE),
+      volume: DEFAULT_VOLUME,
+    },
+    speed: Math.min(MAX_SPEED, Math.max(MIN_SPEED, dto.speed ?? DEFAULT_SPEED)),
+    seed: dto.seed ?? undefined,
     stream: true,
   };
+}
+
+/** The Content-Type of the audio the request asks for. */
+export function contentTypeOf(dto: CreateOpenAiSpeechDto): string {
+  return CONTENT_TYPES[dto.response_format ?? DEFAULT_RESPONSE_FORMAT];
 }

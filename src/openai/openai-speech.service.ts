@@ -1,21 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { ApiError } from '../common/api-error.js';
 import { ReferenceAudioService } from '../reference-audio/reference-audio.service.js';
-import type { EncodedAudioChunk } from '../synthesis/synthesis-request.js';
+import type { SynthesisHandle } from '../synthesis/synthesis.handle.js';
 import { SynthesisService } from '../synthesis/synthesis.service.js';
 import type { CreateOpenAiSpeechDto } from './dto/create-openai-speech.dto.js';
-import { CONTENT_TYPES, DEFAULT_RESPONSE_FORMAT } from './openai.constants.js';
 import { toSynthesisRequest, voiceOf } from './openai-speech.mapper.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** A synthesis of POST /v1/audio/speech, admitted and running. */
-export interface OpenAiSpeech {
-  contentType: string;
-  chunks: AsyncIterable<EncodedAudioChunk>;
-}
-
-/** Resolves the voice of an OpenAI request and starts its synthesis. */
+/** Resolves the voice of an OpenAI request and opens its synthesis. */
 @Injectable()
 export class OpenAiSpeechService {
   constructor(
@@ -23,10 +16,9 @@ export class OpenAiSpeechService {
     private readonly synthesis: SynthesisService,
   ) {}
 
-  async start(dto: CreateOpenAiSpeechDto, signal: AbortSignal): Promise<OpenAiSpeech> {
+  async open(dto: CreateOpenAiSpeechDto, signal: AbortSignal): Promise<SynthesisHandle> {
     const referenceAudioId = await this.referenceAudioIdOf(voiceOf(dto));
-    const chunks = await this.synthesis.start(toSynthesisRequest(dto, referenceAudioId), signal);
-    return { contentType: CONTENT_TYPES[dto.response_format ?? DEFAULT_RESPONSE_FORMAT], chunks };
+    return this.synthesis.open(toSynthesisRequest(dto, referenceAudioId), signal);
   }
 
   /**

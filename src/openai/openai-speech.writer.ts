@@ -1,15 +1,8 @@
 import type { ServerResponse } from 'node:http';
-import type { EncodedAudioChunk } from '../synthesis/synthesis-request.js';
+import { toApiError } from '../common/to-api-error.js';
+import { type StartedStream, writeDrained } from '../synthesis/synthesis-reply.js';
 import { toOpenAiError } from './openai-error.js';
-import { ApiError } from '../common/api-error.js';
-
-/** A synthesis whose first piece is already there (so it did not fail before audio). */
-export interface StartedSpeech {
-  requestId: string;
-  first: Buffer;
-  rest: AsyncIterator<EncodedAudioChunk>;
-  signal: AbortSignal;
-}
+import { StalledClientError } from '../synthesis/stalled-client.error.js';
 
 /**
  * `stream_format: "audio"`: the encoded bytes with the format's Content-Type, each piece
@@ -21,7 +14,7 @@ export interface StartedSpeech {
 export async function writeAudioStream(
   response: ServerResponse,
   contentType: string,
-  speech: StartedSpeech,
+  speech: StartedStream,
 ): Promise<void> {
   response.writeHead(200, {
     'content-type': contentType,
@@ -29,16 +22,16 @@ export async function writeAudioStream(
     'x-request-id': speech.requestId,
   });
   response.socket?.setNoDelay(true);
+  const write = (data: Buffer) =>
+    writeDrained(response, data, speech.signal, speech.stallTimeoutMs);
   try {
-    await write(response, speech.first, speech.signal);
+    await write(speech.first);
     for (let next = await speech.rest.next(); !next.done; next = await speech.rest.next()) {
-      await write(response, next.value.audio, speech.signal);
+      await write(next.value.audio);
     }
     response.end();
   } catch {
     response.destroy();
-  } finally {
-    await speech.rest.return?.();
   }
 }
 
@@ -64,7 +57,7 @@ const DONE_EVENT = {
  */
 export async function writeSpeechEvents(
   response: ServerResponse,
-  speech: StartedSpeech,
+  speech: StartedStream,
 ): Promise<void> {
   response.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',
@@ -74,46 +67,22 @@ export async function writeSpeechEvents(
     'x-request-id': speech.requestId,
   });
   response.socket?.setNoDelay(true);
+  const send = (event: object) =>
+    writeDrained(response, sseFrame(event), speech.signal, speech.stallTimeoutMs);
   try {
-    await write(response, sseFrame(deltaEvent(speech.first)), speech.signal);
+    await send(deltaEvent(speech.first));
     for (let next = await speech.rest.next(); !next.done; next = await speech.rest.next()) {
-      await write(response, sseFrame(deltaEvent(next.value.audio)), speech.signal);
+      await send(deltaEvent(next.value.audio));
     }
-    await write(response, sseFrame(DONE_EVENT), speech.signal);
+    await send(DONE_EVENT);
   } catch (error) {
-    if (!speech.signal.aborted && !response.destroyed) {
-      const failure =
-        error instanceof ApiError
-          ? error
-          : { status: 500, code: 'SynthesisFailed', message: 'synthesis failed: internal error' };
+    if (error instanceof StalledClientError) {
+      response.destroy(error);
+    } else if (!speech.signal.aborted && !response.destroyed) {
+      const failure = toApiError(error);
       response.write(sseFrame({ type: 'error', ...toOpenAiError(failure.status, failure) }));
     }
   } finally {
-    await speech.rest.return?.();
     response.end();
   }
-}
-
-/** Writes and, when the client reads slowly, waits for the socket to drain (or the abort). */
-async function write(
-  response: ServerResponse,
-  data: Buffer | string,
-  signal: AbortSignal,
-): Promise<void> {
-  signal.throwIfAborted();
-  if (data.length === 0 || response.write(data)) {
-    return;
-  }
-  await new Promise<void>((resolve) => {
-    const done = (): void => {
-      response.off('drain', done);
-      response.off('close', done);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    response.on('drain', done);
-    response.on('close', done);
-    signal.addEventListener('abort', done, { once: true });
-  });
-  signal.throwIfAborted();
 }

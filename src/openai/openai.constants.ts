@@ -10,13 +10,6 @@ export const OPENAI_MODELS: readonly string[] = [...MODEL_ALIASES, ...OPENAI_MOD
 /** The models GET /v1/models lists: the real one first, then the aliases. */
 export const LISTED_MODELS: readonly string[] = [MODEL_NAME, ...OPENAI_MODEL_ALIASES];
 
-export const OPENAI_RESPONSE_FORMATS: readonly OutputAudioFormat[] = [
-  'mp3',
-  'opus',
-  'flac',
-  'wav',
-  'pcm',
-];
 export const DEFAULT_RESPONSE_FORMAT: OutputAudioFormat = 'mp3';
 
 export const CONTENT_TYPES: Record<OutputAudioFormat, string> = {

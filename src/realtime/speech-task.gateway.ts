@@ -132,9 +132,9 @@ export class SpeechTaskGateway implements OnGatewayInit<WebSocketServer>, OnGate
     );
     return {
       textLimit: this.synthesis.textLimit,
-      start: async (synthesisRequest, signal) => {
+      open: async (synthesisRequest, signal) => {
         await this.rateLimit.consume(client);
-        return this.synthesis.start(synthesisRequest, signal);
+        return this.synthesis.open(synthesisRequest, signal);
       },
     };
   }

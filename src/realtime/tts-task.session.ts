@@ -1,10 +1,11 @@
 import { Logger } from '@nestjs/common';
 import { INTERNAL_ERROR_MESSAGE, isUnexpected, toApiError } from '../common/to-api-error.js';
 import { runWithLogBindings } from '../logging/log-context.js';
-import type { EncodedAudioChunk, SynthesisRequest } from '../synthesis/synthesis-request.js';
+import type { SynthesisRequest } from '../synthesis/synthesis-request.js';
+import type { SynthesisHandle } from '../synthesis/synthesis.handle.js';
 import { characterCount, unsplitTextProblem } from '../synthesis/synthesis-text.limits.js';
 import { toRunTaskRequest } from './run-task-request.mapper.js';
-import { TextPieceQueue } from './text-piece.queue.js';
+import { TextPieceQueue } from '../inference/text-piece.queue.js';
 import {
   TASK_ACTIONS,
   TaskEventMessage,
@@ -20,7 +21,7 @@ import { exceedsJsonDepth, jsonTooDeepMessage } from '../common/json-depth.js';
 export interface TaskSynthesizer {
   /** Longest text, in characters, of one task (all its `continue-task` pieces together). */
   readonly textLimit: number;
-  start(request: SynthesisRequest, signal: AbortSignal): Promise<AsyncIterable<EncodedAudioChunk>>;
+  open(request: SynthesisRequest, signal: AbortSignal): Promise<SynthesisHandle>;
 }
 
 /** `error_code` of task-failed for frames that break the protocol (state, JSON, action). */
@@ -216,7 +217,7 @@ export class TtsTaskSession {
       this.failFrame(frame.taskId, INVALID_PARAMETER, 'payload.input.text must be a string');
       return;
     }
-    const unsplit = unsplitTextProblem(text, 'payload.input.text');
+    const unsplit = unsplitTextProblem(text, 'text');
     if (unsplit) {
       this.failFrame(frame.taskId, INVALID_PARAMETER, unsplit);
       return;
@@ -270,10 +271,16 @@ export class TtsTaskSession {
   }
 
   private async execute(task: Task, request: SynthesisRequest): Promise<void> {
+    this.finishWith(task, await this.synthesize(task, request));
+  }
+
+  /** Runs the task's synthesis; its last event once the synthesis is closed (its slot free). */
+  private async synthesize(task: Task, request: SynthesisRequest): Promise<TaskEventMessage> {
+    let synthesis: SynthesisHandle | undefined;
     try {
-      const chunks = await this.synthesizer.start(request, task.abort.signal);
+      synthesis = await this.synthesizer.open(request, task.abort.signal);
       void this.emit(taskStarted(task.id));
-      for await (const chunk of chunks) {
+      for await (const chunk of synthesis.chunks) {
         const { metrics } = chunk;
         // Waiting for each chunk to be written holds the engine back for slow readers.
         await this.emit(
@@ -287,7 +294,7 @@ export class TtsTaskSession {
       }
       task.abort.signal.throwIfAborted();
       this.logger.log({ msg: 'task finished', characters: task.characters });
-      this.finishWith(task, taskFinished(task.id, task.characters));
+      return taskFinished(task.id, task.characters);
     } catch (error) {
       const reason: unknown = task.abort.signal.aborted ? task.abort.signal.reason : error;
       if (isUnexpected(reason) && !(reason instanceof TaskFailure)) {
@@ -295,7 +302,9 @@ export class TtsTaskSession {
       }
       const { code, message } = reason instanceof TaskFailure ? reason : toApiError(reason);
       this.logger.log({ msg: 'task failed', code });
-      this.finishWith(task, taskFailed(task.id, code, message));
+      return taskFailed(task.id, code, message);
+    } finally {
+      await synthesis?.close();
     }
   }
 

@@ -1,4 +1,5 @@
 import type { OutputAudioFormat } from '../audio/audio.types.js';
+import type { SynthesisMode } from '../inference/inference.types.js';
 
 /**
  * How the audio leaves: `http` (one JSON answer, stream=false), `sse` (server-sent events,
@@ -6,23 +7,28 @@ import type { OutputAudioFormat } from '../audio/audio.types.js';
  */
 export type SynthesisTransport = 'http' | 'sse' | 'websocket' | 'openai';
 
-/** One synthesis as both transports describe it to SynthesisService. */
+/** How the audio is delivered: format, rate, MP3 bit rate and gain. */
+export interface AudioOutput {
+  format: OutputAudioFormat;
+  sampleRate: number;
+  bitRateKbps: number;
+  volume: number;
+}
+
+/**
+ * One synthesis as every transport's mapper hands it to SynthesisService: validated by the
+ * transport's DTO and complete, with every default filled in.
+ */
 export interface SynthesisRequest {
   transport: SynthesisTransport;
-  /** `CosyVoice2-0.5B` or its alias `cosyvoice-v2`. */
-  model: string;
-  /** fast_replication, cross_lingual_replication or natural_language_replication. */
-  mode: string;
+  mode: SynthesisMode;
   /** The whole text, or pieces arriving over time (WebSocket duplex), spoken in order. */
   text: string | AsyncIterable<string>;
   referenceAudioId: string;
+  /** The style instruction, set only in natural_language_replication. */
   instruct?: string;
-  sampleRate?: number;
-  /** MP3 bit rate such as `192k`. */
-  bitRate?: string;
-  volume?: number;
-  speed?: number;
-  outputFormat?: OutputAudioFormat;
+  output: AudioOutput;
+  speed: number;
   seed?: number;
   /** true: audio leaves as soon as the engine streams it; false: sentence by sentence. */
   stream: boolean;

@@ -26,6 +26,8 @@ export const MAX_SAMPLE_RATE = 48000;
 export const MIN_SPEED = 0.5;
 export const MAX_SPEED = 2.0;
 export const MAX_VOLUME = 10;
+/** Largest `seed` (a 31-bit integer, so every client language can carry it). */
+export const MAX_SEED = 2 ** 31 - 1;
 
 export const DEFAULT_SAMPLE_RATE = 24000;
 export const DEFAULT_BIT_RATE = '192k';

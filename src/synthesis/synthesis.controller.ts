@@ -12,13 +12,12 @@ import {
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiErrorResponse } from '../common/openapi.js';
 import { APP_CONFIG, AppConfig } from '../config/app-config.js';
-import { ClientDisconnectedError } from './client-disconnected.error.js';
 import { CreateSpeechDto } from './dto/create-speech.dto.js';
 import { SpeechResponseDto } from './dto/speech-response.dto.js';
 import { sendWholeSpeech } from './speech-json.writer.js';
 import { writeSpeechEvents } from './speech-sse.writer.js';
 import { toSynthesisRequest } from './speech-request.mapper.js';
-import { DEFAULT_OUTPUT_FORMAT } from './synthesis.constants.js';
+import { answerWithSynthesis, streamFromFirstChunk } from './synthesis-reply.js';
 import { SynthesisService } from './synthesis.service.js';
 
 @ApiTags('speech')
@@ -54,7 +53,8 @@ export class SynthesisController {
   @ApiErrorResponse(400, 'Invalid parameter (InvalidParameter).', {
     code: 'InvalidParameter',
     message:
-      'input.mode must be one of fast_replication, cross_lingual_replication, natural_language_replication',
+      'mode must be one of fast_replication, cross_lingual_replication, ' +
+      'natural_language_replication; got "karaoke"',
   })
   @ApiErrorResponse(401, 'Missing or wrong bearer token.', {
     code: 'Unauthorized',
@@ -87,42 +87,23 @@ export class SynthesisController {
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
+    const speech = toSynthesisRequest(dto);
     const requestId = String(request.id);
-    const disconnect = new AbortController();
-    const onClose = (): void => {
-      if (!reply.raw.writableEnded) {
-        disconnect.abort(new ClientDisconnectedError());
-      }
-    };
-    reply.raw.on('close', onClose);
-    try {
-      const synthesisRequest = toSynthesisRequest(dto);
-      const chunks = await this.synthesis.start(synthesisRequest, disconnect.signal);
-      const iterator = chunks[Symbol.asyncIterator]();
-      if (!synthesisRequest.stream) {
-        const format = synthesisRequest.outputFormat ?? DEFAULT_OUTPUT_FORMAT;
-        await sendWholeSpeech(reply, requestId, format, iterator, disconnect.signal);
-        return;
-      }
-      // The first chunk is awaited before any byte is sent, so that errors up to the first
-      // audio still get a proper status code and the common error body.
-      const first = await iterator.next();
-      reply.hijack();
-      await writeSpeechEvents(
-        reply.raw,
-        requestId,
-        first.done ? Buffer.alloc(0) : first.value.audio,
-        iterator,
-        disconnect.signal,
-        this.config.synthesis.streamStallTimeoutMs,
-      );
-    } catch (error) {
-      if (disconnect.signal.aborted) {
-        return;
-      }
-      throw error;
-    } finally {
-      reply.raw.off('close', onClose);
-    }
+    await answerWithSynthesis(
+      reply,
+      (signal) => this.synthesis.open(speech, signal),
+      async (rest, signal) => {
+        if (!speech.stream) {
+          await sendWholeSpeech(reply, requestId, speech.output.format, rest, signal);
+          return;
+        }
+        const stallTimeoutMs = this.config.synthesis.streamStallTimeoutMs;
+        await streamFromFirstChunk(
+          reply,
+          { requestId, rest, signal, stallTimeoutMs },
+          writeSpeechEvents,
+        );
+      },
+    );
   }
 }

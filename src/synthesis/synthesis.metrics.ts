@@ -4,27 +4,23 @@ import type { OutputAudioFormat } from '../audio/audio.types.js';
 import { MetricsService } from '../health/metrics.service.js';
 import type { SynthesisMode } from '../inference/inference.types.js';
 import type { SynthesisRequest, SynthesisTransport } from './synthesis-request.js';
-import { DEFAULT_OUTPUT_FORMAT, OUTPUT_FORMATS, SYNTHESIS_MODES } from './synthesis.constants.js';
 import { SynthesisLimiter } from './synthesis.limiter.js';
 
 /** How a synthesis ended: refused before audio, completed, failed mid-way, or client gone. */
 export type SynthesisOutcome = 'rejected' | 'completed' | 'failed' | 'aborted';
 
 /**
- * The labels of one synthesis. Values outside the API's lists (a request refused for its mode
- * or format) are reported as `invalid`, so no client can grow the number of series.
+ * The labels of one synthesis: values of the API's lists only (a request reaches the service
+ * validated), so no client can grow the number of series.
  */
 export interface SynthesisLabels {
-  mode: SynthesisMode | 'invalid';
-  format: OutputAudioFormat | 'invalid';
+  mode: SynthesisMode;
+  format: OutputAudioFormat;
   transport: SynthesisTransport;
 }
 
 export function synthesisLabels(request: SynthesisRequest): SynthesisLabels {
-  const mode = SYNTHESIS_MODES.find((known) => known === request.mode) ?? 'invalid';
-  const wanted = request.outputFormat ?? DEFAULT_OUTPUT_FORMAT;
-  const format = OUTPUT_FORMATS.find((known) => known === wanted) ?? 'invalid';
-  return { mode, format, transport: request.transport };
+  return { mode: request.mode, format: request.output.format, transport: request.transport };
 }
 
 /** What a completed synthesis took and produced. */

@@ -2,21 +2,22 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { createAudioEncoder } from '../audio/audio-encoder.factory.js';
 import { applyVolume } from '../audio/audio-gain.js';
 import { StreamingResampler } from '../audio/resampler.js';
-import type { OutputAudioFormat, StreamingAudioEncoder } from '../audio/audio.types.js';
+import type { StreamingAudioEncoder } from '../audio/audio.types.js';
 import { ApiError } from '../common/api-error.js';
-import { APP_CONFIG, AppConfig } from '../config/app-config.js';
 import { isUnexpected, toApiError } from '../common/to-api-error.js';
+import { APP_CONFIG, AppConfig } from '../config/app-config.js';
 import { INFERENCE_PROVIDER, InferenceProvider } from '../inference/inference.provider.js';
-import {
-  ENGINE_SAMPLE_RATE,
-  SynthesisInput,
-  SynthesisMode,
-  VoiceFeatures,
-} from '../inference/inference.types.js';
+import { ENGINE_SAMPLE_RATE, SynthesisInput, VoiceFeatures } from '../inference/inference.types.js';
 import { AdmittedSynthesis, SynthesisDrain } from '../lifecycle/synthesis-drain.js';
 import { ReferenceAudioService } from '../reference-audio/reference-audio.service.js';
-import { ChunkMetrics, EncodedAudioChunk, SynthesisRequest } from './synthesis-request.js';
-import { characterCount, unsplitTextProblem } from './synthesis-text.limits.js';
+import type {
+  AudioOutput,
+  ChunkMetrics,
+  EncodedAudioChunk,
+  SynthesisRequest,
+} from './synthesis-request.js';
+import { characterCount } from './synthesis-text.limits.js';
+import { SynthesisHandle } from './synthesis.handle.js';
 import { ReleaseSlot, SynthesisLimiter } from './synthesis.limiter.js';
 import {
   SynthesisLabels,
@@ -24,46 +25,20 @@ import {
   SynthesisOutcome,
   synthesisLabels,
 } from './synthesis.metrics.js';
-import {
-  BIT_RATES,
-  DEFAULT_BIT_RATE,
-  DEFAULT_OUTPUT_FORMAT,
-  DEFAULT_SAMPLE_RATE,
-  DEFAULT_SPEED,
-  DEFAULT_VOLUME,
-  MAX_SAMPLE_RATE,
-  MAX_SPEED,
-  MAX_VOLUME,
-  MIN_SAMPLE_RATE,
-  MIN_SPEED,
-  MODEL_ALIASES,
-  MP3_SAMPLE_RATES,
-  OUTPUT_FORMATS,
-  SYNTHESIS_MODES,
-  bitRateKbps,
-} from './synthesis.constants.js';
 
 /** Samples of one MP3 frame: the encoder may hold back up to this much until it ends. */
 const MP3_FRAME_SAMPLES = 1152;
 
-/** A request whose every option has been checked and defaulted. */
-interface ResolvedRequest {
-  mode: SynthesisMode;
-  text: string | AsyncIterable<string>;
-  referenceAudioId: string;
-  instruct?: string;
-  sampleRate: number;
-  bitRateKbps: number;
-  volume: number;
-  speed: number;
-  outputFormat: OutputAudioFormat;
-  seed?: number;
-  stream: boolean;
+/** What a run holds and how it ended, for the handle to release and record once. */
+interface RunState {
+  outcome: SynthesisOutcome;
+  release: ReleaseSlot | undefined;
 }
 
 /**
- * The one synthesis path of both transports: checks the request, takes a slot of the limiter,
- * resolves the voice, runs the engine, applies volume, resamples and encodes incrementally.
+ * The one synthesis path of every transport: admits a validated request, takes a slot of the
+ * limiter, resolves the voice, runs the engine, applies volume, resamples and encodes
+ * incrementally.
  */
 @Injectable()
 export class SynthesisService {
@@ -81,213 +56,109 @@ export class SynthesisService {
     this.maxTextLength = config.synthesis.maxTextLength;
   }
 
-  /** Longest text (in characters) one request, or one WebSocket text piece, may carry. */
+  /** Longest text (in characters) one request, or one WebSocket task, may carry. */
   get textLimit(): number {
     return this.maxTextLength;
   }
 
   /**
-   * Everything that can fail before audio exists happens here, so transports can still answer
-   * with a plain error: validation (400), unknown voice (404), model missing, server busy or
-   * shutting down (503). A synthesis admitted before a shutdown runs on until it ends or the
-   * grace period is over; then it is aborted with 503 ServiceUnavailable. Once read, the
-   * returned stream must be iterated until it ends or throws (after `signal` aborts it throws
-   * at the latest on its next read), or be `return`ed: that releases the synthesis slot, only
-   * after the engine's run has really ended, so an aborted run never overlaps the next one on
-   * the GPU. A stream that is never read gives its slot back when `signal` aborts. Text in
-   * pieces takes its slot (and may meet 503 ServerBusy) only when its first piece arrives.
+   * Opens a synthesis. Everything that can fail before audio exists fails here, so transports
+   * can still answer with a plain error: text over MAX_TEXT_LENGTH (400), unknown voice (404),
+   * model missing, server busy or shutting down (503). The returned handle holds a limiter slot
+   * (text in pieces takes it when its first piece arrives, so a task waiting for its text holds
+   * none) until it is closed. A synthesis admitted before a shutdown runs on until it ends or
+   * the grace period is over; then it is aborted with 503 ServiceUnavailable. `signal` (the
+   * client left) aborts it too.
    */
-  async start(
-    request: SynthesisRequest,
-    signal?: AbortSignal,
-  ): Promise<AsyncIterable<EncodedAudioChunk>> {
+  async open(request: SynthesisRequest, signal?: AbortSignal): Promise<SynthesisHandle> {
     const labels = synthesisLabels(request);
-    let admitted: AdmittedSynthesis | undefined;
-    let stop = signal;
+    const state: RunState = { outcome: 'aborted', release: undefined };
+    let admitted: AdmittedSynthesis;
     try {
       admitted = this.drain.admit();
-      stop = signal ? AbortSignal.any([signal, admitted.signal]) : admitted.signal;
-      const resolved = this.resolve(request);
+    } catch (error) {
+      this.metrics.ended(labels, 'rejected');
+      throw error;
+    }
+    const stop = new AbortController();
+    const stopped = AbortSignal.any(
+      signal ? [signal, admitted.signal, stop.signal] : [admitted.signal, stop.signal],
+    );
+    const finish = (): void => {
+      state.release?.();
+      admitted.end();
+      this.metrics.ended(labels, state.outcome);
+    };
+    try {
+      if (typeof request.text === 'string') {
+        this.checkTextLength(request.text);
+      }
       const status = this.inference.status();
       if (!status.loaded) {
         throw ApiError.modelNotLoaded(status.error);
       }
-      const { features, promptText } = await this.referenceAudio.getVoiceFeatures(
-        resolved.referenceAudioId,
-      );
-      const done = admitted;
-      const limited = stop;
-      const takeSlot = async (): Promise<ReleaseSlot> => {
-        const slot = await this.limiter.acquire(limited);
-        return () => {
-          slot();
-          done.end();
-        };
-      };
-      if (typeof resolved.text !== 'string') {
-        const endAdmission = (): void => done.end();
-        // removed as soon as the stream is read; a stream never read ends its admission here
-        stop.addEventListener('abort', endAdmission, { once: true });
-        const run = { request: resolved, text: resolved.text, labels, features, promptText };
-        return this.runFromFirstText(run, takeSlot, endAdmission, stop);
+      const voice = await this.referenceAudio.getVoiceFeatures(request.referenceAudioId);
+      if (typeof request.text === 'string') {
+        state.release = await this.limiter.acquire(stopped);
       }
-      const release = await takeSlot();
-      // `run` removes this listener as soon as it starts and releases when the engine stops
-      stop.addEventListener('abort', release, { once: true });
-      return this.run(resolved, labels, features, promptText, release, stop);
+      const chunks = this.run(request, labels, voice, state, stopped);
+      return new SynthesisHandle(chunks, stop, finish);
     } catch (error) {
-      admitted?.end();
-      this.metrics.ended(labels, stop?.aborted ? 'aborted' : 'rejected');
+      state.outcome = stopped.aborted ? 'aborted' : 'rejected';
+      finish();
       throw error;
     }
   }
 
-  /** Checks a request and fills in the defaults; throws ApiError 400 on the first problem. */
-  resolve(request: SynthesisRequest): ResolvedRequest {
-    if (!MODEL_ALIASES.includes(request.model)) {
-      throw ApiError.invalidParameter(
-        `model must be one of ${MODEL_ALIASES.join(', ')}; got ${JSON.stringify(request.model)}`,
-      );
-    }
-    const mode = request.mode as SynthesisMode;
-    if (!SYNTHESIS_MODES.includes(mode)) {
-      throw ApiError.invalidParameter(
-        `mode must be one of ${SYNTHESIS_MODES.join(', ')}; got ${JSON.stringify(request.mode)}`,
-      );
-    }
-    const instruct = request.instruct?.trim() ?? '';
-    if (mode === 'natural_language_replication' && instruct === '') {
-      throw ApiError.invalidParameter('instruct is required for natural_language_replication');
-    }
-    if (typeof request.text === 'string') {
-      this.checkText(request.text);
-    }
-    if (!request.referenceAudioId) {
-      throw ApiError.invalidParameter('reference_audio_id is required');
-    }
-    const outputFormat = request.outputFormat ?? DEFAULT_OUTPUT_FORMAT;
-    if (!OUTPUT_FORMATS.includes(outputFormat)) {
-      throw ApiError.invalidParameter(`output_format must be one of ${OUTPUT_FORMATS.join(', ')}`);
-    }
-    const sampleRate = request.sampleRate ?? DEFAULT_SAMPLE_RATE;
-    if (
-      !Number.isInteger(sampleRate) ||
-      sampleRate < MIN_SAMPLE_RATE ||
-      sampleRate > MAX_SAMPLE_RATE
-    ) {
-      throw ApiError.invalidParameter(
-        `sample_rate must be an integer from ${MIN_SAMPLE_RATE} to ${MAX_SAMPLE_RATE}`,
-      );
-    }
-    if (outputFormat === 'mp3' && !MP3_SAMPLE_RATES.includes(sampleRate)) {
-      throw ApiError.invalidParameter(
-        `sample_rate ${sampleRate} cannot be carried by mp3; use one of ${MP3_SAMPLE_RATES.join(', ')}`,
-      );
-    }
-    const bitRate = request.bitRate ?? DEFAULT_BIT_RATE;
-    if (!BIT_RATES.includes(bitRate)) {
-      throw ApiError.invalidParameter(`bit_rate must be one of ${BIT_RATES.join(', ')}`);
-    }
-    const volume = request.volume ?? DEFAULT_VOLUME;
-    if (!Number.isFinite(volume) || volume < 0 || volume > MAX_VOLUME) {
-      throw ApiError.invalidParameter(`volume must be a number from 0 to ${MAX_VOLUME}`);
-    }
-    const speed = request.speed ?? DEFAULT_SPEED;
-    if (!Number.isFinite(speed) || speed < MIN_SPEED || speed > MAX_SPEED) {
-      throw ApiError.invalidParameter(`speed must be a number from ${MIN_SPEED} to ${MAX_SPEED}`);
-    }
-    return {
-      mode,
-      text: request.text,
-      referenceAudioId: request.referenceAudioId,
-      instruct: mode === 'natural_language_replication' ? instruct : undefined,
-      sampleRate,
-      bitRateKbps: bitRateKbps(bitRate),
-      volume,
-      speed,
-      outputFormat,
-      seed: request.seed,
-      stream: request.stream,
-    };
-  }
-
-  /** Throws ApiError 400 when a text (or text piece) is empty or longer than the limit. */
-  checkText(text: string): void {
-    if (text.trim() === '') {
-      throw ApiError.invalidParameter('text must not be empty');
-    }
+  /** Throws ApiError 400 when a whole text is longer than MAX_TEXT_LENGTH. */
+  private checkTextLength(text: string): void {
     const length = characterCount(text);
     if (length > this.maxTextLength) {
       throw ApiError.invalidParameter(
-        `text has ${length} characters; the limit is ${this.maxTextLength}`,
+        `the text has ${length} characters; the limit is ${this.maxTextLength} (MAX_TEXT_LENGTH)`,
       );
-    }
-    const unsplit = unsplitTextProblem(text, 'text');
-    if (unsplit) {
-      throw ApiError.invalidParameter(unsplit);
     }
   }
 
-  /**
-   * Text in pieces (a WebSocket task): the slot is taken only once the first piece is there, so
-   * a task that waits for its text holds none. Waiting for it ends when `signal` aborts.
-   */
-  private async *runFromFirstText(
-    run: {
-      request: ResolvedRequest;
-      text: AsyncIterable<string>;
-      labels: SynthesisLabels;
-      features: VoiceFeatures;
-      promptText: string;
-    },
-    takeSlot: () => Promise<ReleaseSlot>,
-    endAdmission: () => void,
+  /** The text of a run: the whole text, or its pieces once the first is there and a slot is taken. */
+  private async textOf(
+    request: SynthesisRequest,
+    state: RunState,
     signal: AbortSignal,
-  ): AsyncGenerator<EncodedAudioChunk> {
-    signal.removeEventListener('abort', endAdmission);
-    const pieces = run.text[Symbol.asyncIterator]();
-    let first: IteratorResult<string>;
-    let release: ReleaseSlot;
+  ): Promise<string | AsyncIterable<string>> {
+    if (typeof request.text === 'string') {
+      return request.text;
+    }
+    const pieces = request.text[Symbol.asyncIterator]();
     try {
-      first = await untilAborted(pieces.next(), signal);
-      release = await takeSlot();
+      const first = await untilAborted(pieces.next(), signal);
+      state.release = await this.limiter.acquire(signal);
+      return prependPiece(first, pieces);
     } catch (error) {
-      endAdmission();
-      this.metrics.ended(run.labels, signal.aborted ? 'aborted' : 'rejected');
+      state.outcome = signal.aborted ? 'aborted' : 'rejected';
       throw signal.aborted ? signal.reason : error;
     }
-    const text = prependPiece(first, pieces);
-    yield* this.run(
-      { ...run.request, text },
-      run.labels,
-      run.features,
-      run.promptText,
-      release,
-      signal,
-    );
   }
 
   private async *run(
-    request: ResolvedRequest,
+    request: SynthesisRequest,
     labels: SynthesisLabels,
-    voice: VoiceFeatures,
-    promptText: string,
-    release: ReleaseSlot,
-    signal?: AbortSignal,
-  ): AsyncGenerator<EncodedAudioChunk> {
-    signal?.removeEventListener('abort', release);
+    voice: { features: VoiceFeatures; promptText: string },
+    state: RunState,
+    signal: AbortSignal,
+  ): AsyncGenerator<EncodedAudioChunk, void, undefined> {
+    const whole = await this.textOf(request, state, signal);
     const clock = new SynthesisClock();
-    const text =
-      typeof request.text === 'string' ? request.text : clock.startOnFirstPiece(request.text);
-    if (typeof request.text === 'string') {
+    const text = typeof whole === 'string' ? whole : clock.startOnFirstPiece(whole);
+    if (typeof whole === 'string') {
       clock.start();
     }
     const input: SynthesisInput = {
       mode: request.mode,
       text,
-      promptText,
+      promptText: voice.promptText,
       instruct: request.instruct,
-      voice,
+      voice: voice.features,
       speed: request.speed,
       stream: request.stream,
       seed: request.seed,
@@ -295,7 +166,6 @@ export class SynthesisService {
     };
     let pieces = 0;
     let speechSeconds = 0;
-    let outcome: SynthesisOutcome = 'aborted';
     const deliver = (piece: EncodedAudioChunk): EncodedAudioChunk => {
       if (pieces++ === 0) {
         this.metrics.firstAudioAfter(labels, piece.metrics.firstPackageSeconds);
@@ -305,33 +175,30 @@ export class SynthesisService {
       return piece;
     };
     try {
-      signal?.throwIfAborted();
-      const output = await EncodedOutput.create(request);
-      // Leaving this loop early awaits the engine iterator's `return`, so `finally` below
-      // releases the slot only once the engine has stopped.
+      signal.throwIfAborted();
+      const output = await EncodedOutput.create(request.output);
+      // Leaving this loop early awaits the engine iterator's `return`: the handle frees the
+      // slot only once the engine has stopped.
       for await (const chunk of this.inference.synthesize(input)) {
-        signal?.throwIfAborted();
+        signal.throwIfAborted();
         const piece = output.push(chunk.samples, chunk.modelSeconds, clock);
         if (piece) {
           yield deliver(piece);
         }
       }
-      signal?.throwIfAborted();
+      signal.throwIfAborted();
       const tail = output.end(clock);
       if (tail) {
         yield deliver(tail);
       }
-      outcome = 'completed';
+      state.outcome = 'completed';
       this.metrics.completed(labels, { processingSeconds: clock.elapsedSeconds(), speechSeconds });
     } catch (error) {
-      if (signal?.aborted) {
+      if (signal.aborted) {
         throw signal.reason;
       }
-      outcome = 'failed';
+      state.outcome = 'failed';
       throw this.failure(error);
-    } finally {
-      this.metrics.ended(labels, outcome);
-      release();
     }
   }
 
@@ -414,24 +281,19 @@ class EncodedOutput {
   private pendingModelSeconds = 0;
 
   private constructor(
-    private readonly request: ResolvedRequest,
+    private readonly output: AudioOutput,
     private readonly encoder: StreamingAudioEncoder,
   ) {
     this.resampler =
-      request.sampleRate === ENGINE_SAMPLE_RATE
+      output.sampleRate === ENGINE_SAMPLE_RATE
         ? undefined
-        : new StreamingResampler(ENGINE_SAMPLE_RATE, request.sampleRate);
-    this.heldBackSeconds =
-      request.outputFormat === 'mp3' ? MP3_FRAME_SAMPLES / request.sampleRate : 0;
+        : new StreamingResampler(ENGINE_SAMPLE_RATE, output.sampleRate);
+    this.heldBackSeconds = output.format === 'mp3' ? MP3_FRAME_SAMPLES / output.sampleRate : 0;
   }
 
-  static async create(request: ResolvedRequest): Promise<EncodedOutput> {
-    const encoder = await createAudioEncoder({
-      format: request.outputFormat,
-      sampleRate: request.sampleRate,
-      bitRateKbps: request.bitRateKbps,
-    });
-    return new EncodedOutput(request, encoder);
+  static async create(output: AudioOutput): Promise<EncodedOutput> {
+    const encoder = await createAudioEncoder(output);
+    return new EncodedOutput(output, encoder);
   }
 
   push(
@@ -459,7 +321,7 @@ class EncodedOutput {
   }
 
   private encode(samples: Float32Array): Buffer {
-    const loud = this.request.volume === 1 ? samples : applyVolume(samples, this.request.volume);
+    const loud = this.output.volume === 1 ? samples : applyVolume(samples, this.output.volume);
     return this.encoder.push(this.resampler ? this.resampler.push(loud) : loud);
   }
 

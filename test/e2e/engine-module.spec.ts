@@ -14,6 +14,7 @@ import {
 } from '../../src/inference/inference.provider.js';
 import type { VoiceFeatures } from '../../src/inference/inference.types.js';
 import { prepareTinyPack, replaceBytes } from '../support/tiny-pack.js';
+import { labelExpectedCudaFailure } from '../support/expected-cuda-failure.js';
 
 /** Boots InferenceModule alone with `inference` settings and returns its provider. */
 async function bootInference(inference: InferenceConfig): Promise<InferenceProvider> {
@@ -109,6 +110,7 @@ describe('InferenceModule', () => {
     'fails boot loudly when INFERENCE_DEVICE=cuda cannot be used',
     async () => {
       const modelDir = await prepareTinyPack();
+      labelExpectedCudaFailure();
       await expect(bootInference({ modelDir, device: 'cuda', threads: 0 })).rejects.toThrow(
         /INFERENCE_DEVICE=cuda/,
       );
@@ -117,6 +119,7 @@ describe('InferenceModule', () => {
 
   it.skipIf(cudaBundled)('fails boot on an unusable cuda device even without a pack', async () => {
     const modelDir = join(await prepareTinyPack(), 'absent');
+    labelExpectedCudaFailure();
     await expect(bootInference({ modelDir, device: 'cuda', threads: 0 })).rejects.toThrow(
       /INFERENCE_DEVICE=cuda but onnxruntime could not create the CUDA execution provider/,
     );

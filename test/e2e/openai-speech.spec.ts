@@ -256,7 +256,7 @@ describe('OpenAI-compatible API with the official openai client (tiny pack)', ()
     const error = await speech({ response_format: 'aac' }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(BadRequestError);
     expect((error as APIError).error).toEqual({
-      message: 'response_format must be one of mp3, opus, flac, wav, pcm (aac is not supported)',
+      message: 'response_format must be one of wav, mp3, pcm, opus, flac; got "aac"',
       type: 'invalid_request_error',
       param: 'response_format',
       code: 'InvalidParameter',

@@ -156,12 +156,12 @@ describe('WebSocket duplex tasks at /api-ws/v1/audio/speech (real engine on the 
         () => s.runTask('m1', { mode: 'fast_replication', output_format: 'wav' }),
         'm1',
       ),
-    ).toMatch(/^InvalidParameter: reference_audio_id should not be empty/);
+    ).toBe('InvalidParameter: reference_audio_id is required: the id of a stored reference audio');
     expect(
       await failure(() => s.send('run-task', 'm2', { parameters: clientParameters() }), 'm2'),
-    ).toBe('InvalidParameter: payload.model is required (e.g. "cosyvoice-v2")');
+    ).toBe('InvalidParameter: model is required: one of CosyVoice2-0.5B, cosyvoice-v2');
     expect(await failure(() => s.runTask('m3', clientParameters(), 'qwen-tts'), 'm3')).toMatch(
-      /^InvalidParameter: model must be one of CosyVoice2-0.5B, cosyvoice-v2/,
+      /^InvalidParameter: model must be one of CosyVoice2-0.5B, cosyvoice-v2; got "qwen-tts"$/,
     );
     expect(
       await failure(() => s.runTask('m4', { ...clientParameters(), instruct: '' }), 'm4'),

@@ -97,7 +97,14 @@ describe('OpenAPI document of the reference audio API (/docs-json)', () => {
     expect(body.properties?.sample_rate).toMatchObject({ type: 'integer', default: 16000 });
     expect([...(body.required ?? [])].sort()).toEqual(['file', 'text']);
     expectReferenceAudioObject(jsonSchema(upload, '200'));
-    expect(Object.keys(upload.responses).sort()).toEqual(['200', '400', '401', '409', '413', '507']);
+    expect(Object.keys(upload.responses).sort()).toEqual([
+      '200',
+      '400',
+      '401',
+      '409',
+      '413',
+      '507',
+    ]);
     expect(upload.security).toEqual([{ bearer: [] }]);
   });
 

@@ -36,7 +36,9 @@ describe('limits of the text that reaches one LLM prompt, on every transport', (
         instructCase('用四川话说'.repeat(100) + '。'),
       );
       expect(outcome).toMatchObject({ ok: false, code: 'InvalidParameter' });
-      expect(outcome.ok || outcome.message).toMatch(/instruct is longer than 500 characters$/);
+      expect(outcome.ok || outcome.message).toBe(
+        `${transport.wireName('instruct')} is longer than 500 characters`,
+      );
       expect(outcome.ok || outcome.status).not.toBe(200);
     });
 
@@ -71,8 +73,9 @@ describe('limits of the text that reaches one LLM prompt, on every transport', (
         text: `${'好'.repeat(290)}<|endofprompt|>`,
       });
       expect(outcome).toMatchObject({ ok: false, code: 'InvalidParameter' });
-      expect(outcome.ok || outcome.message).toMatch(
-        /text holds inline <\|…\|> tokens, so it is spoken unsplit as one utterance, and is longer than 300 characters$/,
+      expect(outcome.ok || outcome.message).toBe(
+        `${transport.wireName('text')} holds inline <|…|> tokens, so it is spoken unsplit as one ` +
+          'utterance, and is longer than 300 characters',
       );
     });
 

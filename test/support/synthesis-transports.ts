@@ -18,8 +18,15 @@ export type SynthesisOutcome =
 /** A way to ask the service for speech; add one entry per transport. */
 export interface SynthesisTransport {
   name: string;
+  /** This transport's name of a field of the managed API (error messages begin with it). */
+  wireName(field: string): string;
+  /** The fields of the managed API this transport can carry with the same meaning. */
+  carries(request: SynthesisCase): boolean;
   synthesize(app: TestApp, request: SynthesisCase): Promise<SynthesisOutcome>;
 }
+
+const sameName = (field: string): string => field;
+const everything = (): boolean => true;
 
 const DEFAULT_MODEL = 'CosyVoice2-0.5B';
 
@@ -36,6 +43,8 @@ async function errorOf(response: Response): Promise<SynthesisOutcome> {
 /** REST with stream=false: one JSON answer. */
 const restJson: SynthesisTransport = {
   name: 'REST (JSON)',
+  wireName: sameName,
+  carries: everything,
   async synthesize(app, request) {
     const response = await postSpeech(app, restBody(request, false));
     if (response.status !== 200) return errorOf(response);
@@ -51,6 +60,8 @@ const restJson: SynthesisTransport = {
 /** REST with stream=true: server-sent events. */
 const restSse: SynthesisTransport = {
   name: 'SSE',
+  wireName: sameName,
+  carries: everything,
   async synthesize(app, request) {
     const response = await postSpeech(app, restBody(request, true));
     if (response.status !== 200) return errorOf(response);
@@ -65,6 +76,9 @@ const restSse: SynthesisTransport = {
 /** WebSocket duplex task: run-task with the options, one continue-task with the text. */
 const webSocket: SynthesisTransport = {
   name: 'WebSocket',
+  wireName: sameName,
+  // its text arrives in continue-task pieces, checked piece by piece with messages of their own
+  carries: (request) => typeof request.text === 'string' && request.text.trim() !== '',
   async synthesize(app, request) {
     const { model = 'cosyvoice-v2', text, ...parameters } = request;
     const socket = await TaskSocket.open(app);
@@ -97,5 +111,58 @@ const webSocket: SynthesisTransport = {
   },
 };
 
+/**
+ * The OpenAI body's names of the managed API's fields that POST /v1/audio/speech has with the
+ * same rule. Its `speed` is not one of them (OpenAI's 0.25–4.0, clamped), nor are `mode` (the
+ * presence of `instructions` chooses it), `sample_rate`, `bit_rate` and `volume`.
+ */
+const OPENAI_NAMES: Record<string, string> = {
+  model: 'model',
+  text: 'input',
+  reference_audio_id: 'voice',
+  instruct: 'instructions',
+  output_format: 'response_format',
+  seed: 'seed',
+};
+
+/** OpenAI-compatible POST /v1/audio/speech; errors come as `{"error": {message, code, ...}}`. */
+const openAi: SynthesisTransport = {
+  name: '/v1/audio/speech',
+  wireName: (field) => OPENAI_NAMES[field] ?? field,
+  carries: ({ mode, instruct, model, reference_audio_id, ...rest }) =>
+    Object.keys(rest).every((field) => field in OPENAI_NAMES) &&
+    model === undefined &&
+    typeof reference_audio_id === 'string' &&
+    (mode === 'natural_language_replication'
+      ? typeof instruct === 'string' && instruct.trim() !== ''
+      : mode === 'cross_lingual_replication' || mode === 'fast_replication'),
+  async synthesize(app, request) {
+    const body: Record<string, unknown> = { model: 'tts-1' };
+    for (const [field, value] of Object.entries(request)) {
+      if (
+        field !== 'mode' &&
+        (field !== 'instruct' || request.mode === 'natural_language_replication')
+      ) {
+        body[OPENAI_NAMES[field]] = value;
+      }
+    }
+    const response = await fetch(`${app.baseUrl}/v1/audio/speech`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${app.token}` },
+      body: JSON.stringify(body),
+    });
+    if (response.status !== 200) {
+      const { error } = (await response.json()) as { error: { code: string; message: string } };
+      return { ok: false, status: response.status, code: error.code, message: error.message };
+    }
+    return { ok: true, audio: Buffer.from(await response.arrayBuffer()) };
+  },
+};
+
 /** Every transport that carries a synthesis request. */
-export const SYNTHESIS_TRANSPORTS: readonly SynthesisTransport[] = [restJson, restSse, webSocket];
+export const SYNTHESIS_TRANSPORTS: readonly SynthesisTransport[] = [
+  restJson,
+  restSse,
+  webSocket,
+  openAi,
+];

@@ -4,7 +4,7 @@ import {
   type WorkerSynthesisInput,
   type WorkerToMainMessage,
 } from './inference-worker.protocol.js';
-import { PushedTextSource } from './pushed-text.source.js';
+import { TextPieceQueue } from '../text-piece.queue.js';
 import { workerErrorKind } from './worker-error.kind.js';
 
 /** Posts a message to the main thread, moving the buffers of `transfer`. */
@@ -18,7 +18,7 @@ export type PostToMain = (message: WorkerToMainMessage, transfer?: ArrayBuffer[]
  */
 export class WorkerSynthesisRun {
   private readonly controller = new AbortController();
-  private readonly text: PushedTextSource | undefined;
+  private readonly text: TextPieceQueue | undefined;
   private credit = RUN_AHEAD_CHUNKS;
   private wakeOnCredit: (() => void) | undefined;
 
@@ -28,11 +28,11 @@ export class WorkerSynthesisRun {
     private readonly engine: InferenceProvider,
     private readonly post: PostToMain,
   ) {
-    this.text = input.text === null ? new PushedTextSource() : undefined;
+    this.text = input.text === null ? new TextPieceQueue() : undefined;
   }
 
   /** The text source of a request whose text arrives in pieces. */
-  get pieces(): PushedTextSource | undefined {
+  get pieces(): TextPieceQueue | undefined {
     return this.text;
   }
 
@@ -51,7 +51,7 @@ export class WorkerSynthesisRun {
     try {
       const chunks = this.engine.synthesize({
         ...this.input,
-        text: this.input.text ?? (this.text as PushedTextSource),
+        text: this.input.text ?? (this.text as TextPieceQueue),
         signal,
       });
       const iterator = chunks[Symbol.asyncIterator]();

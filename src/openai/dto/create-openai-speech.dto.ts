@@ -1,25 +1,22 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import {
-  IsIn,
-  IsInt,
-  IsNumber,
-  IsOptional,
-  IsString,
-  Max,
-  Min,
-  Validate,
-  ValidatorConstraint,
-  ValidatorConstraintInterface,
-} from 'class-validator';
 import type { OutputAudioFormat } from '../../audio/audio.types.js';
+import { FieldRule, type FieldProblem } from '../../common/field-rule.decorator.js';
 import { isRecord } from '../../common/is-record.js';
-import { MODEL_NAME } from '../../synthesis/synthesis.constants.js';
+import {
+  InstructField,
+  ModelField,
+  OutputFormatField,
+  SeedField,
+  SpeechTextField,
+  SpeedField,
+  inList,
+} from '../../synthesis/dto/synthesis-fields.js';
+import { MODEL_NAME, OUTPUT_FORMATS } from '../../synthesis/synthesis.constants.js';
 import {
   DEFAULT_RESPONSE_FORMAT,
   OPENAI_MAX_SPEED,
   OPENAI_MIN_SPEED,
   OPENAI_MODELS,
-  OPENAI_RESPONSE_FORMATS,
   STREAM_FORMATS,
   StreamFormat,
 } from '../openai.constants.js';
@@ -30,30 +27,22 @@ export interface VoiceReference {
 }
 
 /** A non-empty string, or an object whose `id` is one. */
-@ValidatorConstraint({ name: 'isVoice' })
-class IsVoiceConstraint implements ValidatorConstraintInterface {
-  validate(value: unknown): boolean {
-    const id = isRecord(value) ? value.id : value;
-    return typeof id === 'string' && id.trim() !== '';
-  }
-
-  defaultMessage(): string {
-    return 'voice must be the id or name of a stored reference audio, or { "id": "<id>" }';
-  }
-}
+const voiceProblem: FieldProblem = (value, field) => {
+  const id = isRecord(value) ? value.id : value;
+  return typeof id === 'string' && id.trim() !== ''
+    ? undefined
+    : `${field} must be the id or name of a stored reference audio, or { "id": "<id>" }`;
+};
 
 /** Body of POST /v1/audio/speech, the OpenAI request. */
 export class CreateOpenAiSpeechDto {
-  @ApiProperty({
+  @ModelField(OPENAI_MODELS, {
     description: `${MODEL_NAME}, or one of the OpenAI names that stand for it.`,
-    enum: OPENAI_MODELS,
     example: 'tts-1',
   })
-  @IsIn(OPENAI_MODELS, { message: `model must be one of ${OPENAI_MODELS.join(', ')}` })
   model!: string;
 
-  @ApiProperty({ description: 'The text to speak.', example: 'Hello! How are you today?' })
-  @IsString({ message: 'input must be a string' })
+  @SpeechTextField({ description: 'The text to speak.', example: 'Hello! How are you today?' })
   input!: string;
 
   @ApiProperty({
@@ -65,48 +54,27 @@ export class CreateOpenAiSpeechDto {
     ],
     example: 'narrator',
   })
-  @Validate(IsVoiceConstraint)
+  @FieldRule(voiceProblem)
   voice!: string | VoiceReference;
 
-  @ApiPropertyOptional({
+  @InstructField(false, {
     description:
       'How to speak (natural-language style instruction): synthesis in the instruct mode. ' +
       "Without it, zero-shot cloning with the voice's transcript.",
     example: 'Speak slowly and warmly.',
   })
-  @IsOptional()
-  @IsString({ message: 'instructions must be a string' })
   instructions?: string;
 
-  @ApiPropertyOptional({
-    description: 'mp3, opus (in Ogg), flac, wav or pcm (raw 24 kHz 16-bit LE mono). No aac.',
-    enum: OPENAI_RESPONSE_FORMATS,
+  @OutputFormatField(OUTPUT_FORMATS, {
+    description: 'wav, mp3, pcm (raw 24 kHz 16-bit LE mono), opus (in Ogg) or flac. No aac.',
     default: DEFAULT_RESPONSE_FORMAT,
-  })
-  @IsOptional()
-  @IsIn(OPENAI_RESPONSE_FORMATS, {
-    message: `response_format must be one of ${OPENAI_RESPONSE_FORMATS.join(', ')} (aac is not supported)`,
   })
   response_format?: OutputAudioFormat;
 
-  @ApiPropertyOptional({
+  @SpeedField(OPENAI_MIN_SPEED, OPENAI_MAX_SPEED, {
     description:
       `OpenAI's range ${OPENAI_MIN_SPEED}–${OPENAI_MAX_SPEED}; the model speaks at 0.5–2.0, ` +
       'so values below 0.5 are spoken at 0.5 and values above 2.0 at 2.0.',
-    minimum: OPENAI_MIN_SPEED,
-    maximum: OPENAI_MAX_SPEED,
-    default: 1.0,
-  })
-  @IsOptional()
-  @IsNumber(
-    { allowNaN: false, allowInfinity: false },
-    { message: `speed must be a number from ${OPENAI_MIN_SPEED} to ${OPENAI_MAX_SPEED}` },
-  )
-  @Min(OPENAI_MIN_SPEED, {
-    message: `speed must be a number from ${OPENAI_MIN_SPEED} to ${OPENAI_MAX_SPEED}`,
-  })
-  @Max(OPENAI_MAX_SPEED, {
-    message: `speed must be a number from ${OPENAI_MIN_SPEED} to ${OPENAI_MAX_SPEED}`,
   })
   speed?: number;
 
@@ -117,16 +85,9 @@ export class CreateOpenAiSpeechDto {
     enum: STREAM_FORMATS,
     default: 'audio',
   })
-  @IsOptional()
-  @IsIn(STREAM_FORMATS, { message: `stream_format must be one of ${STREAM_FORMATS.join(', ')}` })
+  @FieldRule(inList(STREAM_FORMATS, false))
   stream_format?: StreamFormat;
 
-  @ApiPropertyOptional({
-    description: 'Extension: makes sampling reproducible (same seed, text and voice → same audio).',
-    minimum: 0,
-  })
-  @IsOptional()
-  @IsInt({ message: 'seed must be a non-negative integer' })
-  @Min(0, { message: 'seed must be a non-negative integer' })
+  @SeedField()
   seed?: number;
 }

@@ -1,78 +1,60 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import {
-  IsBoolean,
-  IsDefined,
-  IsIn,
-  IsNotEmpty,
-  IsOptional,
-  IsString,
-  MaxLength,
-  ValidateNested,
-} from 'class-validator';
-import type { SynthesisMode } from '../../inference/inference.types.js';
-import { MODEL_ALIASES, MODEL_NAME, SYNTHESIS_MODES } from '../synthesis.constants.js';
-import { MAX_INSTRUCT_LENGTH } from '../synthesis-text.limits.js';
-import { SpeechOptionsDto } from './speech-options.dto.js';
+import { plainToInstance, Transform } from 'class-transformer';
+import { IsBoolean, IsObject, IsOptional, ValidateNested } from 'class-validator';
+import { isRecord } from '../../common/is-record.js';
+import { MODEL_ALIASES, MODEL_NAME } from '../synthesis.constants.js';
+import { ModelField, SpeechTextField } from './synthesis-fields.js';
+import { SynthesisOptionsDto } from './synthesis-options.dto.js';
+import { SynthesisParametersDto } from './synthesis-parameters.dto.js';
 
-/** `input` of POST /api/v1/audio/speech; its options win over the same ones beside it. */
-export class SpeechInputDto extends SpeechOptionsDto {
-  @ApiProperty({
-    description:
-      'fast_replication (clone with the prompt transcript), cross_lingual_replication ' +
-      '(prompt speech only), natural_language_replication (style from `instruct`).',
-    enum: SYNTHESIS_MODES,
-    example: 'natural_language_replication',
-  })
-  @IsIn(SYNTHESIS_MODES)
-  mode!: SynthesisMode;
+/** The option fields that may sit beside `input` as well as inside it. */
+const OPTION_FIELDS = [
+  'sample_rate',
+  'bit_rate',
+  'volume',
+  'speed',
+  'output_format',
+  'seed',
+] as const satisfies readonly (keyof SynthesisOptionsDto)[];
 
-  @ApiProperty({
-    description: 'Text to speak.',
-    example: '北京, 你好, 收到好友从远方寄来的生日礼物。',
-  })
-  @IsString()
-  @IsNotEmpty()
+const INPUT_REQUIRED = 'input is required: an object with mode, text, reference_audio_id, ...';
+
+/** `input` of POST /api/v1/audio/speech, holding the effective options once transformed. */
+export class SpeechInputDto extends SynthesisParametersDto {
+  @SpeechTextField({ example: '北京, 你好, 收到好友从远方寄来的生日礼物。' })
   text!: string;
+}
 
-  @ApiProperty({
-    description:
-      'Id of a stored reference audio (the voice to clone). Replace the example with an id from ' +
-      'POST or GET /api/v1/audio/reference_audio: the example id is not a stored voice (404).',
-    example: 'replace-with-an-id-from-GET-/api/v1/audio/reference_audio',
-  })
-  @IsString()
-  @IsNotEmpty()
-  reference_audio_id!: string;
-
-  @ApiPropertyOptional({
-    description: 'Style instruction; required for natural_language_replication, else ignored.',
-    example: '用四川话说',
-    maxLength: MAX_INSTRUCT_LENGTH,
-  })
-  @IsOptional()
-  @IsString()
-  @MaxLength(MAX_INSTRUCT_LENGTH, {
-    message: `instruct is longer than ${MAX_INSTRUCT_LENGTH} characters`,
-  })
-  instruct?: string;
+/**
+ * `input` with the options given beside it filled in where `input` has none (`input` wins), so
+ * that every rule, the cross-field ones included, sees the options the synthesis will use.
+ */
+function effectiveInput(input: unknown, body: unknown): unknown {
+  if (!isRecord(input)) {
+    return input;
+  }
+  const beside = isRecord(body) ? body : {};
+  const merged: Record<string, unknown> = { ...input };
+  for (const name of OPTION_FIELDS) {
+    if (merged[name] === undefined && beside[name] !== undefined) {
+      merged[name] = beside[name];
+    }
+  }
+  return plainToInstance(SpeechInputDto, merged);
 }
 
 /** Body of POST /api/v1/audio/speech. */
-export class CreateSpeechDto extends SpeechOptionsDto {
-  @ApiProperty({
-    description: `Model name; the WebSocket alias cosyvoice-v2 is accepted too.`,
-    enum: MODEL_ALIASES,
+export class CreateSpeechDto extends SynthesisOptionsDto {
+  @ModelField(MODEL_ALIASES, {
+    description: 'Model name; the WebSocket alias cosyvoice-v2 is accepted too.',
     example: MODEL_NAME,
   })
-  @IsString()
-  @IsNotEmpty()
   model!: string;
 
   @ApiProperty({ type: () => SpeechInputDto })
-  @IsDefined()
-  @ValidateNested()
-  @Type(() => SpeechInputDto)
+  @Transform(({ value, obj }) => effectiveInput(value, obj))
+  @IsObject({ message: INPUT_REQUIRED })
+  @ValidateNested({ message: INPUT_REQUIRED })
   input!: SpeechInputDto;
 
   @ApiPropertyOptional({
@@ -81,6 +63,6 @@ export class CreateSpeechDto extends SpeechOptionsDto {
     example: false,
   })
   @IsOptional()
-  @IsBoolean()
+  @IsBoolean({ message: 'stream must be a boolean' })
   stream?: boolean;
 }

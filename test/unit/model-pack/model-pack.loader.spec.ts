@@ -9,6 +9,7 @@ import { ModelPackError } from '../../../src/inference/model-pack/model-pack.err
 import { loadModelPack } from '../../../src/inference/model-pack/model-pack.loader.js';
 import type { LoadedModelPack } from '../../../src/inference/model-pack/model-pack.types.js';
 import { prepareTinyPack, replaceBytes } from '../../support/tiny-pack.js';
+import { labelExpectedCudaFailure } from '../../support/expected-cuda-failure.js';
 
 Logger.overrideLogger(false);
 
@@ -164,6 +165,7 @@ describe('loadModelPack on a broken pack', () => {
   );
   it.skipIf(cudaBundled)('fails loudly when cuda is requested but unavailable', async () => {
     const dir = await prepareTinyPack();
+    labelExpectedCudaFailure();
     const error = await loadError({ modelDir: dir, device: 'cuda', threads: 0 });
     expect(error.message).toMatch(
       /^INFERENCE_DEVICE=cuda but onnxruntime could not create the CUDA execution provider \(.+\)/,

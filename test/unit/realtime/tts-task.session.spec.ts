@@ -6,6 +6,7 @@ import type {
   EncodedAudioChunk,
   SynthesisRequest,
 } from '../../../src/synthesis/synthesis-request.js';
+import { SynthesisHandle } from '../../../src/synthesis/synthesis.handle.js';
 
 /** Echoes every text piece back as one "audio" chunk holding the piece's bytes. */
 class EchoSynthesizer implements TaskSynthesizer {
@@ -13,14 +14,16 @@ class EchoSynthesizer implements TaskSynthesizer {
   requests: SynthesisRequest[] = [];
   signals: AbortSignal[] = [];
 
-  async start(request: SynthesisRequest, signal: AbortSignal) {
+  closed = 0;
+
+  async open(request: SynthesisRequest, signal: AbortSignal) {
     if (request.referenceAudioId === 'unknown') {
       throw ApiError.notFound('reference audio unknown not found');
     }
     this.requests.push(request);
     this.signals.push(signal);
     const text = request.text as AsyncIterable<string>;
-    return (async function* (): AsyncGenerator<EncodedAudioChunk> {
+    const chunks = (async function* (): AsyncGenerator<EncodedAudioChunk, void, undefined> {
       for await (const piece of text) {
         signal.throwIfAborted();
         yield {
@@ -34,6 +37,7 @@ class EchoSynthesizer implements TaskSynthesizer {
         };
       }
     })();
+    return new SynthesisHandle(chunks, new AbortController(), () => this.closed++);
   }
 }
 
@@ -106,6 +110,7 @@ describe(TtsTaskSession.name, () => {
         return Buffer.from(output.audio.data, 'base64').toString();
       });
     expect(audio).toEqual(['床前明月光,', '疑是地上霜。']);
+    expect(synthesizer.closed).toBe(1);
     expect(sent[1].payload.metrics).toEqual({
       speech_len: 0.5,
       server_cost_time: 0.1,
@@ -116,12 +121,10 @@ describe(TtsTaskSession.name, () => {
     expect(last().payload).toEqual({ output: {}, usage: { characters: 12 } });
     expect(synthesizer.requests[0]).toMatchObject({
       transport: 'websocket',
-      model: 'cosyvoice-v2',
       mode: 'natural_language_replication',
       referenceAudioId: 'voice-1',
       instruct: '用冷静的语气说',
-      outputFormat: 'wav',
-      sampleRate: 24000,
+      output: { format: 'wav', sampleRate: 24000, bitRateKbps: 192, volume: 1 },
       speed: 1,
       stream: true,
     });
@@ -265,13 +268,19 @@ describe(TtsTaskSession.name, () => {
   it('refuses a run-task with missing model or parameters', () => {
     session.handleFrame(frame('run-task', 't1', { parameters: PARAMETERS }), false);
     expect(last().header).toMatchObject({ error_code: 'InvalidParameter' });
-    expect(last().header.error_message).toMatch(/^payload.model is required/);
+    expect(last().header.error_message).toBe(
+      'model is required: one of CosyVoice2-0.5B, cosyvoice-v2',
+    );
     session.handleFrame(frame('run-task', 't1', { model: 'cosyvoice-v2' }), false);
-    expect(last().header.error_message).toMatch(/^payload.parameters is required/);
+    expect(last().header.error_message).toBe(
+      'parameters is required: an object with mode, reference_audio_id, ...',
+    );
     session.handleFrame(runTask('t1', { ...PARAMETERS, reference_audio_id: undefined }), false);
-    expect(last().header.error_message).toMatch(/^reference_audio_id /);
+    expect(last().header.error_message).toBe(
+      'reference_audio_id is required: the id of a stored reference audio',
+    );
     session.handleFrame(runTask('t1', { ...PARAMETERS, speed: 3 }), false);
-    expect(last().header.error_message).toMatch(/speed must not be greater/);
+    expect(last().header.error_message).toBe('speed must be a number from 0.5 to 2');
     expect(synthesizer.requests).toHaveLength(0);
   });
 

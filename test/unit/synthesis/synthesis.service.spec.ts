@@ -1,6 +1,5 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { decodeAudio } from '../../../src/audio/audio-decoder.js';
-import type { OutputAudioFormat } from '../../../src/audio/audio.types.js';
 import { ApiError } from '../../../src/common/api-error.js';
 import type { AppConfig } from '../../../src/config/app-config.js';
 import {
@@ -11,10 +10,12 @@ import type { SpeechChunk, SynthesisInput } from '../../../src/inference/inferen
 import { SynthesisDrain } from '../../../src/lifecycle/synthesis-drain.js';
 import type { ReferenceAudioService } from '../../../src/reference-audio/reference-audio.service.js';
 import type {
+  AudioOutput,
   EncodedAudioChunk,
   SynthesisRequest,
 } from '../../../src/synthesis/synthesis-request.js';
-import { TextPieceQueue } from '../../../src/realtime/text-piece.queue.js';
+import type { SynthesisHandle } from '../../../src/synthesis/synthesis.handle.js';
+import { TextPieceQueue } from '../../../src/inference/text-piece.queue.js';
 import { SynthesisLimiter } from '../../../src/synthesis/synthesis.limiter.js';
 import { SynthesisMetrics } from '../../../src/synthesis/synthesis.metrics.js';
 import { SynthesisService } from '../../../src/synthesis/synthesis.service.js';
@@ -29,21 +30,34 @@ import { rms } from '../../support/signal-measures.js';
 
 const TEXT = '收到好友从远方寄来的生日礼物'; // 14 characters → 0.7 s of fake speech
 
+const WAV_24K: AudioOutput = { format: 'wav', sampleRate: 24000, bitRateKbps: 192, volume: 1 };
+
 const REQUEST: SynthesisRequest = {
   transport: 'sse',
-  model: 'CosyVoice2-0.5B',
   mode: 'fast_replication',
   text: TEXT,
   referenceAudioId: 'voice-a',
+  output: WAV_24K,
+  speed: 1,
   stream: true,
 };
 
-async function collect(chunks: AsyncIterable<EncodedAudioChunk>): Promise<EncodedAudioChunk[]> {
+const withOutput = (output: Partial<AudioOutput>): SynthesisRequest => ({
+  ...REQUEST,
+  output: { ...WAV_24K, ...output },
+});
+
+/** Reads a synthesis to its end and closes it, as every transport does. */
+async function collect(handle: SynthesisHandle): Promise<EncodedAudioChunk[]> {
   const all: EncodedAudioChunk[] = [];
-  for await (const chunk of chunks) {
-    all.push(chunk);
+  try {
+    for await (const chunk of handle.chunks) {
+      all.push(chunk);
+    }
+    return all;
+  } finally {
+    await handle.close();
   }
-  return all;
 }
 
 const joined = (chunks: EncodedAudioChunk[]) => Buffer.concat(chunks.map((c) => c.audio));
@@ -79,100 +93,93 @@ describe(SynthesisService.name, () => {
     );
   });
 
-  describe('checks before any audio (400)', () => {
-    it.each([
-      [{ model: 'gpt-4o-mini-tts' }, /^model must be one of CosyVoice2-0.5B, cosyvoice-v2/],
-      [{ mode: 'karaoke' }, /^mode must be one of fast_replication/],
-      [{ mode: 'natural_language_replication' }, /^instruct is required/],
-      [{ text: '   ' }, /^text must not be empty/],
-      [{ text: 'x'.repeat(21) }, /^text has 21 characters; the limit is 20/],
-      [{ outputFormat: 'mp3', sampleRate: 44000 }, /^sample_rate 44000 cannot be carried by mp3/],
-      [{ sampleRate: 4000 }, /^sample_rate must be an integer from 8000 to 48000/],
-      [{ speed: 2.5 }, /^speed must be a number from 0.5 to 2/],
-      [{ bitRate: '100k' }, /^bit_rate must be one of 16k/],
-    ] as [Partial<SynthesisRequest>, RegExp][])('%o', async (change, message) => {
-      const error = await sut.start({ ...REQUEST, ...change }).catch((e: unknown) => e);
+  describe('checks before any audio', () => {
+    it('refuses a text over MAX_TEXT_LENGTH with 400 before taking a slot', async () => {
+      const error = await sut.open({ ...REQUEST, text: 'x'.repeat(21) }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ApiError);
-      expect(error).toMatchObject({ status: 400, code: 'InvalidParameter' });
-      expect((error as ApiError).message).toMatch(message);
+      expect(error).toMatchObject({
+        status: 400,
+        code: 'InvalidParameter',
+        message: 'the text has 21 characters; the limit is 20 (MAX_TEXT_LENGTH)',
+      });
       expect(limiter.active).toBe(0);
     });
 
-    it('accepts the WebSocket alias cosyvoice-v2 and passes the instruct only in its mode', async () => {
+    it('passes the instruct and the prompt transcript to the engine', async () => {
       await collect(
-        await sut.start({
+        await sut.open({
           ...REQUEST,
-          model: 'cosyvoice-v2',
           mode: 'natural_language_replication',
           instruct: '用四川话说',
         }),
       );
-      await collect(await sut.start({ ...REQUEST, instruct: 'ignored' }));
-      expect(engine.inputs.map((input) => input.instruct)).toEqual(['用四川话说', undefined]);
+      expect(engine.inputs[0].instruct).toBe('用四川话说');
       expect(engine.inputs[0].promptText).toBe('希望你以后能够做得比我还好哟');
     });
 
     it('answers 404 for an unknown voice without taking a slot', async () => {
-      const error = await sut.start({ ...REQUEST, referenceAudioId: 'nope' }).catch((e) => e);
+      const error = await sut.open({ ...REQUEST, referenceAudioId: 'nope' }).catch((e) => e);
       expect(error).toMatchObject({ status: 404, code: 'NotFound' });
       expect(limiter.active).toBe(0);
     });
 
     it('answers 503 ModelNotLoaded with Retry-After when the pack is missing', async () => {
       engine.loaded = false;
-      const error = await sut.start(REQUEST).catch((e: unknown) => e);
+      const error = await sut.open(REQUEST).catch((e: unknown) => e);
       expect(error).toMatchObject({ status: 503, code: 'ModelNotLoaded' });
       expect(Number((error as ApiError).headers['Retry-After'])).toBeGreaterThan(0);
     });
 
     it('answers 503 ServerBusy when every slot is taken and the queue is full', async () => {
-      const running = await sut.start(REQUEST);
-      const error = await sut.start(REQUEST).catch((e: unknown) => e);
+      const running = await sut.open(REQUEST);
+      const error = await sut.open(REQUEST).catch((e: unknown) => e);
       expect(error).toMatchObject({ status: 503, code: 'ServerBusy' });
       await collect(running);
-      await expect(sut.start(REQUEST)).resolves.toBeDefined();
+      await collect(await sut.open(REQUEST));
     });
   });
 
   describe('text in pieces (WebSocket tasks)', () => {
     it('takes no slot before its first piece, then meets ServerBusy if none is free', async () => {
       const text = new TextPieceQueue();
-      const waiting = (await sut.start({ ...REQUEST, text }))[Symbol.asyncIterator]();
-      const firstChunk = waiting.next();
+      const waiting = await sut.open({ ...REQUEST, text });
+      const firstChunk = waiting.chunks.next();
       await new Promise((resolve) => setTimeout(resolve, 20));
       expect(limiter.active).toBe(0);
-      const running = await sut.start(REQUEST);
+      const running = await sut.open(REQUEST);
       expect(limiter.active).toBe(1);
       text.push('你好。');
       await expect(firstChunk).rejects.toMatchObject({ status: 503, code: 'ServerBusy' });
+      await waiting.close();
       await collect(running);
       expect(limiter.active).toBe(0);
     });
 
     it('holds its slot from its first piece until it ends', async () => {
       const text = new TextPieceQueue();
-      const stream = (await sut.start({ ...REQUEST, text }))[Symbol.asyncIterator]();
+      const synthesis = await sut.open({ ...REQUEST, text });
       text.push('你好。');
-      expect((await stream.next()).done).toBe(false);
+      expect((await synthesis.chunks.next()).done).toBe(false);
       expect(limiter.active).toBe(1);
       text.end();
-      for (let next = await stream.next(); !next.done; next = await stream.next());
+      await collect(synthesis);
       expect(limiter.active).toBe(0);
     });
 
     it('stops waiting for its first piece when the signal aborts', async () => {
       const abort = new AbortController();
-      const chunks = await sut.start({ ...REQUEST, text: new TextPieceQueue() }, abort.signal);
-      const first = chunks[Symbol.asyncIterator]().next();
+      const synthesis = await sut.open({ ...REQUEST, text: new TextPieceQueue() }, abort.signal);
+      const first = synthesis.chunks.next();
       abort.abort(new Error('client left'));
       await expect(first).rejects.toThrow('client left');
+      await synthesis.close();
       expect(limiter.active).toBe(0);
     });
   });
 
   describe('output', () => {
     it('concatenates to one WAV at 24 kHz whose length is the speech, with metrics per chunk', async () => {
-      const chunks = await collect(await sut.start(REQUEST));
+      const chunks = await collect(await sut.open(REQUEST));
       expect(chunks.length).toBeGreaterThan(1);
       const audio = await decodeAudio(joined(chunks));
       expect(audio.format).toBe('wav');
@@ -190,25 +197,25 @@ describe(SynthesisService.name, () => {
 
     it('resamples to sample_rate keeping the duration', async () => {
       const audio = await decodeAudio(
-        joined(await collect(await sut.start({ ...REQUEST, sampleRate: 16000 }))),
+        joined(await collect(await sut.open(withOutput({ sampleRate: 16000 })))),
       );
       expect(audio.sampleRate).toBe(16000);
       expect(audio.duration).toBeCloseTo(0.7, 2);
     });
 
     it('applies volume as a gain (2.0 doubles the RMS)', async () => {
-      const quiet = await decodeAudio(joined(await collect(await sut.start(REQUEST))));
+      const quiet = await decodeAudio(joined(await collect(await sut.open(REQUEST))));
       const loud = await decodeAudio(
-        joined(await collect(await sut.start({ ...REQUEST, volume: 2 }))),
+        joined(await collect(await sut.open(withOutput({ volume: 2 })))),
       );
       expect(rms(quiet.samples)).toBeCloseTo(FAKE_AMPLITUDE / Math.SQRT2, 2);
       expect(rms(loud.samples) / rms(quiet.samples)).toBeCloseTo(2, 2);
     });
 
     it('writes raw 16-bit PCM and MP3 that decode to the same duration', async () => {
-      const pcm = joined(await collect(await sut.start({ ...REQUEST, outputFormat: 'pcm' })));
+      const pcm = joined(await collect(await sut.open(withOutput({ format: 'pcm' }))));
       expect(pcm.length).toBe(2 * Math.round(0.7 * 24000));
-      const mp3Chunks = await collect(await sut.start({ ...REQUEST, outputFormat: 'mp3' }));
+      const mp3Chunks = await collect(await sut.open(withOutput({ format: 'mp3' })));
       const mp3 = await decodeAudio(joined(mp3Chunks));
       expect(mp3.format).toBe('mp3');
       expect(mp3.duration).toBeGreaterThan(0.65);
@@ -224,7 +231,7 @@ describe(SynthesisService.name, () => {
         yield '你好。';
         yield '再见。';
       }
-      const chunks = await collect(await sut.start({ ...REQUEST, text: pieces() }));
+      const chunks = await collect(await sut.open({ ...REQUEST, text: pieces() }));
       const audio = await decodeAudio(joined(chunks));
       expect(audio.duration).toBeCloseTo(0.3, 3);
       expect(chunks[0].metrics.firstPackageSeconds).toBeLessThan(0.045);
@@ -232,25 +239,19 @@ describe(SynthesisService.name, () => {
   });
 
   it('counts syntheses by mode, format, transport and outcome, with latency, time and RTF', async () => {
-    await collect(await sut.start(REQUEST));
-    await sut.start({ ...REQUEST, referenceAudioId: 'nope' }).catch(() => undefined);
-    await sut
-      .start({ ...REQUEST, mode: 'karaoke', outputFormat: 'ogg' as OutputAudioFormat })
-      .catch(() => undefined);
+    await collect(await sut.open(REQUEST));
+    await sut.open({ ...REQUEST, referenceAudioId: 'nope' }).catch(() => undefined);
     engine.failure = { afterChunks: 0, error: new Error('boom') };
-    await collect(await sut.start({ ...REQUEST, transport: 'http', outputFormat: 'mp3' })).catch(
-      () => undefined,
-    );
+    const mp3 = { ...withOutput({ format: 'mp3' }), transport: 'http' as const };
+    await collect(await sut.open(mp3)).catch(() => undefined);
     const text = await metrics.render();
     const series = (outcome: string, labels = 'mode="fast_replication",format="wav"') =>
       `synthesis_requests_total{${labels},transport="sse",outcome="${outcome}"} 1`;
     expect(text).toContain(series('completed'));
     expect(text).toContain(series('rejected'));
-    expect(text).toContain(series('rejected', 'mode="invalid",format="invalid"'));
     expect(text).toContain(
       'synthesis_requests_total{mode="fast_replication",format="mp3",transport="http",outcome="failed"} 1',
     );
-    expect(text).not.toContain('karaoke');
     const labels = '{mode="fast_replication",transport="sse"}';
     expect(text).toContain(`synthesis_first_audio_seconds_count${labels} 1`);
     expect(text).toContain(`synthesis_duration_seconds_count${labels} 1`);
@@ -267,8 +268,7 @@ describe(SynthesisService.name, () => {
   describe('failures and aborts', () => {
     it('turns an engine error into SynthesisFailed and frees the slot', async () => {
       engine.failure = { afterChunks: 1, error: new Error('onnx session exploded') };
-      const chunks = await sut.start(REQUEST);
-      const error = await collect(chunks).catch((e: unknown) => e);
+      const error = await collect(await sut.open(REQUEST)).catch((e: unknown) => e);
       expect(error).toMatchObject({
         status: 500,
         code: 'SynthesisFailed',
@@ -282,7 +282,7 @@ describe(SynthesisService.name, () => {
         afterChunks: 1,
         error: new InputRejectedError('the utterance would exceed 300 s'),
       };
-      const error = await collect(await sut.start(REQUEST)).catch((e: unknown) => e);
+      const error = await collect(await sut.open(REQUEST)).catch((e: unknown) => e);
       expect(error).toMatchObject({
         status: 400,
         code: 'InvalidParameter',
@@ -293,21 +293,22 @@ describe(SynthesisService.name, () => {
 
     it('turns a model lost mid-stream into ModelNotLoaded', async () => {
       engine.failure = { afterChunks: 0, error: new ModelNotLoadedError('file vanished') };
-      const error = await collect(await sut.start(REQUEST)).catch((e: unknown) => e);
+      const error = await collect(await sut.open(REQUEST)).catch((e: unknown) => e);
       expect(error).toMatchObject({ status: 503, code: 'ModelNotLoaded' });
     });
 
     it('passes the abort signal to the engine and frees the slot when it aborts', async () => {
       engine.delayMs = 10;
       const controller = new AbortController();
-      const chunks = await sut.start(REQUEST, controller.signal);
+      const synthesis = await sut.open(REQUEST, controller.signal);
       const seen: EncodedAudioChunk[] = [];
       const error = await (async () => {
-        for await (const chunk of chunks) {
+        for await (const chunk of synthesis.chunks) {
           seen.push(chunk);
           controller.abort(new Error('client gone'));
         }
       })().catch((e: unknown) => e);
+      await synthesis.close();
       expect(error).toMatchObject({ message: 'client gone' });
       expect(seen).toHaveLength(1);
       expect(engine.inputs[0].signal?.aborted).toBe(true);
@@ -343,16 +344,17 @@ describe(SynthesisService.name, () => {
 
     it('goes to the next queued request only after the aborted engine run has stopped', async () => {
       const first = new AbortController();
-      const firstChunks = await queuedSut.start({ ...REQUEST, seed: 1 }, first.signal);
-      const secondStarted = queuedSut.start({ ...REQUEST, seed: 2 });
+      const firstRun = await queuedSut.open({ ...REQUEST, seed: 1 }, first.signal);
+      const secondStarted = queuedSut.open({ ...REQUEST, seed: 2 });
       const secondRun = secondStarted.then(collect);
       await vi.waitUntil(() => queuedLimiter.queued === 1);
       const firstError = await (async () => {
-        for await (const chunk of firstChunks) {
+        for await (const chunk of firstRun.chunks) {
           expect(chunk.audio.length).toBeGreaterThan(0);
           first.abort(new Error('client gone'));
         }
       })().catch((e: unknown) => e);
+      await firstRun.close();
       expect(firstError).toMatchObject({ message: 'client gone' });
       const secondAudio = await secondRun;
       expect(secondAudio.length).toBeGreaterThan(0);
@@ -368,9 +370,9 @@ describe(SynthesisService.name, () => {
     });
 
     it('lets a queued request that aborts leave the queue at once', async () => {
-      const firstChunks = await queuedSut.start({ ...REQUEST, seed: 1 });
+      const firstChunks = await queuedSut.open({ ...REQUEST, seed: 1 });
       const waiting = new AbortController();
-      const queued = queuedSut.start({ ...REQUEST, seed: 2 }, waiting.signal);
+      const queued = queuedSut.open({ ...REQUEST, seed: 2 }, waiting.signal);
       await vi.waitUntil(() => queuedLimiter.queued === 1);
       waiting.abort(new Error('gave up'));
       await expect(queued).rejects.toThrow('gave up');
@@ -381,14 +383,24 @@ describe(SynthesisService.name, () => {
       expect(queuedLimiter.active).toBe(0);
     });
 
-    it('gives the slot back on the abort alone when the stream was never read', async () => {
-      const controller = new AbortController();
-      const chunks = await queuedSut.start(REQUEST, controller.signal);
+    it('gives the slot back at close when the audio was never read', async () => {
+      const synthesis = await queuedSut.open(REQUEST);
       expect(queuedLimiter.active).toBe(1);
-      controller.abort(new Error('client gone'));
+      await synthesis.close();
       expect(queuedLimiter.active).toBe(0);
-      await expect(collect(chunks)).rejects.toThrow('client gone');
       expect(slowEngine.timeline).toEqual([]);
+    });
+
+    it('holds the slot until the engine has stopped when closed in the middle of a run', async () => {
+      const synthesis = await queuedSut.open(REQUEST);
+      expect((await synthesis.chunks.next()).done).toBe(false);
+      const closed = synthesis.close();
+      expect(queuedLimiter.active).toBe(1);
+      await closed;
+      expect(slowEngine.timeline).toEqual(['run ? started', 'run ? stopped']);
+      expect(queuedLimiter.active).toBe(0);
+      await synthesis.close();
+      expect(queuedLimiter.active).toBe(0);
     });
   });
 });

@@ -1,6 +1,7 @@
 /**
- * The text of one duplex task as an async iterable: `continue-task` pushes pieces, `finish-task`
- * ends it, and the engine reads the pieces in order as they arrive.
+ * Text that arrives in pieces, as an async iterable the engine reads in order while it is fed:
+ * a WebSocket task's `continue-task` pieces (pushed by its session), and the same pieces again
+ * inside an engine worker (pushed from its messages).
  */
 export class TextPieceQueue implements AsyncIterable<string> {
   private readonly pieces: string[] = [];
