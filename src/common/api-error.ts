@@ -15,6 +15,7 @@ export type ApiErrorCode =
   | 'ServiceUnavailable'
   | 'InsufficientStorage'
   | 'DatabaseUnavailable'
+  | 'StorageUnavailable'
   | 'TooManyRequests'
   | 'SynthesisFailed'
   | 'EngineFailed'

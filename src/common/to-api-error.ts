@@ -8,7 +8,11 @@ import {
   InputRejectedError,
   ModelNotLoadedError,
 } from '../inference/inference.provider.js';
+import { StorageUnavailableError } from '../storage/blob-storage.js';
 import { ApiError, ApiErrorCode } from './api-error.js';
+
+/** Seconds a client is asked to wait when the blob storage cannot be used. */
+const STORAGE_RETRY_AFTER_SECONDS = 5;
 
 const CODE_BY_STATUS: Record<number, ApiErrorCode | string> = {
   400: 'InvalidParameter',
@@ -33,6 +37,7 @@ export const INTERNAL_ERROR_MESSAGE = 'internal server error';
  * - the engine's ModelNotLoadedError (503 ModelNotLoaded), InputRejectedError (400
  *   InvalidParameter with its reason) and EngineFailedError (500 EngineFailed: its worker died);
  * - a database that cannot be reached or does not answer (503 DatabaseUnavailable, Retry-After);
+ * - a blob storage that cannot be used (503 StorageUnavailable, Retry-After);
  * - a Nest HttpException or a Fastify 4xx error with its status and message;
  * - anything else: 500 InternalError without its internals (see `isUnexpected`).
  */
@@ -55,6 +60,14 @@ export function toApiError(error: unknown): ApiError {
       'DatabaseUnavailable',
       'the database is unavailable or does not answer; retry later',
       { 'Retry-After': String(DATABASE_RETRY_AFTER_SECONDS) },
+    );
+  }
+  if (error instanceof StorageUnavailableError) {
+    return new ApiError(
+      HttpStatus.SERVICE_UNAVAILABLE,
+      'StorageUnavailable',
+      'the audio storage is unavailable or does not answer; nothing was changed, retry later',
+      { 'Retry-After': String(STORAGE_RETRY_AFTER_SECONDS) },
     );
   }
   if (error instanceof HttpException) {

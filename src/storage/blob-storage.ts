@@ -34,6 +34,22 @@ export class StorageFullError extends Error {
   }
 }
 
+/**
+ * The storage could not be used (it cannot be reached, does not answer in time, or refuses the
+ * request: an outage, wrong credentials, a missing bucket). Nothing was stored or read; the
+ * operation may succeed later.
+ */
+export class StorageUnavailableError extends Error {
+  override readonly name = 'StorageUnavailableError';
+
+  constructor(
+    readonly key: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`the storage could not be used for ${key}`, options);
+  }
+}
+
 export class BlobNotFoundError extends Error {
   override readonly name = 'BlobNotFoundError';
 

@@ -7,14 +7,24 @@ import {
   S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
+import { Logger } from '@nestjs/common';
 import type { StorageConfig } from '../config/app-config.js';
-import { BlobNotFoundError, BlobStorage } from './blob-storage.js';
+import { BlobNotFoundError, BlobStorage, StorageUnavailableError } from './blob-storage.js';
 import { assertValidStorageKey } from './storage-key.js';
 
 export type S3StorageConfig = Extract<StorageConfig, { driver: 's3' }>;
 
-/** Objects in one bucket of an S3-compatible service (AWS S3, MinIO, Alibaba OSS). */
+/** How long to wait for a connection to the S3 service, and for one request's answer. */
+const CONNECTION_TIMEOUT_MS = 5_000;
+const REQUEST_TIMEOUT_MS = 30_000;
+
+/**
+ * Objects in one bucket of an S3-compatible service (AWS S3, MinIO, Alibaba OSS). A service that
+ * cannot be reached, does not answer in time or refuses a request gives StorageUnavailableError
+ * (logged with its cause), except that a missing object is BlobNotFoundError.
+ */
 export class S3BlobStorage implements BlobStorage {
+  private readonly logger = new Logger(S3BlobStorage.name);
   private readonly client: S3Client;
   private readonly bucket: string;
 
@@ -28,6 +38,10 @@ export class S3BlobStorage implements BlobStorage {
       // service (e.g. Alibaba OSS); send and check them only where the S3 API requires them.
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
+      requestHandler: {
+        connectionTimeout: CONNECTION_TIMEOUT_MS,
+        requestTimeout: REQUEST_TIMEOUT_MS,
+      },
       credentials:
         config.accessKeyId && config.secretAccessKey
           ? { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey }
@@ -37,15 +51,19 @@ export class S3BlobStorage implements BlobStorage {
 
   async put(key: string, data: Buffer): Promise<void> {
     assertValidStorageKey(key);
-    await this.client.send(
-      new PutObjectCommand({
-        Bucket: this.bucket,
-        Key: key,
-        Body: data,
-        ContentLength: data.length,
-        ContentType: 'application/octet-stream',
-      }),
-    );
+    try {
+      await this.client.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          Body: data,
+          ContentLength: data.length,
+          ContentType: 'application/octet-stream',
+        }),
+      );
+    } catch (error) {
+      throw this.unavailable('put', key, error);
+    }
   }
 
   async get(key: string): Promise<Buffer> {
@@ -59,10 +77,10 @@ export class S3BlobStorage implements BlobStorage {
       }
       return Buffer.from(await object.Body.transformToByteArray());
     } catch (error) {
-      if (isNotFound(error)) {
+      if (error instanceof BlobNotFoundError || isNotFound(error)) {
         throw new BlobNotFoundError(key);
       }
-      throw error;
+      throw this.unavailable('get', key, error);
     }
   }
 
@@ -72,7 +90,7 @@ export class S3BlobStorage implements BlobStorage {
       await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
     } catch (error) {
       if (!isNotFound(error)) {
-        throw error;
+        throw this.unavailable('delete', key, error);
       }
     }
   }
@@ -86,7 +104,7 @@ export class S3BlobStorage implements BlobStorage {
       if (isNotFound(error)) {
         return false;
       }
-      throw error;
+      throw this.unavailable('exists', key, error);
     }
   }
 
@@ -101,6 +119,12 @@ export class S3BlobStorage implements BlobStorage {
 
   close(): void {
     this.client.destroy();
+  }
+
+  private unavailable(operation: string, key: string, error: unknown): StorageUnavailableError {
+    const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    this.logger.warn(`S3 ${operation} of ${key} in bucket ${this.bucket} failed: ${reason}`);
+    return new StorageUnavailableError(key, { cause: error });
   }
 }
 

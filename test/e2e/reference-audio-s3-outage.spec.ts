@@ -13,7 +13,7 @@ import { startTestApp, TestApp } from '../support/test-app.js';
 const FAILED_UPLOADS = 12;
 
 /** The S3 service goes away while clients keep uploading and deleting, then comes back. */
-describe('an S3 outage: the deletion queue holds only what may exist and drains when S3 returns', () => {
+describe('an S3 outage: 503 StorageUnavailable, the deletion queue holds only what may exist and drains when S3 returns', () => {
   let s3: S3TestServer;
   let app: TestApp;
 
@@ -39,8 +39,23 @@ describe('an S3 outage: the deletion queue holds only what may exist and drains 
     await s3.suspend();
     for (let i = 0; i < FAILED_UPLOADS; i++) {
       const response = await uploadReferenceAudio(app, { bytes: makeSpeechWav(1) });
-      expect(response.status).toBeGreaterThanOrEqual(500);
+      expect(response.status).toBe(503);
+      expect(response.headers.get('retry-after')).toBe('5');
+      expect(await response.json()).toMatchObject({
+        code: 'StorageUnavailable',
+        message:
+          'the audio storage is unavailable or does not answer; nothing was changed, retry later',
+      });
     }
+    const audio = await fetch(`${app.baseUrl}${REFERENCE_AUDIO_PATH}/${keptId}/audio`, {
+      headers: authHeaders(app),
+    });
+    expect(audio.status).toBe(503);
+    expect(((await audio.json()) as { code: string }).code).toBe('StorageUnavailable');
+    const list = await fetch(`${app.baseUrl}${REFERENCE_AUDIO_PATH}`, {
+      headers: authHeaders(app),
+    });
+    expect(list.status).toBe(200);
     const deleted = await fetch(`${app.baseUrl}${REFERENCE_AUDIO_PATH}/${doomedId}`, {
       method: 'DELETE',
       headers: authHeaders(app),
