@@ -65,6 +65,15 @@ export class ReferenceAudioController {
     code: 'InsufficientStorage',
     message: 'the voice storage is full; nothing was stored',
   })
+  @ApiErrorResponse(
+    503,
+    'The database or the S3 storage is unavailable, with Retry-After (DatabaseUnavailable, StorageUnavailable)',
+    {
+      code: 'StorageUnavailable',
+      message:
+        'the audio storage is unavailable or does not answer; nothing was changed, retry later',
+    },
+  )
   async uploadReferenceAudio(@Req() request: FastifyRequest): Promise<ReferenceAudioDto> {
     return this.service.upload(await readReferenceAudioUpload(request, this.config.maxUploadBytes));
   }

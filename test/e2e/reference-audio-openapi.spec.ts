@@ -103,6 +103,7 @@ describe('OpenAPI document of the reference audio API (/docs-json)', () => {
       '401',
       '409',
       '413',
+      '503',
       '507',
     ]);
     expect(upload.security).toEqual([{ bearer: [] }]);
