@@ -21,6 +21,7 @@ import { PinoNestLogger } from './logging/pino-nest.logger.js';
 import { quietProbeRequestLogs } from './logging/probe-log-level.js';
 import { registerPlayground } from './playground/playground.js';
 import { bindRequestIdToLogs } from './logging/request-log-context.js';
+import { trustedHops } from './common/client-address.js';
 
 export interface CreateAppOptions {
   /** Where the JSON log lines go (default stdout). */
@@ -36,6 +37,7 @@ export async function createApp(
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
     genReqId: () => randomUUID(),
+    trustProxy: config.trustProxy === false ? false : trustedHops(config.trustProxy),
     bodyLimit: config.maxJsonBodyBytes,
     routerOptions: { maxParamLength: MAX_PATH_PARAMETER_LENGTH },
     frameworkErrors: answerRouterError,

@@ -27,10 +27,17 @@ export interface AppConfig {
   redisUrl?: string;
   /** Browser origins allowed to call the API (CORS): a list, `*` for any, empty for none. */
   corsOrigins: string[];
+  /**
+   * Which peers are trusted proxies whose X-Forwarded-For names the client (TRUST_PROXY):
+   * none (false), all (true), the last N hops, or addresses and CIDR ranges.
+   */
+  trustProxy: TrustProxy;
   logLevel: string;
   /** Serve the web playground at `/` (UI_ENABLED). */
   uiEnabled: boolean;
 }
+
+export type TrustProxy = boolean | number | string[];
 
 export type DatabaseConfig =
   | { type: 'sqlite'; path: string }

@@ -173,6 +173,17 @@ export class EnvironmentVariables {
   CORS_ORIGINS?: string;
 
   @IsOptional()
+  @Matches(
+    /^(true|false|\d{1,2}|[0-9a-fA-F.:/]+(,[0-9a-fA-F.:/]+)*|loopback|linklocal|uniquelocal)$/,
+    {
+      message:
+        'TRUST_PROXY must be false, true, a number of proxy hops, or a comma-separated list of ' +
+        'proxy addresses or CIDR ranges (e.g. 10.0.0.0/8,127.0.0.1, or loopback)',
+    },
+  )
+  TRUST_PROXY?: string;
+
+  @IsOptional()
   @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
   REDIS_URL?: string;
 

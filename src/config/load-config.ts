@@ -1,7 +1,8 @@
+import proxyAddr from '@fastify/proxy-addr';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { isIP } from 'node:net';
-import { AppConfig, DatabaseConfig, StorageConfig } from './app-config.js';
+import { AppConfig, DatabaseConfig, StorageConfig, TrustProxy } from './app-config.js';
 import { EnvironmentVariables } from './environment.variables.js';
 
 export class ConfigError extends Error {
@@ -69,6 +70,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     authFailuresPerMinute: vars.AUTH_FAILURES_PER_MINUTE,
     redisUrl: vars.REDIS_URL,
     corsOrigins: vars.CORS_ORIGINS ? vars.CORS_ORIGINS.split(',') : [],
+    trustProxy: trustProxyOf(vars.TRUST_PROXY),
     logLevel: vars.LOG_LEVEL,
     uiEnabled: vars.UI_ENABLED === 'true',
   };
@@ -108,4 +110,18 @@ function storageConfig(vars: EnvironmentVariables): StorageConfig {
     secretAccessKey: vars.S3_SECRET_ACCESS_KEY,
     forcePathStyle: vars.S3_FORCE_PATH_STYLE === 'true',
   };
+}
+
+/** TRUST_PROXY: unset or `false` trusts no proxy, `true` every one, a number that many hops. */
+function trustProxyOf(value: string | undefined): TrustProxy {
+  if (value === undefined || value === '' || value === 'false') return false;
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  const addresses = value.split(',');
+  try {
+    proxyAddr.compile(addresses);
+  } catch (error) {
+    throw new ConfigError(`TRUST_PROXY=${JSON.stringify(value)}: ${(error as Error).message}`);
+  }
+  return addresses;
 }

@@ -8,6 +8,7 @@ import { ApiAuthenticator } from '../common/api-authenticator.service.js';
 import { ApiError } from '../common/api-error.js';
 import { RateLimitService } from '../common/rate-limit.service.js';
 import { APP_CONFIG, AppConfig } from '../config/app-config.js';
+import { clientAddress } from '../common/client-address.js';
 import { runWithLogBindings } from '../logging/log-context.js';
 import { redactUrl } from '../logging/redact-url.js';
 import { GracefulShutdownService } from '../lifecycle/graceful-shutdown.service.js';
@@ -57,18 +58,20 @@ export class SpeechTaskGateway implements OnGatewayInit<WebSocketServer>, OnGate
     this.shutdown.afterDrain(() => this.closeAll());
     server.options.maxPayload = this.config.realtime.maxFrameBytes;
     server.options.verifyClient = (info: { req: IncomingMessage }, accept) => {
-      this.authenticator.authenticate(handshakeToken(info.req), info.req.socket.remoteAddress).then(
-        () => accept(true),
-        (error: unknown) => {
-          const refusal = handshakeRefusal(error);
-          this.logger.log({
-            msg: 'websocket handshake refused',
-            status: refusal.status,
-            url: redactUrl(info.req.url ?? ''),
-          });
-          accept(false, refusal.status, refusal.message, refusal.headers);
-        },
-      );
+      this.authenticator
+        .authenticate(handshakeToken(info.req), this.clientAddressOf(info.req))
+        .then(
+          () => accept(true),
+          (error: unknown) => {
+            const refusal = handshakeRefusal(error);
+            this.logger.log({
+              msg: 'websocket handshake refused',
+              status: refusal.status,
+              url: redactUrl(info.req.url ?? ''),
+            });
+            accept(false, refusal.status, refusal.message, refusal.headers);
+          },
+        );
     };
   }
 
@@ -124,11 +127,16 @@ export class SpeechTaskGateway implements OnGatewayInit<WebSocketServer>, OnGate
     );
   }
 
+  /** The client's address, through the proxies TRUST_PROXY trusts (as `request.ip` for HTTP). */
+  private clientAddressOf(request: IncomingMessage): string | undefined {
+    return clientAddress(request, this.config.trustProxy);
+  }
+
   /** SynthesisService, with each task start counted against the connection's rate limit. */
   private rateLimited(request: IncomingMessage): TaskSynthesizer {
     const client = this.authenticator.clientOf(
       handshakeToken(request),
-      request.socket.remoteAddress,
+      this.clientAddressOf(request),
     );
     return {
       textLimit: this.synthesis.textLimit,

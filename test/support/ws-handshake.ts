@@ -4,9 +4,10 @@ import { WebSocket } from 'ws';
 export async function handshakeStatus(
   url: string,
   token: string | undefined,
+  headers: Record<string, string> = {},
 ): Promise<{ status: number; retryAfter: string | undefined }> {
   const socket = new WebSocket(url, {
-    headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
+    headers: token === undefined ? headers : { ...headers, authorization: `Bearer ${token}` },
   });
   return new Promise((resolve, reject) => {
     socket.once('open', () => {
