@@ -25,6 +25,14 @@ export function ApiErrorResponse(
   });
 }
 
+/** The 401 of every route that needs a token. */
+export function ApiUnauthorizedResponse(): MethodDecorator & ClassDecorator {
+  return ApiErrorResponse(401, 'Missing or wrong bearer token.', {
+    code: 'Unauthorized',
+    message: 'missing Authorization: Bearer <token> header',
+  });
+}
+
 /** Swagger UI at /docs and the generated OpenAPI JSON at /docs-json. */
 export function setupOpenApi(app: INestApplication): void {
   const document = SwaggerModule.createDocument(

@@ -1,4 +1,5 @@
 import {
+  applyDecorators,
   Controller,
   Delete,
   Get,
@@ -20,7 +21,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ApiErrorResponse } from '../common/openapi.js';
+import { ApiErrorResponse, ApiUnauthorizedResponse } from '../common/openapi.js';
 import { APP_CONFIG, AppConfig } from '../config/app-config.js';
 import { ListReferenceAudioQueryDto } from './dto/list-reference-audio.query.dto.js';
 import { ReferenceAudioDeletedDto } from './dto/reference-audio-deleted.dto.js';
@@ -30,12 +31,23 @@ import { UploadReferenceAudioBodyDto } from './dto/upload-reference-audio.dto.js
 import { readReferenceAudioUpload } from './reference-audio-upload.reader.js';
 import { ReferenceAudioService } from './reference-audio.service.js';
 
+/** The errors of a route with a reference audio id in its path: malformed (400), unknown (404). */
+function ApiReferenceAudioIdErrors(): MethodDecorator {
+  return applyDecorators(
+    ApiErrorResponse(400, 'Malformed id', {
+      code: 'InvalidParameter',
+      message: 'id must be a UUID',
+    }),
+    ApiErrorResponse(404, 'Unknown id', {
+      code: 'NotFound',
+      message: 'reference audio 50a5fdb9-c3ad-445a-adbb-3be327500000 not found',
+    }),
+  );
+}
+
 @ApiTags('reference audio')
 @ApiBearerAuth()
-@ApiErrorResponse(401, 'Missing or wrong bearer token', {
-  code: 'Unauthorized',
-  message: 'missing Authorization: Bearer <token> header',
-})
+@ApiUnauthorizedResponse()
 @Controller('api/v1/audio/reference_audio')
 export class ReferenceAudioController {
   constructor(
@@ -92,14 +104,7 @@ export class ReferenceAudioController {
   @Get(':id')
   @ApiOperation({ summary: 'Get one reference audio' })
   @ApiOkResponse({ type: ReferenceAudioDto })
-  @ApiErrorResponse(400, 'Malformed id', {
-    code: 'InvalidParameter',
-    message: 'id must be a UUID',
-  })
-  @ApiErrorResponse(404, 'Unknown id', {
-    code: 'NotFound',
-    message: 'reference audio 50a5fdb9-c3ad-445a-adbb-3be327500000 not found',
-  })
+  @ApiReferenceAudioIdErrors()
   getReferenceAudio(@Param() { id }: ReferenceAudioIdParamDto): Promise<ReferenceAudioDto> {
     return this.service.get(id);
   }
@@ -111,14 +116,7 @@ export class ReferenceAudioController {
     description: 'The bytes as uploaded',
     schema: { type: 'string', format: 'binary' },
   })
-  @ApiErrorResponse(400, 'Malformed id', {
-    code: 'InvalidParameter',
-    message: 'id must be a UUID',
-  })
-  @ApiErrorResponse(404, 'Unknown id', {
-    code: 'NotFound',
-    message: 'reference audio 50a5fdb9-c3ad-445a-adbb-3be327500000 not found',
-  })
+  @ApiReferenceAudioIdErrors()
   async getReferenceAudioFile(
     @Param() { id }: ReferenceAudioIdParamDto,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -131,14 +129,7 @@ export class ReferenceAudioController {
   @Delete(':id')
   @ApiOperation({ summary: 'Delete a reference audio and its stored files' })
   @ApiOkResponse({ type: ReferenceAudioDeletedDto })
-  @ApiErrorResponse(400, 'Malformed id', {
-    code: 'InvalidParameter',
-    message: 'id must be a UUID',
-  })
-  @ApiErrorResponse(404, 'Unknown id', {
-    code: 'NotFound',
-    message: 'reference audio 50a5fdb9-c3ad-445a-adbb-3be327500000 not found',
-  })
+  @ApiReferenceAudioIdErrors()
   deleteReferenceAudio(
     @Param() { id }: ReferenceAudioIdParamDto,
   ): Promise<ReferenceAudioDeletedDto> {

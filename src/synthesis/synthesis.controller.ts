@@ -10,7 +10,7 @@ import {
   ApiExtraModels,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ApiErrorResponse } from '../common/openapi.js';
+import { ApiErrorResponse, ApiUnauthorizedResponse } from '../common/openapi.js';
 import { APP_CONFIG, AppConfig } from '../config/app-config.js';
 import { CreateSpeechDto } from './dto/create-speech.dto.js';
 import { SpeechResponseDto } from './dto/speech-response.dto.js';
@@ -56,10 +56,7 @@ export class SynthesisController {
       'mode must be one of fast_replication, cross_lingual_replication, ' +
       'natural_language_replication; got "karaoke"',
   })
-  @ApiErrorResponse(401, 'Missing or wrong bearer token.', {
-    code: 'Unauthorized',
-    message: 'missing Authorization: Bearer <token> header',
-  })
+  @ApiUnauthorizedResponse()
   @ApiErrorResponse(404, 'Unknown reference_audio_id.', {
     code: 'NotFound',
     message: 'reference audio 50a5fdb9-c3ad-445a-adbb-3be327500000 not found',

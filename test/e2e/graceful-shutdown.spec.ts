@@ -34,16 +34,9 @@ import {
   type TestApp,
 } from '../support/test-app.js';
 import { prepareTinyPack } from '../support/tiny-pack.js';
+import { until } from '../support/until.js';
 
 const TEXT = '收到好友从远方寄来的生日礼物。';
-
-async function until(condition: () => boolean, what: string, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 interface RawAnswer {
   status: number;

@@ -14,6 +14,7 @@ import {
   uploadVoice,
 } from '../support/speech-clients.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
+import { until } from '../support/until.js';
 
 /** Several sentences: on the slow pack every one costs at least one slow HiFT run. */
 const LONG_TEXT =
@@ -44,18 +45,6 @@ async function hiftRunMs(modelDir: string): Promise<number> {
     return performance.now() - started;
   } finally {
     await session.release();
-  }
-}
-
-async function until(
-  condition: () => boolean | Promise<boolean>,
-  what: string,
-  timeoutMs = 30_000,
-) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
 

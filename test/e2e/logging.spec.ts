@@ -15,6 +15,7 @@ import {
 } from '../support/speech-clients.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { prepareTinyPack } from '../support/tiny-pack.js';
+import { until } from '../support/until.js';
 
 const TEXT = '收到好友从远方寄来的生日礼物。';
 
@@ -51,14 +52,6 @@ class CapturedLog {
     expect(lines[first].msg).toBe('incoming request');
     expect(lines[last].msg).toBe('request completed');
     return lines.slice(first, last + 1);
-  }
-}
-
-async function until(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
 

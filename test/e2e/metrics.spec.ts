@@ -9,6 +9,7 @@ import {
 } from '../support/speech-clients.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { prepareTinyPack } from '../support/tiny-pack.js';
+import { until } from '../support/until.js';
 
 const TEXT = '收到好友从远方寄来的生日礼物。';
 
@@ -30,14 +31,6 @@ async function scrape(app: TestApp): Promise<Map<string, number>> {
 /** How much each series grew from `before` to `after` (absent = 0). */
 function growth(before: Map<string, number>, after: Map<string, number>, series: string): number {
   return (after.get(series) ?? 0) - (before.get(series) ?? 0);
-}
-
-async function until(condition: () => Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 describe('GET /metrics after real syntheses (tiny pack)', () => {

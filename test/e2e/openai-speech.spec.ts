@@ -10,7 +10,6 @@ import {
   INFERENCE_PROVIDER,
   type InferenceProvider,
 } from '../../src/inference/inference.provider.js';
-import type { SynthesisInput } from '../../src/inference/inference.types.js';
 import { SynthesisLimiter } from '../../src/synthesis/synthesis.limiter.js';
 import { authHeaders, REFERENCE_AUDIO_PATH, uploadReferenceAudio } from '../support/http-client.js';
 import {
@@ -24,6 +23,8 @@ import {
 import { listStoredKeys } from '../support/stored-objects.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { prepareTinyPack } from '../support/tiny-pack.js';
+import { until } from '../support/until.js';
+import { holdEngine } from '../support/engine-spies.js';
 
 const run = promisify(execFile);
 
@@ -168,23 +169,6 @@ describe('OpenAI-compatible API with the official openai client (tiny pack)', ()
   afterAll(async () => {
     await app?.close();
   });
-
-  /** Makes the engine wait for `gate` before producing anything. */
-  function holdEngine(gate: Promise<void>): void {
-    const original = engine.synthesize.bind(engine);
-    vi.spyOn(engine, 'synthesize').mockImplementation(async function* (input: SynthesisInput) {
-      await gate;
-      yield* original(input);
-    });
-  }
-
-  async function until(condition: () => boolean, what: string, timeoutMs = 20_000) {
-    const deadline = Date.now() + timeoutMs;
-    while (!condition()) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-  }
 
   describe.each(FORMATS)('response_format %s', (format) => {
     const sampleRate = format === 'opus' ? 48000 : 24000;
@@ -437,7 +421,7 @@ describe('OpenAI-compatible API with the official openai client (tiny pack)', ()
 
   it('shares the concurrency limiter: past the queue 503 ServerBusy in OpenAI shape, with Retry-After', async () => {
     let open!: () => void;
-    holdEngine(new Promise<void>((resolve) => (open = resolve)));
+    holdEngine(engine, new Promise<void>((resolve) => (open = resolve)));
     const body = { input: SHORT_TEXT, response_format: 'wav' as const };
     const running = speech(body);
     await until(() => limiter.active === 1, 'one running synthesis');

@@ -15,17 +15,10 @@ import {
 } from '../support/speech-clients.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { prepareTinyPack } from '../support/tiny-pack.js';
+import { until } from '../support/until.js';
 
 const SOURCE_TEXT =
   '北京, 你好, 收到好友从远方寄来的生日礼物,那份意外的惊喜与深深的祝福让我心中充满了甜蜜的快乐,笑容如花儿般绽放。';
-
-async function until(condition: () => boolean, what: string, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 describe('WebSocket duplex tasks at /api-ws/v1/audio/speech (real engine on the tiny pack)', () => {
   let app: TestApp;

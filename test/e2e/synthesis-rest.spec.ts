@@ -23,6 +23,8 @@ import {
 import { peak, rms } from '../support/signal-measures.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { prepareTinyPack } from '../support/tiny-pack.js';
+import { until } from '../support/until.js';
+import { holdEngine } from '../support/engine-spies.js';
 
 const run = promisify(execFile);
 
@@ -75,23 +77,6 @@ describe('POST /api/v1/audio/speech (real engine on the tiny pack)', () => {
     const body = (await response.json()) as SpeechEvent;
     expect(response.status, JSON.stringify(body)).toBe(200);
     return Buffer.from(body.output.audio.data, 'base64');
-  }
-
-  /** Makes the engine wait for `gate` before producing anything. */
-  function holdEngine(gate: Promise<void>): void {
-    const original = engine.synthesize.bind(engine);
-    vi.spyOn(engine, 'synthesize').mockImplementation(async function* (input: SynthesisInput) {
-      await gate;
-      yield* original(input);
-    });
-  }
-
-  async function until(condition: () => boolean, what: string, timeoutMs = 20_000) {
-    const deadline = Date.now() + timeoutMs;
-    while (!condition()) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
   }
 
   beforeAll(async () => {
@@ -432,7 +417,7 @@ describe('POST /api/v1/audio/speech (real engine on the tiny pack)', () => {
   });
 
   it('keeps a slow non-streaming answer alive with whitespace (the source client reads with timeout=10)', async () => {
-    holdEngine(new Promise<void>((resolve) => setTimeout(resolve, 6500)));
+    holdEngine(engine, new Promise<void>((resolve) => setTimeout(resolve, 6500)));
     const started = performance.now();
     const response = await postSpeech(app, {
       model: 'CosyVoice2-0.5B',
@@ -454,7 +439,7 @@ describe('POST /api/v1/audio/speech (real engine on the tiny pack)', () => {
   describe('limiter', () => {
     it('queues past MAX_CONCURRENT_SYNTHESES and answers 503 ServerBusy past the queue, on both transports', async () => {
       let open!: () => void;
-      holdEngine(new Promise<void>((resolve) => (open = resolve)));
+      holdEngine(engine, new Promise<void>((resolve) => (open = resolve)));
       const body = {
         model: 'CosyVoice2-0.5B',
         input: { mode: 'fast_replication', reference_audio_id: voice, text: SHORT_TEXT },

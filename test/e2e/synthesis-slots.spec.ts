@@ -9,19 +9,12 @@ import { SynthesisLimiter } from '../../src/synthesis/synthesis.limiter.js';
 import { TaskSocket, postSpeech, uploadVoice } from '../support/speech-clients.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { prepareTinyPack } from '../support/tiny-pack.js';
+import { until } from '../support/until.js';
 
 /** Text for which the stubbed engine speaks without end (until its signal aborts). */
 const ENDLESS = '无尽的话。';
 const STALL_MS = 1000;
 const QUEUE_WAIT_MS = 4000;
-
-async function until(condition: () => boolean, what: string, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 describe('synthesis slots: stalled readers, queue wait, idle WebSocket tasks', () => {
   let app: TestApp;

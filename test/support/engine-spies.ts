@@ -1,5 +1,6 @@
 import { vi } from 'vitest';
-import type { SpeechChunk } from '../../src/inference/inference.types.js';
+import type { InferenceProvider } from '../../src/inference/inference.provider.js';
+import type { SpeechChunk, SynthesisInput } from '../../src/inference/inference.types.js';
 
 /** What a spy on a speech-token generator saw; `produced` is live while a synthesis runs. */
 export interface TokenGeneratorRecord<Request> {
@@ -43,4 +44,13 @@ export async function collectSamples(chunks: AsyncIterable<SpeechChunk>): Promis
   const out: Float32Array[] = [];
   for await (const chunk of chunks) out.push(chunk.samples);
   return out;
+}
+
+/** Makes `engine` wait for `gate` before producing anything (its syntheses stay admitted). */
+export function holdEngine(engine: InferenceProvider, gate: Promise<void>): void {
+  const original = engine.synthesize.bind(engine);
+  vi.spyOn(engine, 'synthesize').mockImplementation(async function* (input: SynthesisInput) {
+    await gate;
+    yield* original(input);
+  });
 }

@@ -1,4 +1,10 @@
-import { TaskSocket, postSpeech, readSpeechEvents } from './speech-clients.js';
+import {
+  TaskSocket,
+  joinAudio,
+  postSpeech,
+  readSpeechEvents,
+  taskAudioChunks,
+} from './speech-clients.js';
 import type { TestApp } from './test-app.js';
 
 /** One synthesis as a test describes it, whatever transport carries it (wire field names). */
@@ -68,8 +74,7 @@ const restSse: SynthesisTransport = {
     const events = await readSpeechEvents(response);
     const failed = events.find((event) => event.error !== null);
     if (failed?.error) return { ok: false, status: 200, ...failed.error };
-    const audio = events.map((event) => Buffer.from(event.output.audio.data, 'base64'));
-    return { ok: true, audio: Buffer.concat(audio) };
+    return { ok: true, audio: joinAudio(events) };
   },
 };
 
@@ -83,17 +88,10 @@ const webSocket: SynthesisTransport = {
     const { model = 'cosyvoice-v2', text, ...parameters } = request;
     const socket = await TaskSocket.open(app);
     try {
-      socket.send('run-task', 'task', {
-        task_group: 'audio',
-        task: 'tts',
-        function: 'SpeechSynthesizer',
-        model,
-        parameters,
-        input: {},
-      });
+      socket.runTask('task', parameters, model as string);
       const first = await socket.next((event) => event.header.task_id === 'task');
       if (first.header.event === 'task-started') {
-        socket.send('continue-task', 'task', { input: { text } });
+        socket.continueTask('task', text as string);
         socket.finishTask('task');
       }
       const events = await socket.taskEnd('task');
@@ -101,10 +99,7 @@ const webSocket: SynthesisTransport = {
       if (last.header.event === 'task-failed') {
         return { ok: false, code: last.header.error_code!, message: last.header.error_message! };
       }
-      const audio = events
-        .filter((event) => event.header.event === 'result-generated')
-        .map((event) => Buffer.from(event.payload.output!.audio!.data, 'base64'));
-      return { ok: true, audio: Buffer.concat(audio) };
+      return { ok: true, audio: Buffer.concat(taskAudioChunks(events)) };
     } finally {
       socket.close();
     }

@@ -3,9 +3,9 @@ import { CosyVoice2Engine } from '../../../src/inference/cosyvoice2/cosyvoice2.e
 import { probeFlowEncoderTrimmedTokens } from '../../../src/inference/cosyvoice2/flow-encoder.probe.js';
 import type { SynthesisInput } from '../../../src/inference/inference.types.js';
 import { loadModelPack } from '../../../src/inference/model-pack/model-pack.loader.js';
+import { loadCpuEngine } from '../../support/cpu-engine.js';
 import { collectSamples } from '../../support/engine-spies.js';
 import { prepareTinyPackVariant } from '../../support/graph-variants.js';
-import { glidingToneSamples } from '../../support/reference-audio-fixtures.js';
 import { concatFloat32 } from '../../support/signal-measures.js';
 import { prepareTinyPack } from '../../support/tiny-pack.js';
 
@@ -29,14 +29,8 @@ async function probe(dir: string): Promise<number> {
 
 /** Sample counts of the chunks of one seeded synthesis, whole and streamed. */
 async function chunkLengths(dir: string): Promise<{ whole: number[]; streamed: number[] }> {
-  const engine = new CosyVoice2Engine(cpu(dir));
-  await engine.load();
+  const { engine, voice } = await loadCpuEngine(dir);
   try {
-    expect(engine.status()).toMatchObject({ loaded: true });
-    const voice = await engine.extractVoiceFeatures({
-      samples: glidingToneSamples(),
-      sampleRate: 16000,
-    });
     const run = async (stream: boolean) => {
       const input: SynthesisInput = {
         mode: 'cross_lingual_replication',

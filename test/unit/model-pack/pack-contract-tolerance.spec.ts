@@ -2,14 +2,13 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CosyVoice2Engine } from '../../../src/inference/cosyvoice2/cosyvoice2.engine.js';
 import type { SynthesisInput } from '../../../src/inference/inference.types.js';
 import { loadModelPack } from '../../../src/inference/model-pack/model-pack.loader.js';
 import { ModelPackError } from '../../../src/inference/model-pack/model-pack.error.js';
 import { finishTinyPack, TINY_PACK_PYTHON } from '../../../scripts/models/tiny-pack.js';
+import { loadCpuEngine } from '../../support/cpu-engine.js';
 import { collectSamples } from '../../support/engine-spies.js';
 import { prepareTinyPackVariant } from '../../support/graph-variants.js';
-import { glidingToneSamples } from '../../support/reference-audio-fixtures.js';
 import { concatFloat32 } from '../../support/signal-measures.js';
 import { prepareTinyPack } from '../../support/tiny-pack.js';
 
@@ -17,14 +16,8 @@ const cpu = (modelDir: string) => ({ modelDir, device: 'cpu' as const, threads: 
 
 /** The whole-file audio of one seeded synthesis on the pack in `dir`. */
 async function synthesize(dir: string): Promise<Float32Array> {
-  const engine = new CosyVoice2Engine(cpu(dir));
-  await engine.load();
+  const { engine, voice } = await loadCpuEngine(dir);
   try {
-    expect(engine.status()).toMatchObject({ loaded: true });
-    const voice = await engine.extractVoiceFeatures({
-      samples: glidingToneSamples(),
-      sampleRate: 16000,
-    });
     const input: SynthesisInput = {
       mode: 'fast_replication',
       text: 'A short check.',
