@@ -4,12 +4,14 @@ import { loadEnvFile } from './config/env-file.js';
 import { ConfigError, loadConfig } from './config/load-config.js';
 import { createAppLogger } from './logging/app-logger.js';
 import { exitOnShutdownSignals } from './lifecycle/shutdown-signals.js';
+import { logUnhandledRejections } from './lifecycle/unhandled-rejections.js';
 
 async function bootstrap(): Promise<void> {
   loadEnvFile();
   const config = loadConfig();
   const app = await createApp(config);
   exitOnShutdownSignals(app);
+  logUnhandledRejections();
   await app.listen(config.port, config.host);
   const logger = new Logger('Bootstrap');
   if (config.apiTokens.length === 0) {

@@ -5,6 +5,10 @@ import { createRequire } from 'node:module';
  * itself rather than opusscript's JavaScript wrapper: the wrapper keeps views of the module's
  * memory taken when an instance is created, and those views are detached (unusable) as soon as
  * a later instance makes the memory grow. Here every call takes fresh views.
+ *
+ * The compiled `_encode` reads its input as one 16-bit memory element per byte of the 16-bit
+ * little-endian PCM (the length is in bytes): each PCM byte is stored in its own element, so the
+ * input buffer takes 4 bytes of module memory per sample.
  */
 
 interface OpusHandler {
@@ -19,7 +23,7 @@ interface OpusModule {
   };
   _malloc(bytes: number): number;
   _free(pointer: number): void;
-  HEAP16: Int16Array;
+  HEAPU16: Uint16Array;
   HEAP32: Int32Array;
   HEAPU8: Uint8Array;
 }
@@ -29,6 +33,8 @@ export const OPUS_SAMPLE_RATES = [8000, 12000, 16000, 24000, 48000] as const;
 export type OpusSampleRate = (typeof OPUS_SAMPLE_RATES)[number];
 
 const OPUS_APPLICATION_AUDIO = 2049;
+/** Bytes of one 16-bit PCM sample. */
+const BYTES_PER_SAMPLE = 2;
 const OPUS_SET_BITRATE_REQUEST = 4002;
 const OPUS_GET_LOOKAHEAD_REQUEST = 4027;
 /** The largest packet libopus writes (3 frames of 1275 bytes). */
@@ -76,7 +82,7 @@ export class OpusFrameEncoder {
     const opus = loadOpus();
     this.resources = {
       handler: new opus.OpusScriptHandler(sampleRate, 1, OPUS_APPLICATION_AUDIO),
-      pcmPointer: opus._malloc(frameSize * 2),
+      pcmPointer: opus._malloc(frameSize * BYTES_PER_SAMPLE * 2),
       outPointer: opus._malloc(MAX_PACKET_BYTES),
     };
     abandoned.register(this, this.resources, this);
@@ -100,8 +106,9 @@ export class OpusFrameEncoder {
     }
     const opus = loadOpus();
     const { handler, pcmPointer, outPointer } = this.resources;
-    opus.HEAP16.set(frame, pcmPointer >> 1);
-    const length = handler._encode(pcmPointer, frame.length, outPointer, this.frameSize);
+    const pcmBytes = new Uint8Array(frame.buffer, frame.byteOffset, frame.byteLength);
+    opus.HEAPU16.set(pcmBytes, pcmPointer >> 1);
+    const length = handler._encode(pcmPointer, pcmBytes.length, outPointer, this.frameSize);
     if (length < 0) {
       throw new Error(`libopus failed to encode a frame (error ${length})`);
     }

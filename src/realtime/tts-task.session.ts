@@ -98,7 +98,7 @@ export class TtsTaskSession {
     try {
       this.dispatch(data, isBinary);
     } catch (error) {
-      this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+      this.logUnexpected(error, '');
       this.refuse('', INTERNAL_ERROR, INTERNAL_ERROR_MESSAGE);
     }
   }
@@ -270,8 +270,20 @@ export class TtsTaskSession {
     return this.task;
   }
 
+  /**
+   * Runs a task to its one last event. It never rejects: whatever escapes the synthesis (a
+   * defect) is logged with the task's id and ends that task with task-failed InternalError,
+   * never the process.
+   */
   private async execute(task: Task, request: SynthesisRequest): Promise<void> {
-    this.finishWith(task, await this.synthesize(task, request));
+    let last: TaskEventMessage;
+    try {
+      last = await this.synthesize(task, request);
+    } catch (error) {
+      this.logUnexpected(error, task.id);
+      last = taskFailed(task.id, INTERNAL_ERROR, INTERNAL_ERROR_MESSAGE);
+    }
+    this.finishWith(task, last);
   }
 
   /** Runs the task's synthesis; its last event once the synthesis is closed (its slot free). */
@@ -336,9 +348,23 @@ export class TtsTaskSession {
     void this.emit(taskFailed(taskId, code, message));
   }
 
+  /** Sends a message unless the client has gone; never rejects (a failed send is logged). */
   private async emit(message: TaskEventMessage): Promise<void> {
-    if (!this.closed) {
-      await this.send(message);
+    if (this.closed) {
+      return;
     }
+    try {
+      await this.send(message);
+    } catch (error) {
+      this.logUnexpected(error, message.header.task_id);
+    }
+  }
+
+  private logUnexpected(error: unknown, taskId: string): void {
+    this.logger.error({
+      msg: 'unexpected failure in a WebSocket task',
+      taskId,
+      err: error instanceof Error ? (error.stack ?? error.message) : String(error),
+    });
   }
 }

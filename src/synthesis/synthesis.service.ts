@@ -212,13 +212,20 @@ export class SynthesisService {
   }
 }
 
-/** Settles as `promise` does, or rejects with the signal's reason as soon as it aborts. */
+/**
+ * Settles as `promise` does, or rejects with the signal's reason as soon as it aborts (at once
+ * when it already has). `promise` gets its handler before anything can throw, so a rejection of
+ * it is never left unhandled.
+ */
 function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  signal.throwIfAborted();
   return new Promise<T>((resolve, reject) => {
     const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
     promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    if (signal.aborted) {
+      onAbort();
+      return;
+    }
+    signal.addEventListener('abort', onAbort, { once: true });
   });
 }
 

@@ -22,3 +22,27 @@ export function concatFloat32(parts: Float32Array[]): Float32Array {
   }
   return out;
 }
+
+/** Pearson correlation of the first `min(a, b)` samples of two signals (0 when one is constant). */
+export function correlation(a: Float32Array, b: Float32Array): number {
+  const length = Math.min(a.length, b.length);
+  let meanA = 0;
+  let meanB = 0;
+  for (let i = 0; i < length; i++) {
+    meanA += a[i];
+    meanB += b[i];
+  }
+  meanA /= Math.max(1, length);
+  meanB /= Math.max(1, length);
+  let cross = 0;
+  let energyA = 0;
+  let energyB = 0;
+  for (let i = 0; i < length; i++) {
+    const x = a[i] - meanA;
+    const y = b[i] - meanB;
+    cross += x * y;
+    energyA += x * x;
+    energyB += y * y;
+  }
+  return energyA === 0 || energyB === 0 ? 0 : cross / Math.sqrt(energyA * energyB);
+}

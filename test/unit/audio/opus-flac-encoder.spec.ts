@@ -3,7 +3,7 @@ import { createAudioEncoder } from '../../../src/audio/audio-encoder.factory.js'
 import type { EncoderOptions } from '../../../src/audio/audio.types.js';
 import { oggCrc32 } from '../../../src/audio/ogg-page.js';
 import { floatToInt16 } from '../../../src/audio/sample-conversion.js';
-import { rms } from '../../support/signal-measures.js';
+import { correlation, rms } from '../../support/signal-measures.js';
 import { ffmpegDecode, ffmpegTone, ffprobe, sine, withTempFile } from './audio-test-helpers.js';
 
 /** Encodes `samples` in chunks of `chunkSize` (the whole signal at once when omitted). */
@@ -94,6 +94,30 @@ describe('Opus in Ogg encoding', () => {
       const decoded = ffmpegDecode(path);
       expect(decoded.length).toBe(tone.length * 2);
       expect(levelErrorDb(rms(decoded, 4800, 60000), 0.5 / Math.SQRT2)).toBeLessThan(1);
+    });
+  });
+
+  it.each([
+    ['a 440 Hz tone', sine(440, 24000, 1, 0.5), sine(440, 48000, 1, 0.5)],
+    ['a 3 kHz tone near full scale', sine(3000, 24000, 1, 0.95), sine(3000, 48000, 1, 0.95)],
+  ])(
+    '%s decodes (ffmpeg) to the same waveform: correlation >= 0.9, level within 1 dB',
+    async (_, tone, at48k) => {
+      const file = Buffer.concat(await encode({ format: 'opus', sampleRate: 24000 }, tone, 480));
+      withTempFile('speech.ogg', file, (path) => {
+        const decoded = ffmpegDecode(path);
+        expect(correlation(decoded, at48k)).toBeGreaterThanOrEqual(0.9);
+        expect(levelErrorDb(rms(decoded), rms(at48k))).toBeLessThan(1);
+      });
+    },
+  );
+
+  it('digital silence decodes to silence', async () => {
+    const file = Buffer.concat(
+      await encode({ format: 'opus', sampleRate: 24000 }, new Float32Array(24000), 480),
+    );
+    withTempFile('silence.ogg', file, (path) => {
+      expect(rms(ffmpegDecode(path))).toBeLessThan(1e-3);
     });
   });
 

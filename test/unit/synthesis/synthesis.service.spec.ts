@@ -175,6 +175,29 @@ describe(SynthesisService.name, () => {
       await synthesis.close();
       expect(limiter.active).toBe(0);
     });
+
+    it('leaves no unhandled rejection when text and signal fail before the first read', async () => {
+      const unhandled: unknown[] = [];
+      const record = (reason: unknown): void => {
+        unhandled.push(reason);
+      };
+      process.on('unhandledRejection', record);
+      try {
+        const abort = new AbortController();
+        const text = new TextPieceQueue();
+        const synthesis = await sut.open({ ...REQUEST, text }, abort.signal);
+        const failure = new Error('finish-task without text');
+        abort.abort(failure);
+        text.fail(failure);
+        await expect(synthesis.chunks.next()).rejects.toBe(failure);
+        await synthesis.close();
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        expect(unhandled).toEqual([]);
+        expect(limiter.active).toBe(0);
+      } finally {
+        process.off('unhandledRejection', record);
+      }
+    });
   });
 
   describe('output', () => {
