@@ -8,10 +8,10 @@
  */
 import { fileURLToPath } from 'node:url';
 import { createAudioEncoder } from '../src/audio/audio-encoder.factory.js';
-import { kaldiFbank } from '../src/audio/kaldi-fbank.js';
-import { matchaMel } from '../src/audio/matcha-mel.js';
+import { kaldiFbank } from '../src/inference/cosyvoice2/dsp/kaldi-fbank.js';
+import { matchaMel } from '../src/inference/cosyvoice2/dsp/matcha-mel.js';
 import { resample, StreamingResampler } from '../src/audio/resampler.js';
-import { whisperLogMel } from '../src/audio/whisper-log-mel.js';
+import { whisperLogMel } from '../src/inference/cosyvoice2/dsp/whisper-log-mel.js';
 import { median } from './stats.js';
 
 const SECONDS = 10;

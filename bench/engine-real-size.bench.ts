@@ -19,12 +19,12 @@ import { fileURLToPath } from 'node:url';
 import {
   buildEngineRuntime,
   type EngineRuntime,
-} from '../src/inference/cosyvoice2/engine-runtime.js';
-import { HiftVocoder } from '../src/inference/cosyvoice2/hift-vocoder.js';
-import type { LlmRequest } from '../src/inference/cosyvoice2/llm-decoder.js';
-import { SeededRandom } from '../src/inference/cosyvoice2/seeded-random.js';
-import { SessionTimer } from '../src/inference/cosyvoice2/session-timer.js';
-import { SpeechTokenSampler } from '../src/inference/cosyvoice2/speech-token.sampler.js';
+} from '../src/inference/cosyvoice2/runtime/engine-runtime.js';
+import { HiftVocoder } from '../src/inference/cosyvoice2/hift/hift-vocoder.js';
+import type { LlmRequest } from '../src/inference/cosyvoice2/llm/llm-decoder.js';
+import { SeededRandom } from '../src/inference/cosyvoice2/runtime/seeded-random.js';
+import { SessionTimer } from '../src/inference/cosyvoice2/runtime/session-timer.js';
+import { SpeechTokenSampler } from '../src/inference/cosyvoice2/llm/speech-token.sampler.js';
 import { ENGINE_SAMPLE_RATE, type VoiceFeatures } from '../src/inference/inference.types.js';
 import { loadModelPack } from '../src/inference/model-pack/model-pack.loader.js';
 import { defaultManifest } from '../src/inference/model-pack/model-pack.manifest.js';

@@ -8,12 +8,12 @@
  */
 import { Logger } from '@nestjs/common';
 import { fileURLToPath } from 'node:url';
-import { buildEngineRuntime } from '../src/inference/cosyvoice2/engine-runtime.js';
-import { SeededRandom } from '../src/inference/cosyvoice2/seeded-random.js';
-import { SessionTimer } from '../src/inference/cosyvoice2/session-timer.js';
-import { LlmHead } from '../src/inference/cosyvoice2/llm-head.js';
-import { SpeechTokenSampler } from '../src/inference/cosyvoice2/speech-token.sampler.js';
-import { FLOW_STEPS } from '../src/inference/cosyvoice2/flow-matching.solver.js';
+import { buildEngineRuntime } from '../src/inference/cosyvoice2/runtime/engine-runtime.js';
+import { SeededRandom } from '../src/inference/cosyvoice2/runtime/seeded-random.js';
+import { SessionTimer } from '../src/inference/cosyvoice2/runtime/session-timer.js';
+import { LlmHead } from '../src/inference/cosyvoice2/llm/llm-head.js';
+import { SpeechTokenSampler } from '../src/inference/cosyvoice2/llm/speech-token.sampler.js';
+import { FLOW_STEPS } from '../src/inference/cosyvoice2/flow/flow-matching.solver.js';
 import { loadModelPack } from '../src/inference/model-pack/model-pack.loader.js';
 import { glidingToneSamples } from '../test/support/reference-audio-fixtures.js';
 import { prepareTinyPack } from '../test/support/tiny-pack.js';

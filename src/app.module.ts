@@ -7,6 +7,7 @@ import { StorageModule } from './storage/storage.module.js';
 import { InferenceModule } from './inference/inference.module.js';
 import { ReferenceAudioModule } from './reference-audio/reference-audio.module.js';
 import { SynthesisModule } from './synthesis/synthesis.module.js';
+import { SpeechRestModule } from './speech-rest/speech-rest.module.js';
 import { OpenAiModule } from './openai/openai.module.js';
 import { RealtimeModule } from './realtime/realtime.module.js';
 import { HealthModule } from './health/health.module.js';
@@ -26,6 +27,7 @@ export class AppModule {
         InferenceModule,
         ReferenceAudioModule,
         SynthesisModule,
+        SpeechRestModule,
         OpenAiModule,
         RealtimeModule,
         HealthModule,

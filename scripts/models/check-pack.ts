@@ -18,9 +18,9 @@ import { ConfigError, loadConfig } from '../../src/config/load-config.js';
 import {
   buildEngineRuntime,
   type EngineRuntime,
-} from '../../src/inference/cosyvoice2/engine-runtime.js';
-import { probeExecutionDevice } from '../../src/inference/cosyvoice2/execution-device.probe.js';
-import { SessionTimer } from '../../src/inference/cosyvoice2/session-timer.js';
+} from '../../src/inference/cosyvoice2/runtime/engine-runtime.js';
+import { probeExecutionDevice } from '../../src/inference/cosyvoice2/runtime/execution-device.probe.js';
+import { SessionTimer } from '../../src/inference/cosyvoice2/runtime/session-timer.js';
 import { loadModelPack } from '../../src/inference/model-pack/model-pack.loader.js';
 import { readManifestFile } from '../../src/inference/model-pack/model-pack.manifest-file.js';
 import { GRAPH_ROLES, TABLE_ROLES } from '../../src/inference/model-pack/model-pack.manifest.js';

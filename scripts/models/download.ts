@@ -13,7 +13,7 @@ import {
   type DownloadProgress,
   ModelDownloadError,
   type OfficialSource,
-} from '../../src/inference/model-pack/model-pack.downloader.js';
+} from './model-pack.downloader.js';
 
 const USAGE =
   'usage: npm run models:download -- [--source huggingface|modelscope] [--dir <MODEL_DIR>] ' +

@@ -9,7 +9,7 @@ import {
 import type { FastifyReply } from 'fastify';
 import { Public } from '../common/public.decorator.js';
 import { LivenessDto, ReadinessDto } from './dto/readiness.dto.js';
-import { MetricsService } from './metrics.service.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { ReadinessService } from './readiness.service.js';
 
 /** Liveness, readiness and Prometheus metrics: public (no token, no rate limit). */

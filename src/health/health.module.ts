@@ -3,7 +3,7 @@ import { InferenceModule } from '../inference/inference.module.js';
 import { StorageModule } from '../storage/storage.module.js';
 import { HealthController } from './health.controller.js';
 import { InferenceWorkerMetrics } from './inference-worker.metrics.js';
-import { MetricsModule } from './metrics.module.js';
+import { MetricsModule } from '../metrics/metrics.module.js';
 import { ModelMetrics } from './model.metrics.js';
 import { ReadinessService } from './readiness.service.js';
 

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Counter, Gauge } from 'prom-client';
 import { INFERENCE_PROVIDER, InferenceProvider } from '../inference/inference.provider.js';
-import { MetricsService } from './metrics.service.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 
 /**
  * Prometheus metrics of the inference worker threads, read from the provider at each scrape:

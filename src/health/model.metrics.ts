@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Gauge } from 'prom-client';
 import { INFERENCE_PROVIDER, InferenceProvider } from '../inference/inference.provider.js';
-import { MetricsService } from './metrics.service.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 
 /**
  * Prometheus gauges of the speech model, read from the InferenceProvider at each scrape:

@@ -15,7 +15,7 @@ import {
   answerWithSynthesis,
   type StartedStream,
   streamFromFirstChunk,
-} from '../synthesis/synthesis-reply.js';
+} from '../http-streaming/synthesis-reply.js';
 import { CreateOpenAiSpeechDto } from './dto/create-openai-speech.dto.js';
 import { writeAudioStream, writeSpeechEvents } from './openai-speech.writer.js';
 import { contentTypeOf } from './openai-speech.mapper.js';

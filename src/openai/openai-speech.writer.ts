@@ -1,8 +1,8 @@
 import type { ServerResponse } from 'node:http';
 import { toApiError } from '../common/to-api-error.js';
-import { type StartedStream, writeDrained } from '../synthesis/synthesis-reply.js';
+import { type StartedStream, writeDrained } from '../http-streaming/synthesis-reply.js';
 import { toOpenAiError } from './openai-error.js';
-import { StalledClientError } from '../synthesis/stalled-client.error.js';
+import { StalledClientError } from '../http-streaming/stalled-client.error.js';
 
 /**
  * `stream_format: "audio"`: the encoded bytes with the format's Content-Type, each piece

@@ -1,7 +1,7 @@
 import { Injectable, Optional } from '@nestjs/common';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import type { OutputAudioFormat } from '../audio/audio.types.js';
-import { MetricsService } from '../health/metrics.service.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import type { SynthesisMode } from '../inference/inference.types.js';
 import type { SynthesisRequest, SynthesisTransport } from './synthesis-request.js';
 import { SynthesisLimiter } from './synthesis.limiter.js';

@@ -1,14 +1,12 @@
 import { Module } from '@nestjs/common';
 import { InferenceModule } from '../inference/inference.module.js';
 import { ReferenceAudioModule } from '../reference-audio/reference-audio.module.js';
-import { SynthesisController } from './synthesis.controller.js';
 import { SynthesisLimiter } from './synthesis.limiter.js';
 import { SynthesisMetrics } from './synthesis.metrics.js';
 import { SynthesisService } from './synthesis.service.js';
 
 @Module({
   imports: [InferenceModule, ReferenceAudioModule],
-  controllers: [SynthesisController],
   providers: [SynthesisService, SynthesisLimiter, SynthesisMetrics],
   exports: [SynthesisService],
 })

@@ -1,8 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { BistreamLlmDecoder } from '../../src/inference/cosyvoice2/bistream-llm.decoder.js';
+import { BistreamLlmDecoder } from '../../src/inference/cosyvoice2/llm/bistream-llm.decoder.js';
 import type { CosyVoice2Engine } from '../../src/inference/cosyvoice2/cosyvoice2.engine.js';
-import { LlmDecoder } from '../../src/inference/cosyvoice2/llm-decoder.js';
+import { LlmDecoder } from '../../src/inference/cosyvoice2/llm/llm-decoder.js';
 import type {
   SpeechChunk,
   SynthesisInput,

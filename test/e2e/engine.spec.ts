@@ -1,9 +1,9 @@
 import { Logger } from '@nestjs/common';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { CosyVoice2Engine } from '../../src/inference/cosyvoice2/cosyvoice2.engine.js';
-import { LlmDecoder } from '../../src/inference/cosyvoice2/llm-decoder.js';
-import { StreamingTokenSchedule } from '../../src/inference/cosyvoice2/streaming-token2wav.schedule.js';
-import { TokenToWavStream } from '../../src/inference/cosyvoice2/token-to-wav.js';
+import { LlmDecoder } from '../../src/inference/cosyvoice2/llm/llm-decoder.js';
+import { StreamingTokenSchedule } from '../../src/inference/cosyvoice2/token2wav/streaming-token2wav.schedule.js';
+import { TokenToWavStream } from '../../src/inference/cosyvoice2/token2wav/token-to-wav.js';
 import { VoiceFeatureError } from '../../src/inference/cosyvoice2/voice-feature.extractor.js';
 import type {
   SpeechChunk,

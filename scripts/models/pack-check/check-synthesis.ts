@@ -1,5 +1,5 @@
-import type { EngineRuntime } from '../../../src/inference/cosyvoice2/engine-runtime.js';
-import type { LlmRequest } from '../../../src/inference/cosyvoice2/llm-decoder.js';
+import type { EngineRuntime } from '../../../src/inference/cosyvoice2/runtime/engine-runtime.js';
+import type { LlmRequest } from '../../../src/inference/cosyvoice2/llm/llm-decoder.js';
 import type { SynthesisMode, VoiceFeatures } from '../../../src/inference/inference.types.js';
 import { ENGINE_SAMPLE_RATE } from '../../../src/inference/inference.types.js';
 

@@ -12,10 +12,10 @@ import type {
 import { loadModelPack } from '../model-pack/model-pack.loader.js';
 import { GRAPH_ROLES } from '../model-pack/model-pack.manifest.js';
 import type { LoadedModelPack } from '../model-pack/model-pack.types.js';
-import { buildEngineRuntime, type EngineRuntime } from './engine-runtime.js';
-import { probeExecutionDevice } from './execution-device.probe.js';
-import { randomOperatorsIn } from './random-op.scan.js';
-import { SessionTimer } from './session-timer.js';
+import { buildEngineRuntime, type EngineRuntime } from './runtime/engine-runtime.js';
+import { probeExecutionDevice } from './runtime/execution-device.probe.js';
+import { randomOperatorsIn } from './runtime/random-op.scan.js';
+import { SessionTimer } from './runtime/session-timer.js';
 
 /**
  * The CosyVoice2-0.5B engine on onnxruntime-node. It loads the model pack once (at module init);

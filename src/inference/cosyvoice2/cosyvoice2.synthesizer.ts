@@ -1,18 +1,18 @@
 import type { TextStreamMode } from '../../config/app-config.js';
 import type { SpeechChunk, SynthesisInput } from '../inference.types.js';
-import type { BistreamLlmDecoder } from './bistream-llm.decoder.js';
+import type { BistreamLlmDecoder } from './llm/bistream-llm.decoder.js';
 import { TOKEN_MEL_RATIO } from './cosyvoice2.constants.js';
-import { FLOW_NOISE_FRAMES } from './flow-noise.js';
-import type { LlmDecoder } from './llm-decoder.js';
-import { llmPromptParts } from './llm-prompt.js';
-import { checkPromptTextTokens } from './prompt-text.limits.js';
-import { SeededRandom } from './seeded-random.js';
-import { SessionTimer } from './session-timer.js';
-import { SpeechTokenBuffer } from './speech-token.buffer.js';
-import { SpeechTokenSampler } from './speech-token.sampler.js';
-import { StreamingTokenSchedule } from './streaming-token2wav.schedule.js';
-import type { SynthesisTextSource } from './synthesis-text.source.js';
-import type { TokenToWav } from './token-to-wav.js';
+import { FLOW_NOISE_FRAMES } from './flow/flow-noise.js';
+import type { LlmDecoder } from './llm/llm-decoder.js';
+import { llmPromptParts } from './llm/llm-prompt.js';
+import { checkPromptTextTokens } from './text/prompt-text.limits.js';
+import { SeededRandom } from './runtime/seeded-random.js';
+import { SessionTimer } from './runtime/session-timer.js';
+import { SpeechTokenBuffer } from './token2wav/speech-token.buffer.js';
+import { SpeechTokenSampler } from './llm/speech-token.sampler.js';
+import { StreamingTokenSchedule } from './token2wav/streaming-token2wav.schedule.js';
+import type { SynthesisTextSource } from './text/synthesis-text.source.js';
+import type { TokenToWav } from './token2wav/token-to-wav.js';
 
 /** What one segment of a request shares with the others. */
 interface RequestContext {

@@ -1,13 +1,13 @@
 import { Tensor, type InferenceSession } from 'onnxruntime-node';
 import type { PcmAudio } from '../../audio/audio.types.js';
-import { kaldiFbank, subtractFrameMean } from '../../audio/kaldi-fbank.js';
-import { matchaMel } from '../../audio/matcha-mel.js';
+import { kaldiFbank, subtractFrameMean } from './dsp/kaldi-fbank.js';
+import { matchaMel } from './dsp/matcha-mel.js';
 import { resample } from '../../audio/resampler.js';
-import { whisperLogMel, WHISPER_MEL_BINS } from '../../audio/whisper-log-mel.js';
+import { whisperLogMel, WHISPER_MEL_BINS } from './dsp/whisper-log-mel.js';
 import { ENGINE_SAMPLE_RATE, type VoiceFeatures } from '../inference.types.js';
 import { MAX_PROMPT_SECONDS, MEL_BINS, TOKEN_MEL_RATIO } from './cosyvoice2.constants.js';
-import { tensorToFloat32, tensorToInt32 } from './onnx-tensors.js';
-import type { SessionTimer } from './session-timer.js';
+import { tensorToFloat32, tensorToInt32 } from './runtime/onnx-tensors.js';
+import type { SessionTimer } from './runtime/session-timer.js';
 import { InputRejectedError } from '../inference.provider.js';
 
 const TOKENIZER_SAMPLE_RATE = 16000;

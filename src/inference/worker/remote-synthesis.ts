@@ -1,5 +1,5 @@
 import type { SpeechChunk, SynthesisInput } from '../inference.types.js';
-import { abortable } from '../cosyvoice2/abortable-iterable.js';
+import { abortable } from '../cosyvoice2/text/abortable-iterable.js';
 import type { MainToWorkerMessage, WorkerToMainMessage } from './inference-worker.protocol.js';
 import { errorOfKind } from './worker-error.kind.js';
 

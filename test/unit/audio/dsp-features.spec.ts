@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { hiftIstft } from '../../../src/audio/hift-istft.js';
-import { kaldiFbank, subtractFrameMean } from '../../../src/audio/kaldi-fbank.js';
-import { matchaMel } from '../../../src/audio/matcha-mel.js';
-import { interpolateMelOverTime } from '../../../src/audio/mel-interpolation.js';
-import { whisperLogMel } from '../../../src/audio/whisper-log-mel.js';
+import { hiftIstft } from '../../../src/inference/cosyvoice2/dsp/hift-istft.js';
+import {
+  kaldiFbank,
+  subtractFrameMean,
+} from '../../../src/inference/cosyvoice2/dsp/kaldi-fbank.js';
+import { matchaMel } from '../../../src/inference/cosyvoice2/dsp/matcha-mel.js';
+import { interpolateMelOverTime } from '../../../src/inference/cosyvoice2/dsp/mel-interpolation.js';
+import { whisperLogMel } from '../../../src/inference/cosyvoice2/dsp/whisper-log-mel.js';
 import { sine } from './audio-test-helpers.js';
 
 /** Behaviour beyond the reference vectors: frame counts, layouts, edge cases. */

@@ -2,12 +2,18 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeAudio } from '../../../src/audio/audio-decoder.js';
-import { hiftIstft } from '../../../src/audio/hift-istft.js';
-import { kaldiFbank, subtractFrameMean } from '../../../src/audio/kaldi-fbank.js';
-import { matchaMel, MATCHA_MEL_BINS } from '../../../src/audio/matcha-mel.js';
-import { interpolateMelOverTime } from '../../../src/audio/mel-interpolation.js';
+import { hiftIstft } from '../../../src/inference/cosyvoice2/dsp/hift-istft.js';
+import {
+  kaldiFbank,
+  subtractFrameMean,
+} from '../../../src/inference/cosyvoice2/dsp/kaldi-fbank.js';
+import { matchaMel, MATCHA_MEL_BINS } from '../../../src/inference/cosyvoice2/dsp/matcha-mel.js';
+import { interpolateMelOverTime } from '../../../src/inference/cosyvoice2/dsp/mel-interpolation.js';
 import { resample } from '../../../src/audio/resampler.js';
-import { WHISPER_MEL_BINS, whisperLogMel } from '../../../src/audio/whisper-log-mel.js';
+import {
+  WHISPER_MEL_BINS,
+  whisperLogMel,
+} from '../../../src/inference/cosyvoice2/dsp/whisper-log-mel.js';
 
 /**
  * Conformance with the torch/torchaudio reference vectors (`make_golden.py`). Every case of the

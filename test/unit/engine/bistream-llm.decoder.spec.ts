@@ -4,11 +4,11 @@ import {
   BistreamLlmDecoder,
   UtteranceTooLongError,
   type BistreamLlmRequest,
-} from '../../../src/inference/cosyvoice2/bistream-llm.decoder.js';
-import { LlmHead } from '../../../src/inference/cosyvoice2/llm-head.js';
-import { SeededRandom } from '../../../src/inference/cosyvoice2/seeded-random.js';
-import { SessionTimer } from '../../../src/inference/cosyvoice2/session-timer.js';
-import { SpeechTokenSampler } from '../../../src/inference/cosyvoice2/speech-token.sampler.js';
+} from '../../../src/inference/cosyvoice2/llm/bistream-llm.decoder.js';
+import { LlmHead } from '../../../src/inference/cosyvoice2/llm/llm-head.js';
+import { SeededRandom } from '../../../src/inference/cosyvoice2/runtime/seeded-random.js';
+import { SessionTimer } from '../../../src/inference/cosyvoice2/runtime/session-timer.js';
+import { SpeechTokenSampler } from '../../../src/inference/cosyvoice2/llm/speech-token.sampler.js';
 import {
   EOS,
   FILL,

@@ -1,5 +1,5 @@
 import { Tensor, type InferenceSession } from 'onnxruntime-node';
-import type { EmbeddingTable } from '../../../src/inference/cosyvoice2/embedding-table.js';
+import type { EmbeddingTable } from '../../../src/inference/cosyvoice2/llm/embedding-table.js';
 
 /** Sizes of the stand-in LLM used by the decoder unit tests. */
 export const HIDDEN = 4;

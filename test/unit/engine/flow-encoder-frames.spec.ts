@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CosyVoice2Engine } from '../../../src/inference/cosyvoice2/cosyvoice2.engine.js';
-import { probeFlowEncoderTrimmedTokens } from '../../../src/inference/cosyvoice2/flow-encoder.probe.js';
+import { probeFlowEncoderTrimmedTokens } from '../../../src/inference/cosyvoice2/flow/flow-encoder.probe.js';
 import type { SynthesisInput } from '../../../src/inference/inference.types.js';
 import { loadModelPack } from '../../../src/inference/model-pack/model-pack.loader.js';
 import { loadCpuEngine } from '../../support/cpu-engine.js';

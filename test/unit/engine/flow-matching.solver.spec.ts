@@ -3,8 +3,8 @@ import {
   cosineTimeGrid,
   solveFlowEuler,
   type EstimatorBatch,
-} from '../../../src/inference/cosyvoice2/flow-matching.solver.js';
-import { FlowNoise } from '../../../src/inference/cosyvoice2/flow-noise.js';
+} from '../../../src/inference/cosyvoice2/flow/flow-matching.solver.js';
+import { FlowNoise } from '../../../src/inference/cosyvoice2/flow/flow-noise.js';
 
 const BINS = 80;
 

@@ -1,10 +1,10 @@
 import { Tensor, type InferenceSession } from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { LlmDecoder, type LlmRequest } from '../../../src/inference/cosyvoice2/llm-decoder.js';
-import { LlmHead } from '../../../src/inference/cosyvoice2/llm-head.js';
-import { SeededRandom } from '../../../src/inference/cosyvoice2/seeded-random.js';
-import { SessionTimer } from '../../../src/inference/cosyvoice2/session-timer.js';
-import { SpeechTokenSampler } from '../../../src/inference/cosyvoice2/speech-token.sampler.js';
+import { LlmDecoder, type LlmRequest } from '../../../src/inference/cosyvoice2/llm/llm-decoder.js';
+import { LlmHead } from '../../../src/inference/cosyvoice2/llm/llm-head.js';
+import { SeededRandom } from '../../../src/inference/cosyvoice2/runtime/seeded-random.js';
+import { SessionTimer } from '../../../src/inference/cosyvoice2/runtime/session-timer.js';
+import { SpeechTokenSampler } from '../../../src/inference/cosyvoice2/llm/speech-token.sampler.js';
 import {
   EOS,
   FILL,

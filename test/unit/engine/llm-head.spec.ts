@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { LlmHead } from '../../../src/inference/cosyvoice2/llm-head.js';
-import { SessionTimer } from '../../../src/inference/cosyvoice2/session-timer.js';
+import { LlmHead } from '../../../src/inference/cosyvoice2/llm/llm-head.js';
+import { SessionTimer } from '../../../src/inference/cosyvoice2/runtime/session-timer.js';
 
 describe('LlmHead (in-memory ONNX Gemm + LogSoftmax)', () => {
   it('computes log_softmax(hidden · Wᵀ + b) as worked out by hand', async () => {

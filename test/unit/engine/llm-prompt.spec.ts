@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   instructionPromptText,
   llmPromptParts,
-} from '../../../src/inference/cosyvoice2/llm-prompt.js';
+} from '../../../src/inference/cosyvoice2/llm/llm-prompt.js';
 
 describe('llmPromptParts', () => {
   it('zero-shot: transcript as prompt text, prompt speech tokens kept', () => {

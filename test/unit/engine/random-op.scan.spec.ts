@@ -2,7 +2,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { randomOperatorsIn } from '../../../src/inference/cosyvoice2/random-op.scan.js';
+import { randomOperatorsIn } from '../../../src/inference/cosyvoice2/runtime/random-op.scan.js';
 import { prepareTinyPack } from '../../support/tiny-pack.js';
 
 describe('randomOperatorsIn', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SpeechTokenBuffer } from '../../../src/inference/cosyvoice2/speech-token.buffer.js';
+import { SpeechTokenBuffer } from '../../../src/inference/cosyvoice2/token2wav/speech-token.buffer.js';
 
 describe('SpeechTokenBuffer', () => {
   it('wakes a waiting consumer on each token and at the end', async () => {

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { SeededRandom } from '../../../src/inference/cosyvoice2/seeded-random.js';
+import { SeededRandom } from '../../../src/inference/cosyvoice2/runtime/seeded-random.js';
 import {
   SpeechTokenSampler,
   drawIndex,
   nucleusCandidates,
   softmax,
   topKByProbability,
-} from '../../../src/inference/cosyvoice2/speech-token.sampler.js';
+} from '../../../src/inference/cosyvoice2/llm/speech-token.sampler.js';
 
 const VOCAB = 6564;
 const EOS = 6561;

@@ -4,9 +4,9 @@ import {
   MEL_CACHE_FRAMES,
   hammingWindow,
   type MelChunk,
-} from '../../../src/inference/cosyvoice2/hift-stream.crossfade.js';
-import { StreamingSpeedFrames } from '../../../src/inference/cosyvoice2/speech-speed.js';
-import { StreamingTokenSchedule } from '../../../src/inference/cosyvoice2/streaming-token2wav.schedule.js';
+} from '../../../src/inference/cosyvoice2/hift/hift-stream.crossfade.js';
+import { StreamingSpeedFrames } from '../../../src/inference/cosyvoice2/token2wav/speech-speed.js';
+import { StreamingTokenSchedule } from '../../../src/inference/cosyvoice2/token2wav/streaming-token2wav.schedule.js';
 
 const BINS = 80;
 

@@ -11,7 +11,7 @@ import {
   downloadModelPack,
   type DownloadOptions,
   ModelDownloadError,
-} from '../../../src/inference/model-pack/model-pack.downloader.js';
+} from '../../../scripts/models/model-pack.downloader.js';
 import { loadModelPack } from '../../../src/inference/model-pack/model-pack.loader.js';
 import { readManifestFile } from '../../../src/inference/model-pack/model-pack.manifest-file.js';
 import { MODEL_ROLES } from '../../../src/inference/model-pack/model-pack.manifest.js';

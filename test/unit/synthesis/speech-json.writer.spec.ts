@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { FastifyReply } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../../src/common/api-error.js';
-import { sendWholeSpeech } from '../../../src/synthesis/speech-json.writer.js';
+import { sendWholeSpeech } from '../../../src/speech-rest/speech-json.writer.js';
 import type { EncodedAudioChunk } from '../../../src/synthesis/synthesis-request.js';
 
 /** Just enough of a Fastify reply: the ordinary send and the raw (hijacked) response. */

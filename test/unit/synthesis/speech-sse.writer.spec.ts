@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../../src/common/api-error.js';
-import { writeSpeechEvents } from '../../../src/synthesis/speech-sse.writer.js';
+import { writeSpeechEvents } from '../../../src/speech-rest/speech-sse.writer.js';
 import type { EncodedAudioChunk } from '../../../src/synthesis/synthesis-request.js';
 
 /** Records what is written; `write` reports a full buffer when `full` is set. */

@@ -19,7 +19,7 @@ import { TextPieceQueue } from '../../../src/inference/text-piece.queue.js';
 import { SynthesisLimiter } from '../../../src/synthesis/synthesis.limiter.js';
 import { SynthesisMetrics } from '../../../src/synthesis/synthesis.metrics.js';
 import { SynthesisService } from '../../../src/synthesis/synthesis.service.js';
-import { MetricsService } from '../../../src/health/metrics.service.js';
+import { MetricsService } from '../../../src/metrics/metrics.service.js';
 import {
   FAKE_AMPLITUDE,
   FAKE_SECONDS_PER_CHARACTER,

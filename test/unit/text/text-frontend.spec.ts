@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { MAX_UTTERANCE_TEXT_TOKENS } from '../../../src/inference/cosyvoice2/prompt-text.limits.js';
+import { MAX_UTTERANCE_TEXT_TOKENS } from '../../../src/inference/cosyvoice2/text/prompt-text.limits.js';
 import { containsChinese } from '../../../src/inference/text/language.js';
 import { TextFrontend } from '../../../src/inference/text/text-frontend.js';
 import { TextTokenizer } from '../../../src/inference/text/text-tokenizer.js';

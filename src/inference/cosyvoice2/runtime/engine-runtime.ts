@@ -1,0 +1,109 @@
+import type { InferenceSession } from 'onnxruntime-node';
+import type { InferenceConfig } from '../../../config/app-config.js';
+import type { LoadedModelPack } from '../../model-pack/model-pack.types.js';
+import { TextFrontend } from '../../text/text-frontend.js';
+import { TextTokenizer } from '../../text/text-tokenizer.js';
+import { CosyVoice2Synthesizer } from '../cosyvoice2.synthesizer.js';
+import type { EmbeddingTable } from '../llm/embedding-table.js';
+import { FlowDecoder } from '../flow/flow-decoder.js';
+import { probeFlowEncoderTrimmedTokens } from '../flow/flow-encoder.probe.js';
+import { HiftVocoder } from '../hift/hift-vocoder.js';
+import { BistreamLlmDecoder } from '../llm/bistream-llm.decoder.js';
+import { LlmDecoder } from '../llm/llm-decoder.js';
+import type { LlmResources } from '../llm/llm-resources.js';
+import { LlmHead } from '../llm/llm-head.js';
+import { SynthesisTextSource } from '../text/synthesis-text.source.js';
+import { TokenToWav } from '../token2wav/token-to-wav.js';
+import { VoiceFeatureExtractor } from '../voice-feature.extractor.js';
+
+/** The engine stages built over one loaded model pack. */
+export interface EngineRuntime {
+  pack: LoadedModelPack;
+  /** Releases every session (the pack's and the engine's own). */
+  release(): Promise<void>;
+  llm: LlmDecoder;
+  flow: FlowDecoder;
+  tokenToWav: TokenToWav;
+  voiceFeatures: VoiceFeatureExtractor;
+  synthesizer: CosyVoice2Synthesizer;
+}
+
+function table(source: { data: Float32Array; shape: number[] }): EmbeddingTable {
+  const [rows, cols = 1] = source.shape;
+  return { data: source.data, rows, cols };
+}
+
+/** Session options of the engine's own graphs: the pack's execution provider and threads. */
+function headSessionOptions(config: InferenceConfig): InferenceSession.SessionOptions {
+  return {
+    executionProviders: [config.device],
+    graphOptimizationLevel: 'all',
+    ...(config.device === 'cpu' && config.threads > 0 ? { intraOpNumThreads: config.threads } : {}),
+  };
+}
+
+/** Builds every engine stage over the sessions and tables of a loaded pack. */
+export async function buildEngineRuntime(
+  pack: LoadedModelPack,
+  config: InferenceConfig,
+): Promise<EngineRuntime> {
+  const { sessions, tables, dims, tokenDtypes } = pack;
+  const head = await LlmHead.create(
+    table(tables.llmDecoderWeight),
+    tables.llmDecoderBias.data,
+    headSessionOptions(config),
+  );
+  const llmResources: LlmResources = {
+    llm: sessions.llm,
+    embedTokens: sessions.embedTokens,
+    embedTokensIdType: tokenDtypes.textIds,
+    speechEmbedding: table(tables.speechEmbedding),
+    llmEmbedding: table(tables.llmEmbedding),
+    head,
+    layers: dims.numLayers,
+    kvHeads: dims.kvHeads,
+    headDim: dims.headDim,
+  };
+  const llm = new LlmDecoder(llmResources);
+  const flowTokenTypes = {
+    tokenType: tokenDtypes.flowToken,
+    promptTokenType: tokenDtypes.flowPromptToken,
+  };
+  const trimmedTokens = await probeFlowEncoderTrimmedTokens(
+    sessions.flowEncoder,
+    pack.manifest.roles.flowEncoder.file,
+    flowTokenTypes,
+  ).catch(async (error: unknown) => {
+    await head.release();
+    throw error;
+  });
+  const flow = new FlowDecoder({
+    encoder: sessions.flowEncoder,
+    estimator: sessions.flowEstimator,
+    ...flowTokenTypes,
+    trimmedTokens,
+  });
+  const frontend = new TextFrontend(new TextTokenizer(pack.tokenizerJson));
+  const tokenToWav = new TokenToWav(flow, new HiftVocoder(sessions.hift));
+  return {
+    pack,
+    release: async () => {
+      await head.release();
+      await pack.release();
+    },
+    llm,
+    flow,
+    tokenToWav,
+    voiceFeatures: new VoiceFeatureExtractor({
+      campplus: sessions.campplus,
+      speechTokenizer: sessions.speechTokenizer,
+    }),
+    synthesizer: new CosyVoice2Synthesizer(
+      new SynthesisTextSource(frontend),
+      llm,
+      new BistreamLlmDecoder(llmResources),
+      tokenToWav,
+      config.textStreamMode ?? 'sentence',
+    ),
+  };
+}
