@@ -1,13 +1,13 @@
 # The service image, in three targets (README "Deploying"):
-#   gpu    (default) NVIDIA CUDA 12 + cuDNN 9 runtime, Node.js 20, onnxruntime-node with its
+#   gpu    (default) NVIDIA CUDA 12 + cuDNN 9 runtime, Node.js 24, onnxruntime-node with its
 #          CUDA 12 execution provider; INFERENCE_DEVICE=cuda
-#   cpu    Node.js 20 on Debian bookworm, onnxruntime-node's bundled CPU binaries; INFERENCE_DEVICE=cpu
+#   cpu    Node.js 24 on Debian bookworm, onnxruntime-node's bundled CPU binaries; INFERENCE_DEVICE=cpu
 #   models the build stage plus scripts/models: `npm run models:download` into MODEL_DIR
 # No model weights inside: mount the pack at MODEL_DIR (/app/models/CosyVoice2-0.5B).
 #   docker build -t cosyvoice2-service .                   # gpu
 #   docker build --target cpu -t cosyvoice2-service:cpu .
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+ARG NODE_IMAGE=node:24-bookworm-slim
 # Ubuntu 24.04 (glibc 2.39) runs the native modules built on bookworm (glibc 2.36).
 ARG CUDA_IMAGE=nvidia/cuda:12.6.3-cudnn-runtime-ubuntu24.04
 

@@ -177,7 +177,7 @@ describe('docker-compose.yml (GPU host)', () => {
     expect(gpu.from).toMatch(/^nvidia\/cuda:12\.[\d.]+-cudnn-runtime-/);
     expect(gpu.body).toContain('COPY --from=gpu-dependencies /app/node_modules');
     expect(stages.get('gpu-dependencies')!.body).toContain('--onnxruntime-node-install=cuda12');
-    expect(stages.get('node')!.from).toMatch(/^node:20[.-]/);
+    expect(stages.get('node')!.from).toMatch(/^node:24[.-]/);
   });
 });
 
