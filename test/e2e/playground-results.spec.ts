@@ -16,6 +16,14 @@ import { startTestApp, type TestApp } from '../support/test-app.js';
 import { prepareTinyPack } from '../support/tiny-pack.js';
 import { writeFile } from 'node:fs/promises';
 
+/** The parts of the page's <audio> element the tests read (the tests compile without DOM types). */
+interface MediaElement {
+  readyState: number;
+  duration: number;
+  currentTime: number;
+  play(): Promise<void>;
+}
+
 /** Polls until the assertion holds, for up to 20 s (the tiny pack is slow on a busy CPU). */
 function eventually<T>(value: () => T | Promise<T>) {
   return expect.poll(value, { timeout: 20_000, interval: 100 });
@@ -123,13 +131,13 @@ describe('the playground: upload name and selection, replay, errors, token, Opus
     const player = page.locator('#result-player');
     expect(await player.isVisible()).toBe(true);
     await eventually(() =>
-      player.evaluate((audio: HTMLAudioElement) => audio.readyState),
+      player.evaluate((audio) => (audio as unknown as MediaElement).readyState),
     ).toBeGreaterThanOrEqual(1);
-    const duration = await player.evaluate((audio: HTMLAudioElement) => audio.duration);
+    const duration = await player.evaluate((audio) => (audio as unknown as MediaElement).duration);
     expect(Math.abs(duration - produced)).toBeLessThan(0.05);
-    await player.evaluate((audio: HTMLAudioElement) => audio.play());
+    await player.evaluate((audio) => (audio as unknown as MediaElement).play());
     await eventually(() =>
-      player.evaluate((audio: HTMLAudioElement) => audio.currentTime),
+      player.evaluate((audio) => (audio as unknown as MediaElement).currentTime),
     ).toBeGreaterThan(0);
   });
 
