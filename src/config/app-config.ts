@@ -35,6 +35,16 @@ export interface AppConfig {
   logLevel: string;
   /** Serve the web playground at `/` (UI_ENABLED). */
   uiEnabled: boolean;
+  /** OpenAI voices: what OpenAI's voice names mean here. */
+  openai: OpenAiVoiceConfig;
+}
+
+/** OPENAI_VOICE_ALIASES and OPENAI_DEFAULT_VOICE, names lower-cased. */
+export interface OpenAiVoiceConfig {
+  /** `voice` name → the id or name of a stored voice. */
+  voiceAliases: ReadonlyMap<string, string>;
+  /** The stored voice (id or name) for an OpenAI preset name that is not aliased. */
+  defaultVoice?: string;
 }
 
 export type TrustProxy = boolean | number | string[];

@@ -11,6 +11,11 @@ import {
   MinLength,
 } from 'class-validator';
 
+/** A voice id or name as a setting gives it (names in any case; see VOICE_NAME_PATTERN). */
+const OPENAI_VOICE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const OPENAI_VOICE_PAIR = `${OPENAI_VOICE_PATTERN.source.slice(1, -1)}=${OPENAI_VOICE_PATTERN.source.slice(1, -1)}`;
+const OPENAI_VOICE_ALIASES_PATTERN = new RegExp(`^${OPENAI_VOICE_PAIR}(,${OPENAI_VOICE_PAIR})*$`);
+
 /** Every setting the service reads from the environment, with its default and its rule. */
 export class EnvironmentVariables {
   @IsString()
@@ -192,4 +197,19 @@ export class EnvironmentVariables {
 
   @IsBooleanString({ message: 'UI_ENABLED must be true or false' })
   UI_ENABLED = 'true';
+
+  // OpenAI voices: OpenAI's preset voice names mapped to stored voices.
+  @IsOptional()
+  @Matches(OPENAI_VOICE_ALIASES_PATTERN, {
+    message:
+      'OPENAI_VOICE_ALIASES must be a comma-separated list of name=voice pairs, each voice the ' +
+      'id or name of a stored reference audio (e.g. alloy=narrator,nova=6f1d5a52-…)',
+  })
+  OPENAI_VOICE_ALIASES?: string;
+
+  @IsOptional()
+  @Matches(OPENAI_VOICE_PATTERN, {
+    message: 'OPENAI_DEFAULT_VOICE must be the id or name of a stored reference audio',
+  })
+  OPENAI_DEFAULT_VOICE?: string;
 }

@@ -2,7 +2,13 @@ import proxyAddr from '@fastify/proxy-addr';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { isIP } from 'node:net';
-import { AppConfig, DatabaseConfig, StorageConfig, TrustProxy } from './app-config.js';
+import {
+  AppConfig,
+  DatabaseConfig,
+  OpenAiVoiceConfig,
+  StorageConfig,
+  TrustProxy,
+} from './app-config.js';
 import { EnvironmentVariables } from './environment.variables.js';
 
 export class ConfigError extends Error {
@@ -73,7 +79,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     trustProxy: trustProxyOf(vars.TRUST_PROXY),
     logLevel: vars.LOG_LEVEL,
     uiEnabled: vars.UI_ENABLED === 'true',
+    openai: openAiVoiceConfig(vars),
   };
+}
+
+/**
+ * OPENAI_VOICE_ALIASES (`alloy=narrator,nova=<id>`) and OPENAI_DEFAULT_VOICE. Names match in any
+ * case, so they are kept lower-cased (ids too: ids are stored in lower case).
+ */
+function openAiVoiceConfig(vars: EnvironmentVariables): OpenAiVoiceConfig {
+  const voiceAliases = new Map<string, string>();
+  for (const pair of vars.OPENAI_VOICE_ALIASES?.split(',') ?? []) {
+    const [alias, voice] = pair.toLowerCase().split('=');
+    if (voiceAliases.has(alias)) {
+      throw new ConfigError(`OPENAI_VOICE_ALIASES names ${JSON.stringify(alias)} twice`);
+    }
+    voiceAliases.set(alias, voice);
+  }
+  return { voiceAliases, defaultVoice: vars.OPENAI_DEFAULT_VOICE?.toLowerCase() };
 }
 
 function databaseConfig(vars: EnvironmentVariables): DatabaseConfig {

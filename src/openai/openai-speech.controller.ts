@@ -1,14 +1,6 @@
 import { Body, Controller, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import type { ServerResponse } from 'node:http';
-import {
-  ApiBearerAuth,
-  ApiBody,
-  ApiOkResponse,
-  ApiOperation,
-  ApiProduces,
-  ApiResponse,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { APP_CONFIG, AppConfig } from '../config/app-config.js';
 import {
@@ -20,12 +12,15 @@ import { CreateOpenAiSpeechDto } from './dto/create-openai-speech.dto.js';
 import { writeAudioStream, writeSpeechEvents } from './openai-speech.writer.js';
 import { contentTypeOf } from './openai-speech.mapper.js';
 import { OpenAiSpeechService } from './openai-speech.service.js';
+import { CONTENT_TYPES } from './openai.constants.js';
 
 const OPENAI_ERROR_SCHEMA = {
   type: 'object',
+  required: ['error'],
   properties: {
     error: {
       type: 'object',
+      required: ['message', 'type', 'param', 'code'],
       properties: {
         message: { type: 'string' },
         type: { type: 'string', example: 'invalid_request_error' },
@@ -35,6 +30,32 @@ const OPENAI_ERROR_SCHEMA = {
     },
   },
 };
+
+const AUDIO_SCHEMA = { type: 'string', format: 'binary' };
+
+/** The 200 of POST /v1/audio/speech: one media type per `response_format`, and SSE. */
+const SPEECH_CONTENT = {
+  ...Object.fromEntries(
+    [...new Set(Object.values(CONTENT_TYPES))].map((type) => [type, { schema: AUDIO_SCHEMA }]),
+  ),
+  'text/event-stream': {
+    schema: {
+      type: 'string',
+      description:
+        '`data: {"type":"speech.audio.delta","audio":"<base64>"}` events, then ' +
+        '`data: {"type":"speech.audio.done","usage":{…}}`',
+    },
+  },
+};
+
+/** An error answer of a /v1 route: OpenAI's error object, always application/json. */
+function OpenAiErrorResponse(status: number, description: string): MethodDecorator {
+  return ApiResponse({
+    status,
+    description,
+    content: { 'application/json': { schema: OPENAI_ERROR_SCHEMA } },
+  });
+}
 
 @ApiTags('openai')
 @ApiBearerAuth()
@@ -54,37 +75,21 @@ export class OpenAiSpeechController {
       'produced; with stream_format "sse", speech.audio.delta events and a speech.audio.done.',
   })
   @ApiBody({ type: CreateOpenAiSpeechDto })
-  @ApiProduces(
-    'audio/mpeg',
-    'audio/ogg',
-    'audio/flac',
-    'audio/wav',
-    'audio/pcm',
-    'text/event-stream',
-  )
-  @ApiOkResponse({ description: 'The audio, or its pieces as server-sent events.' })
   @ApiResponse({
-    status: 400,
-    description: 'Invalid field (param names it).',
-    schema: OPENAI_ERROR_SCHEMA,
-  })
-  @ApiResponse({
-    status: 401,
-    description: 'Missing or wrong bearer token.',
-    schema: OPENAI_ERROR_SCHEMA,
-  })
-  @ApiResponse({ status: 404, description: 'Unknown voice.', schema: OPENAI_ERROR_SCHEMA })
-  @ApiResponse({
-    status: 429,
-    description: 'Over the rate limit, with Retry-After.',
-    schema: OPENAI_ERROR_SCHEMA,
-  })
-  @ApiResponse({
-    status: 503,
+    status: 200,
     description:
-      'ModelNotLoaded or ServerBusy (Retry-After), ServiceUnavailable while shutting down.',
-    schema: OPENAI_ERROR_SCHEMA,
+      'The audio in the Content-Type of `response_format` (chunked as it is produced), or with ' +
+      '`stream_format: "sse"` its pieces as server-sent events.',
+    content: SPEECH_CONTENT,
   })
+  @OpenAiErrorResponse(400, 'Invalid field (param names it).')
+  @OpenAiErrorResponse(401, 'Missing or wrong bearer token.')
+  @OpenAiErrorResponse(404, 'Unknown voice (no stored voice, alias or default voice for it).')
+  @OpenAiErrorResponse(429, 'Over the rate limit, with Retry-After.')
+  @OpenAiErrorResponse(
+    503,
+    'ModelNotLoaded or ServerBusy (Retry-After), ServiceUnavailable while shutting down.',
+  )
   async createSpeech(
     @Body() dto: CreateOpenAiSpeechDto,
     @Req() request: FastifyRequest,

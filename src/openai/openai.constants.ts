@@ -29,3 +29,24 @@ export const OPENAI_MAX_SPEED = 4.0;
 
 /** Every response of this API is 24 kHz, the engine's rate (OpenAI's `pcm` is 24 kHz too). */
 export const OPENAI_SAMPLE_RATE = 24000;
+
+/**
+ * OpenAI's preset voice names. OPENAI_DEFAULT_VOICE answers for these (when not aliased and no
+ * stored voice has the name), never for any other unknown name: a typo of a stored voice's name
+ * stays a 404.
+ */
+export const OPENAI_PRESET_VOICES: readonly string[] = [
+  'alloy',
+  'ash',
+  'ballad',
+  'coral',
+  'echo',
+  'fable',
+  'nova',
+  'onyx',
+  'sage',
+  'shimmer',
+  'verse',
+  'marin',
+  'cedar',
+];

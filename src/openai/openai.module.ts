@@ -7,12 +7,13 @@ import { OpenAiCatalogService } from './openai-catalog.service.js';
 import { OpenAiSpeechController } from './openai-speech.controller.js';
 import { OpenAiSpeechService } from './openai-speech.service.js';
 import { toOpenAiError } from './openai-error.js';
+import { OpenAiVoiceResolver } from './openai-voice.resolver.js';
 
 /** The OpenAI-compatible API: POST /v1/audio/speech, GET /v1/models, /v1/audio/voices. */
 @Module({
   imports: [ReferenceAudioModule, SynthesisModule],
   controllers: [OpenAiSpeechController, OpenAiCatalogController],
-  providers: [OpenAiSpeechService, OpenAiCatalogService],
+  providers: [OpenAiSpeechService, OpenAiCatalogService, OpenAiVoiceResolver],
 })
 export class OpenAiModule implements OnModuleInit {
   constructor(private readonly framing: ErrorBodyFraming) {}

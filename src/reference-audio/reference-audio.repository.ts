@@ -29,6 +29,7 @@ export class ReferenceAudioRepository {
     return this.rows.findOneBy({ id });
   }
 
+  /** `name` as stored: in lower case (see voiceNameKey). */
   findByName(name: string): Promise<ReferenceAudioEntity | null> {
     return this.rows.findOneBy({ name });
   }

@@ -15,6 +15,7 @@ import {
 } from './dto/list-reference-audio.query.dto.js';
 import { ReferenceAudioDeletedDto } from './dto/reference-audio-deleted.dto.js';
 import { ReferenceAudioDto } from './dto/reference-audio.dto.js';
+import { voiceNameKey } from './dto/upload-reference-audio.dto.js';
 import type { ReferenceAudioUpload } from './reference-audio-upload.reader.js';
 import { ReferenceAudioEntity } from './reference-audio.entity.js';
 import { ReferenceAudioRepository } from './reference-audio.repository.js';
@@ -100,9 +101,9 @@ export class ReferenceAudioService {
     return { bytes, contentType: mediaTypeOf(row) };
   }
 
-  /** The voice with this name; 404 when no voice has it. */
+  /** The voice with this name, in any case; 404 when no voice has it. */
   async getByName(name: string): Promise<ReferenceAudioDto> {
-    const row = await this.rows.findByName(name);
+    const row = await this.rows.findByName(voiceNameKey(name));
     if (!row) {
       throw ApiError.notFound(`no reference audio is named ${JSON.stringify(name)}`);
     }

@@ -274,7 +274,7 @@ describe('OpenAI-compatible API with the official openai client (tiny pack)', ()
         ).arrayBuffer(),
       );
     expect((await pcm({ id: voice })).equals(await pcm(voice))).toBe(true);
-    for (const unknown of ['alloy', '6f1d5a52-0d47-4c1e-9a8e-5d2f4f3b2a10']) {
+    for (const unknown of ['nobody', '6f1d5a52-0d47-4c1e-9a8e-5d2f4f3b2a10']) {
       const error = await speech({ voice: unknown }).catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(NotFoundError);
       expect((error as APIError).error).toEqual({
@@ -284,6 +284,16 @@ describe('OpenAI-compatible API with the official openai client (tiny pack)', ()
         code: 'NotFound',
       });
     }
+    const preset = await speech({ voice: 'alloy' }).catch((caught: unknown) => caught);
+    expect(preset).toBeInstanceOf(NotFoundError);
+    expect((preset as APIError).error).toMatchObject({
+      message:
+        'voice "alloy" not found: it is one of OpenAI\'s voice names, which mean a voice here ' +
+        'only when a stored reference audio has that name, OPENAI_VOICE_ALIASES maps it or ' +
+        'OPENAI_DEFAULT_VOICE is set (GET /v1/audio/voices lists the voices)',
+      param: 'voice',
+      code: 'NotFound',
+    });
   });
 
   it('instructions select the instruct mode; without them it is zero-shot', async () => {
@@ -415,7 +425,7 @@ describe('OpenAI-compatible API with the official openai client (tiny pack)', ()
     });
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({
-      voices: [{ id: voice, name: 'zero_shot_prompt.wav' }],
+      voices: [{ id: voice, name: voice }],
     });
   });
 
@@ -512,33 +522,31 @@ describe('OpenAI-compatible API with the official openai client (tiny pack)', ()
       expect((await listStoredKeys(app)).sort()).toEqual(keysBefore);
     });
 
-    it.each([
-      'Narrator',
-      'two words',
-      '-dash',
-      'a'.repeat(65),
-      '6f1d5a52-0d47-4c1e-9a8e-5d2f4f3b2a10',
-    ])('refuses the name %j with 400', async (name) => {
-      const response = await uploadReferenceAudio(app, { bytes: referenceVoiceWav(240), name });
-      expect(response.status).toBe(400);
-      expect(await response.json()).toMatchObject({
-        code: 'InvalidParameter',
-        message:
-          "name must be 1-64 characters of a-z, 0-9, '.', '_' or '-', start with a letter or " +
-          'digit, and not look like an id',
-      });
-    });
+    it.each(['two words', '-dash', 'a'.repeat(65), '6f1d5a52-0d47-4c1e-9a8e-5d2f4f3b2a10'])(
+      'refuses the name %j with 400',
+      async (name) => {
+        const response = await uploadReferenceAudio(app, { bytes: referenceVoiceWav(240), name });
+        expect(response.status).toBe(400);
+        expect(await response.json()).toMatchObject({
+          code: 'InvalidParameter',
+          message:
+            "name must be 1-64 characters of letters, digits, '.', '_' or '-', start with a " +
+            'letter or digit, and not look like an id',
+        });
+      },
+    );
 
-    it('GET /v1/audio/voices shows the name, or the file name of a voice without one', async () => {
+    it('GET /v1/audio/voices shows the name, or the id of a voice without one (never its file name)', async () => {
       const response = await fetch(`${app.baseUrl}/v1/audio/voices`, {
         headers: { Authorization: `Bearer ${app.token}` },
       });
       expect(await response.json()).toEqual({
         voices: [
-          { id: voice, name: 'zero_shot_prompt.wav' },
-          { id: named, name: 'narrator' },
+          { id: voice, name: voice },
+          { id: 'narrator', name: 'narrator' },
         ],
       });
+      expect(named).toMatch(/^[0-9a-f-]{36}$/);
     });
   });
 });

@@ -67,6 +67,31 @@ describe('Swagger UI: each operation documents its own errors', () => {
     });
   });
 
+  it('POST /v1/audio/speech: 200 as each audio media type and SSE, errors as application/json in OpenAI shape', () => {
+    const responses = doc.paths['/v1/audio/speech'].post.responses;
+    expect(Object.keys(responses['200'].content ?? {}).sort()).toEqual([
+      'audio/flac',
+      'audio/mpeg',
+      'audio/ogg; codecs=opus',
+      'audio/pcm',
+      'audio/wav',
+      'text/event-stream',
+    ]);
+    expect(responses['200'].content!['audio/mpeg'].schema).toEqual({
+      type: 'string',
+      format: 'binary',
+    });
+    const errors = errorsOf('/v1/audio/speech', 'post');
+    expect(errors.map(([status]) => status).sort()).toEqual(['400', '401', '404', '429', '503']);
+    for (const [status, response] of errors) {
+      expect(Object.keys(response.content ?? {}), status).toEqual(['application/json']);
+      expect(response.content!['application/json'].schema, status).toMatchObject({
+        required: ['error'],
+        properties: { error: { required: ['message', 'type', 'param', 'code'] } },
+      });
+    }
+  });
+
   it('the bearer scheme is an opaque token, not a JWT', () => {
     const scheme = doc.components.securitySchemes.bearer;
     expect(scheme).toMatchObject({ type: 'http', scheme: 'bearer' });

@@ -32,7 +32,7 @@ export interface SpeechParameters {
   instruct?: string;
   speed: number;
   volume: number;
-  output_format: 'wav' | 'mp3' | 'pcm';
+  output_format: 'wav' | 'mp3' | 'pcm' | 'opus' | 'flac';
   sample_rate: number;
   seed?: number;
 }
@@ -65,9 +65,16 @@ export class ApiClient {
     return (await response.json()) as Voice[];
   }
 
-  async uploadVoice(file: Blob, filename: string, transcript: string): Promise<Voice> {
+  /** `name`: the voice's optional name (the OpenAI `voice`); not sent when empty. */
+  async uploadVoice(
+    file: Blob,
+    filename: string,
+    transcript: string,
+    name?: string,
+  ): Promise<Voice> {
     const form = new FormData();
     form.append('text', transcript);
+    if (name) form.append('name', name);
     form.append('file', file, filename);
     const response = await this.send(REFERENCE_AUDIO_PATH, { method: 'POST', body: form });
     return (await response.json()) as Voice;

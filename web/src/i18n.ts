@@ -26,6 +26,14 @@ const MESSAGES = {
       '当前加载的是测试模型包：生成的是轻微噪声，不是语音。请安装真实的 CosyVoice2-0.5B 模型包。',
   },
   noVoices: { en: () => 'No voices yet.', zh: () => '还没有音色。' },
+  voicesNeedToken: {
+    en: () => 'The voices cannot be listed: the token is missing or wrong (see Token above).',
+    zh: () => '无法列出音色：令牌缺失或错误（见上方“令牌”）。',
+  },
+  voicesUnavailable: {
+    en: (p: Params) => `The voices cannot be listed: ${p.reason}`,
+    zh: (p: Params) => `无法列出音色：${p.reason}`,
+  },
   voiceDetails: {
     en: (p: Params) => `${p.duration} s · added ${p.created}`,
     zh: (p: Params) => `${p.duration} 秒 · 添加于 ${p.created}`,

@@ -26,7 +26,12 @@ function reportFailure(error: unknown): void {
 
 const status = new StatusPanel(api);
 const synthesis = new SynthesisPanel(api, reportFailure);
-const voices = new VoicesPanel(api, (list) => synthesis.setVoices(list), reportFailure);
+const voices = new VoicesPanel(
+  api,
+  (list) => synthesis.setVoices(list),
+  reportFailure,
+  (uploaded) => synthesis.selectVoice(uploaded.id),
+);
 
 async function reloadVoices(): Promise<void> {
   tokenMessage.textContent = '';

@@ -5,7 +5,7 @@ import { Mp3StreamPlayer } from './mp3-stream-player.js';
 import { PcmPlayer } from './pcm-player.js';
 import { concat, PcmStreamReader } from './pcm-stream.js';
 import { runSpeechTask, type SpeechTask } from './speech-task.js';
-import { pcm16ToFloat, withExactWavLengths } from './wav.js';
+import { pcm16ToFloat, withExactWavLengths, wrapPcm16 } from './wav.js';
 import { drawWaveform } from './waveform.js';
 
 type Format = SpeechParameters['output_format'];
@@ -31,7 +31,12 @@ const MEDIA_TYPES: Record<Format, string> = {
   wav: 'audio/wav',
   mp3: 'audio/mpeg',
   pcm: 'application/octet-stream',
+  opus: 'audio/ogg; codecs=opus',
+  flac: 'audio/flac',
 };
+
+/** Formats whose samples the page reads as the chunks arrive; others are played once whole. */
+const STREAM_DECODED = new Set<Format>(['wav', 'pcm']);
 
 /**
  * The synthesis form and its result: streamed over the WebSocket duplex protocol and played as
@@ -62,11 +67,13 @@ export class SynthesisPanel {
   private readonly played = element('played', HTMLElement);
   private readonly waveform = element('waveform', HTMLCanvasElement);
   private readonly download = element('download', HTMLAnchorElement);
+  private readonly resultPlayer = element('result-player', HTMLAudioElement);
   private run: Run | undefined;
   /** The last run, whose audio may still be playing. */
   private previous: Run | undefined;
   private playedTimer = 0;
   private downloadUrl: string | undefined;
+  private resultUrl: string | undefined;
 
   constructor(
     private readonly api: ApiClient,
@@ -99,6 +106,13 @@ export class SynthesisPanel {
     }
   }
 
+  /** Selects this voice (a voice just uploaded), once the list holds it. */
+  selectVoice(id: string): void {
+    if ([...this.voice.options].some((option) => option.value === id)) {
+      this.voice.value = id;
+    }
+  }
+
   private showInstruct(): void {
     this.instructField.hidden = this.mode.value !== 'natural_language_replication';
   }
@@ -126,6 +140,8 @@ export class SynthesisPanel {
     const parameters = this.parameters();
     this.error.textContent = '';
     if (typeof parameters === 'string') {
+      this.resetResult();
+      this.message.textContent = '';
       this.error.textContent = parameters;
       return;
     }
@@ -175,14 +191,27 @@ export class SynthesisPanel {
   ): Promise<void> {
     const format = parameters.output_format;
     let onChunk: (bytes: Uint8Array) => void;
-    if (format === 'mp3' && Mp3StreamPlayer.supported()) {
+    let onDone: (() => Promise<void>) | undefined;
+    if (format === 'opus' || format === 'flac') {
+      // Ogg Opus and FLAC are decoded by the browser once the file is whole.
+      const player = new PcmPlayer(context);
+      run.playback = player;
+      onChunk = () => undefined;
+      onDone = async () =>
+        player.push(
+          await decodeSamples(concat(...run.chunks), format, context),
+          context.sampleRate,
+        );
+    } else if (format === 'mp3' && Mp3StreamPlayer.supported()) {
       await context.close();
       const player = new Mp3StreamPlayer(new Audio());
       run.playback = player;
       onChunk = (bytes) => player.push(bytes);
     } else {
       const player = new PcmPlayer(context);
-      const reader = format === 'mp3' ? undefined : new PcmStreamReader(format);
+      const reader = STREAM_DECODED.has(format)
+        ? new PcmStreamReader(format as 'wav' | 'pcm')
+        : undefined;
       run.playback = player;
       onChunk = (bytes) => {
         if (reader) player.push(reader.push(bytes), parameters.sample_rate);
@@ -203,6 +232,7 @@ export class SynthesisPanel {
     );
     try {
       await run.task.done;
+      await onDone?.();
     } finally {
       if (run.playback instanceof Mp3StreamPlayer) run.playback.end();
     }
@@ -250,6 +280,7 @@ export class SynthesisPanel {
     this.download.href = this.downloadUrl;
     this.download.download = `speech-${new Date().toISOString().replace(/[:.]/g, '-')}.${format}`;
     this.download.hidden = false;
+    this.showResultPlayer(file, format, parameters.sample_rate);
     this.message.textContent = t('finished', { seconds: seconds(run.producedSeconds) });
     this.showMetrics(run);
     void this.drawWaveformOf(file, format, parameters.sample_rate);
@@ -266,8 +297,21 @@ export class SynthesisPanel {
     drawWaveform(this.waveform, samples);
   }
 
+  /** A player to replay the result (raw PCM is wrapped in a WAV header to be playable). */
+  private showResultPlayer(file: Uint8Array, format: Format, sampleRate: number): void {
+    const playable =
+      format === 'pcm'
+        ? new Blob([wrapPcm16(file, sampleRate).slice().buffer], { type: 'audio/wav' })
+        : new Blob([file.slice().buffer], { type: MEDIA_TYPES[format] });
+    if (this.resultUrl) URL.revokeObjectURL(this.resultUrl);
+    this.resultUrl = URL.createObjectURL(playable);
+    this.resultPlayer.src = this.resultUrl;
+    this.resultPlayer.hidden = false;
+  }
+
   private fail(error: unknown): void {
     window.clearInterval(this.playedTimer);
+    this.resetResult();
     if (error instanceof ApiFailure && error.code === 'ConnectionClosed') {
       this.error.textContent = t('socketRefused');
     } else {
@@ -277,8 +321,17 @@ export class SynthesisPanel {
     if (error instanceof ApiFailure && error.code === 'Unauthorized') this.onFailure(error);
   }
 
+  /** Hides the previous result: its download, player, waveform and numbers. */
   private resetResult(): void {
     this.download.hidden = true;
+    this.download.removeAttribute('href');
+    if (this.downloadUrl) URL.revokeObjectURL(this.downloadUrl);
+    this.downloadUrl = undefined;
+    this.resultPlayer.pause();
+    this.resultPlayer.removeAttribute('src');
+    this.resultPlayer.hidden = true;
+    if (this.resultUrl) URL.revokeObjectURL(this.resultUrl);
+    this.resultUrl = undefined;
     this.waveform.hidden = true;
     this.firstAudio.textContent = '–';
     this.realTimeFactor.textContent = '–';

@@ -23,11 +23,14 @@ export class VoicesPanel {
   private readonly timer = element('record-timer', HTMLOutputElement);
   private readonly sourceLine = element('upload-source', HTMLParagraphElement);
   private readonly transcript = element('transcript', HTMLTextAreaElement);
+  private readonly nameInput = element('voice-name', HTMLInputElement);
   private readonly uploadButton = element('upload', HTMLButtonElement);
   private readonly uploadMessage = element('upload-message', HTMLParagraphElement);
   private readonly dialog = element('delete-dialog', HTMLDialogElement);
   private readonly deleteQuestion = element('delete-question', HTMLParagraphElement);
   private voices: Voice[] = [];
+  /** Why the list could not be loaded; undefined when it was. */
+  private loadFailure: unknown;
   private source: UploadSource | undefined;
   private recorder: MicrophoneRecorder | undefined;
   private playerUrl: string | undefined;
@@ -36,6 +39,7 @@ export class VoicesPanel {
     private readonly api: ApiClient,
     private readonly onVoices: (voices: Voice[]) => void,
     private readonly onFailure: (error: unknown) => void,
+    private readonly onUploaded: (voice: Voice) => void,
   ) {
     this.fileInput.addEventListener('change', () => this.fileChosen());
     this.recordButton.addEventListener('click', () => void this.toggleRecording());
@@ -48,8 +52,10 @@ export class VoicesPanel {
   async load(): Promise<void> {
     try {
       this.voices = await this.api.listVoices();
+      this.loadFailure = undefined;
     } catch (error) {
       this.voices = [];
+      this.loadFailure = error;
       this.onFailure(error);
     }
     this.render();
@@ -58,8 +64,18 @@ export class VoicesPanel {
   render(): void {
     this.list.replaceChildren(...this.voices.map((voice) => this.item(voice)));
     this.empty.hidden = this.voices.length > 0;
-    this.empty.textContent = t('noVoices');
+    this.empty.textContent = this.emptyListText();
     this.onVoices(this.voices);
+  }
+
+  /** Why the list is empty: no voices, a refused token, or another failure in words. */
+  private emptyListText(): string {
+    const failure = this.loadFailure;
+    if (failure === undefined) return t('noVoices');
+    if (failure instanceof ApiFailure && failure.code === 'Unauthorized') {
+      return t('voicesNeedToken');
+    }
+    return t('voicesUnavailable', { reason: errorText(failure) });
   }
 
   private item(voice: Voice): HTMLLIElement {
@@ -208,13 +224,16 @@ export class VoicesPanel {
     this.uploadButton.disabled = true;
     this.uploadMessage.textContent = t('uploading');
     try {
-      const voice = await this.api.uploadVoice(blob, filename, transcript);
+      const name = this.nameInput.value.trim();
+      const voice = await this.api.uploadVoice(blob, filename, transcript, name || undefined);
       this.uploadMessage.textContent = t('uploaded', { name: voice.name ?? voice.filename });
       this.source = undefined;
       this.sourceLine.textContent = '';
       this.fileInput.value = '';
       this.transcript.value = '';
+      this.nameInput.value = '';
       await this.load();
+      this.onUploaded(voice);
     } catch (error) {
       this.uploadMessage.textContent = errorText(error);
       if (error instanceof ApiFailure && error.code === 'Unauthorized') this.onFailure(error);

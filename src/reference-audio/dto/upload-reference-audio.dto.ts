@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
+import { Transform, Type } from 'class-transformer';
 import {
   IsInt,
   IsOptional,
@@ -18,14 +18,20 @@ export const MAX_PCM_SAMPLE_RATE = 48000;
 
 /**
  * A voice name: 1–64 of a-z, 0-9, '.', '_', '-', starting with a letter or digit, and not shaped
- * like an id (a UUID), so a `voice` is never both. Lowercase only, so uniqueness means the same on
- * every database (MySQL compares case-insensitively, SQLite does not).
+ * like an id (a UUID), so a `voice` is never both. Names are case-insensitive, the same on every
+ * database: an upload's name is stored in lower case (`Narrator` becomes `narrator`) and every
+ * lookup lower-cases what it is given (see voiceNameKey).
  */
 export const VOICE_NAME_PATTERN =
   /^(?![0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$)[a-z0-9][a-z0-9._-]{0,63}$/;
 const VOICE_NAME_RULE =
-  "name must be 1-64 characters of a-z, 0-9, '.', '_' or '-', start with a letter or digit, " +
-  'and not look like an id';
+  "name must be 1-64 characters of letters, digits, '.', '_' or '-', start with a letter or " +
+  'digit, and not look like an id';
+
+/** How a voice name is stored and looked up: in lower case (names are case-insensitive). */
+export function voiceNameKey(name: string): string {
+  return name.trim().toLowerCase();
+}
 
 /** The text fields of the multipart upload (validated; the file part is read separately). */
 export class UploadReferenceAudioFieldsDto {
@@ -64,11 +70,15 @@ export class UploadReferenceAudioFieldsDto {
   @ApiPropertyOptional({
     description:
       'Extension: a unique human-readable name for the voice, usable as `voice` of the ' +
-      "OpenAI-compatible API: 1-64 of a-z, 0-9, '.', '_', '-', starting with a letter or digit",
-    pattern: VOICE_NAME_PATTERN.source,
+      "OpenAI-compatible API: 1-64 of letters, digits, '.', '_', '-', starting with a letter or " +
+      'digit. Case-insensitive: stored in lower case, matched in any case.',
+    pattern: VOICE_NAME_PATTERN.source.replaceAll('a-f', 'a-fA-F').replaceAll('a-z', 'a-zA-Z'),
     example: 'narrator',
   })
   @IsOptional()
+  @Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string' ? value.toLowerCase() : value,
+  )
   @Matches(VOICE_NAME_PATTERN, { message: VOICE_NAME_RULE })
   @IsString({ message: VOICE_NAME_RULE })
   name?: string;

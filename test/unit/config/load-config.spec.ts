@@ -21,6 +21,32 @@ describe('loadConfig', () => {
     expect(config.uiEnabled).toBe(true);
   });
 
+  it('reads OPENAI_VOICE_ALIASES and OPENAI_DEFAULT_VOICE in lower case, and refuses bad ones', () => {
+    expect(loadConfig({}).openai).toEqual({ voiceAliases: new Map(), defaultVoice: undefined });
+    const config = loadConfig({
+      OPENAI_VOICE_ALIASES: 'alloy=Narrator,Nova=6F1D5A52-0D47-4C1E-9A8E-5D2F4F3B2A10',
+      OPENAI_DEFAULT_VOICE: 'Studio',
+    });
+    expect(config.openai).toEqual({
+      voiceAliases: new Map([
+        ['alloy', 'narrator'],
+        ['nova', '6f1d5a52-0d47-4c1e-9a8e-5d2f4f3b2a10'],
+      ]),
+      defaultVoice: 'studio',
+    });
+    for (const aliases of ['alloy', 'alloy=', 'alloy=a b', 'alloy=narrator,']) {
+      expect(() => loadConfig({ OPENAI_VOICE_ALIASES: aliases }), aliases).toThrow(
+        /OPENAI_VOICE_ALIASES must be a comma-separated list of name=voice pairs/,
+      );
+    }
+    expect(() => loadConfig({ OPENAI_VOICE_ALIASES: 'alloy=a,ALLOY=b' })).toThrow(
+      'OPENAI_VOICE_ALIASES names "alloy" twice',
+    );
+    expect(() => loadConfig({ OPENAI_DEFAULT_VOICE: 'two words' })).toThrow(
+      /OPENAI_DEFAULT_VOICE must be the id or name of a stored reference audio/,
+    );
+  });
+
   it('turns the web playground off with UI_ENABLED=false', () => {
     expect(loadConfig({ UI_ENABLED: 'false' }).uiEnabled).toBe(false);
   });

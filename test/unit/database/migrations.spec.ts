@@ -147,6 +147,47 @@ describe.each(targets)('migrations on %s', (_label, makeDatabase) => {
     await dataSource.query('DELETE FROM reference_audio');
   });
 
+  it('names are unique whatever their case; names stored before that rule are lower-cased', async () => {
+    const insert = (id: string, name: string, createdAtMs: number) =>
+      dataSource.query(
+        'INSERT INTO reference_audio (id, filename, bytes, created_at, created_at_ms, text, ' +
+          'format, sample_rate, duration, storage_key, name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        [id, 'a.wav', 1, 1, createdAtMs, 't', 'wav', 16000, 1, `${id}.wav`, name],
+      );
+    const names = async () =>
+      (
+        (await dataSource.query('SELECT id, name FROM reference_audio ORDER BY id')) as {
+          id: string;
+          name: string;
+        }[]
+      ).map((row) => [row.id, row.name]);
+    const sqlite = database.url.startsWith('sqlite:');
+    const ours = dataSource.migrations.findIndex(
+      (migration) => migration.name === 'VoiceNamesCaseInsensitive1765200000000',
+    );
+    for (let i = ours; i < dataSource.migrations.length; i++) {
+      await dataSource.undoLastMigration();
+    }
+    await insert('00000000-0000-4000-8000-000000000011', 'Narrator', 1000);
+    if (sqlite) {
+      // Before the rule SQLite held names that differ only in case.
+      await insert('00000000-0000-4000-8000-000000000012', 'NARRATOR', 2000);
+    } else {
+      await expect(
+        insert('00000000-0000-4000-8000-000000000012', 'NARRATOR', 2000),
+      ).rejects.toThrow();
+    }
+    await dataSource.runMigrations();
+    expect(await names()).toEqual([
+      ['00000000-0000-4000-8000-000000000011', 'narrator'],
+      ...(sqlite ? [['00000000-0000-4000-8000-000000000012', 'narrator-00000000']] : []),
+    ]);
+    await expect(
+      insert('00000000-0000-4000-8000-000000000013', 'NaRRator', 3000),
+    ).rejects.toThrow();
+    await dataSource.query('DELETE FROM reference_audio');
+  });
+
   it('reverts cleanly and migrates again', async () => {
     for (let i = 0; i < dataSource.migrations.length; i++) {
       await dataSource.undoLastMigration();
