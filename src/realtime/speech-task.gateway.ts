@@ -13,7 +13,7 @@ import { runWithLogBindings } from '../logging/log-context.js';
 import { redactUrl } from '../logging/redact-url.js';
 import { GracefulShutdownService } from '../lifecycle/graceful-shutdown.service.js';
 import { SynthesisService } from '../synthesis/synthesis.service.js';
-import { handshakeToken } from './ws-handshake.auth.js';
+import { handshakeCredentials, handshakeToken } from './ws-handshake.auth.js';
 import { RealtimeMetrics } from './realtime.metrics.js';
 import type { TaskEventMessage } from './tts-task.protocol.js';
 import { TaskSynthesizer, TtsTaskSession } from './tts-task.session.js';
@@ -59,7 +59,7 @@ export class SpeechTaskGateway implements OnGatewayInit<WebSocketServer>, OnGate
     server.options.maxPayload = this.config.realtime.maxFrameBytes;
     server.options.verifyClient = (info: { req: IncomingMessage }, accept) => {
       this.authenticator
-        .authenticate(handshakeToken(info.req), this.clientAddressOf(info.req))
+        .authenticate(handshakeCredentials(info.req, this.config.trustProxy))
         .then(
           () => accept(true),
           (error: unknown) => {

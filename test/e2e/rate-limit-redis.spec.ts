@@ -28,7 +28,7 @@ async function forgetLoopbackAuthFailures(): Promise<void> {
 }
 
 describe('REDIS_URL: two replicas share one limit', () => {
-  const token = `shared-token-${randomBytes(8).toString('hex')}`;
+  const token = `shared-token-${randomBytes(16).toString('hex')}`;
   let first: TestApp;
   let second: TestApp;
 
