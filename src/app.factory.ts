@@ -42,6 +42,7 @@ export async function createApp(
     bodyLimit: config.maxJsonBodyBytes,
     requestTimeout: config.requestTimeoutMs,
     http: {
+      requestTimeout: config.requestTimeoutMs,
       headersTimeout: config.headersTimeoutMs,
       connectionsCheckingInterval: timeoutCheckInterval(config),
     },
