@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
+import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import { ThrottlerStorageService } from '@nestjs/throttler';
 import { RateLimitStoreProbe } from '../../../src/common/rate-limit.storage.js';
 import type { DatabasePingRepository } from '../../../src/database/database-ping.repository.js';
@@ -189,5 +190,30 @@ describe('ReadinessService', () => {
       test_pack: false,
       workers: '0/2 loaded',
     });
+  });
+
+  it('shows a rate-limit Redis that does not answer in its checks without failing readiness', async () => {
+    const redis = new ThrottlerStorageRedisService('redis://127.0.0.1:1', {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      retryStrategy: () => null,
+    });
+    try {
+      const readiness = new ReadinessService(
+        database(ok),
+        storage(ok),
+        new FakeInferenceProvider(),
+        new SynthesisDrain(),
+        new RateLimitStoreProbe(redis),
+      );
+      const result = await readiness.check();
+      expect(result.status).toBe('ok');
+      expect(result.checks.rate_limit_store).toEqual({
+        status: 'error',
+        error: expect.stringMatching(/^failed/),
+      });
+    } finally {
+      redis.redis.disconnect();
+    }
   });
 });
