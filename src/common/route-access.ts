@@ -28,7 +28,9 @@ export function markRouteAccess(app: INestApplication): void {
     for (const name of scanner.getAllMethodNames(prototype)) {
       const handler = prototype[name] as ReturnType<ExecutionContext['getHandler']>;
       if (Reflect.getMetadata(METHOD_METADATA, handler) === undefined) continue;
-      const access: RouteAccess = isPublicRoute(reflector, handler, controller) ? 'public' : 'token';
+      const access: RouteAccess = isPublicRoute(reflector, handler, controller)
+        ? 'public'
+        : 'token';
       const config = (Reflect.getMetadata(FASTIFY_ROUTE_CONFIG_METADATA, handler) ?? {}) as object;
       Reflect.defineMetadata(
         FASTIFY_ROUTE_CONFIG_METADATA,

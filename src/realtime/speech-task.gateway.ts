@@ -58,20 +58,18 @@ export class SpeechTaskGateway implements OnGatewayInit<WebSocketServer>, OnGate
     this.shutdown.afterDrain(() => this.closeAll());
     server.options.maxPayload = this.config.realtime.maxFrameBytes;
     server.options.verifyClient = (info: { req: IncomingMessage }, accept) => {
-      this.authenticator
-        .authenticate(handshakeCredentials(info.req, this.config.trustProxy))
-        .then(
-          () => accept(true),
-          (error: unknown) => {
-            const refusal = handshakeRefusal(error);
-            this.logger.log({
-              msg: 'websocket handshake refused',
-              status: refusal.status,
-              url: redactUrl(info.req.url ?? ''),
-            });
-            accept(false, refusal.status, refusal.message, refusal.headers);
-          },
-        );
+      this.authenticator.authenticate(handshakeCredentials(info.req, this.config.trustProxy)).then(
+        () => accept(true),
+        (error: unknown) => {
+          const refusal = handshakeRefusal(error);
+          this.logger.warn({
+            msg: 'websocket handshake refused',
+            status: refusal.status,
+            url: redactUrl(info.req.url ?? ''),
+          });
+          accept(false, refusal.status, refusal.message, refusal.headers);
+        },
+      );
     };
   }
 

@@ -49,7 +49,9 @@ describe('unauthenticated requests are refused before their body is read', () =>
 
     const held = Array.from({ length: HELD_BODIES }, () => holdConnection(app.baseUrl, halfSent));
     const health = await fetch(`${app.baseUrl}/health`);
-    const list = await fetch(`${app.baseUrl}${REFERENCE_AUDIO_PATH}`, { headers: authHeaders(app) });
+    const list = await fetch(`${app.baseUrl}${REFERENCE_AUDIO_PATH}`, {
+      headers: authHeaders(app),
+    });
     expect(health.status).toBe(200);
     expect(list.status).toBe(200);
 
@@ -133,8 +135,7 @@ describe('slow clients against REQUEST_TIMEOUT_MS and HEADERS_TIMEOUT_MS', () =>
 
   it('counts each cut-off request, and serves a client that sends its request in time', async () => {
     const before = await metricSample(app.baseUrl, 'http_request_timeouts_total');
-    await holdConnection(app.baseUrl, requestHead('POST', SPEECH_PATH, 10, authHeaders(app)))
-      .ended;
+    await holdConnection(app.baseUrl, requestHead('POST', SPEECH_PATH, 10, authHeaders(app))).ended;
     await until(
       async () => (await metricSample(app.baseUrl, 'http_request_timeouts_total')) > before,
       'the timeout to be counted',
@@ -159,13 +160,15 @@ describe('MAX_CONNECTIONS_PER_CLIENT', () => {
   });
 
   it('closes a client’s connection over the cap at once, while other clients and the client’s own open connections are served', async () => {
-    const crowd = Array.from({ length: CAP }, () =>
-      holdConnection(app.baseUrl, '', '127.0.0.2'),
-    );
+    const crowd = Array.from({ length: CAP }, () => holdConnection(app.baseUrl, '', '127.0.0.2'));
     await Promise.all(crowd.map((connection) => connection.connected));
     const refusedBefore = await metricSample(app.baseUrl, 'http_connections_refused_total');
 
-    const extra = holdConnection(app.baseUrl, 'GET /health HTTP/1.1\r\nHost: x\r\n\r\n', '127.0.0.2');
+    const extra = holdConnection(
+      app.baseUrl,
+      'GET /health HTTP/1.1\r\nHost: x\r\n\r\n',
+      '127.0.0.2',
+    );
     const { received } = await extra.ended;
     expect(received).toBe('');
     expect(
