@@ -13,7 +13,7 @@ export type AccessRefusal =
 
 /**
  * Prometheus metrics of the service's door: refused requests and handshakes by reason, connections
- * closed over MAX_CONNECTIONS_PER_CLIENT, requests cut off by REQUEST_TIMEOUT_MS or
+ * closed over MAX_CLIENT_CONNECTIONS, requests cut off by REQUEST_TIMEOUT_MS or
  * HEADERS_TIMEOUT_MS, and rate-limit store (Redis) failures that let requests through uncounted.
  */
 @Injectable()
@@ -32,7 +32,7 @@ export class AccessMetrics {
     });
     this.connectionsRefused = new Counter({
       name: 'http_connections_refused_total',
-      help: 'Connections closed at once because their address had MAX_CONNECTIONS_PER_CLIENT open',
+      help: 'Connections closed at once because their address had MAX_CLIENT_CONNECTIONS open',
       registers: [metrics.registry],
     });
     this.requestTimeouts = new Counter({

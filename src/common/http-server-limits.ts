@@ -9,7 +9,7 @@ import { ipKey } from './rate-limit.service.js';
 /**
  * Limits on the HTTP server's connections, below HTTP:
  *
- * - MAX_CONNECTIONS_PER_CLIENT (0 = off): a connection from an address that already has that many
+ * - MAX_CLIENT_CONNECTIONS (0 = off): a connection from an address that already has that many
  *   open (HTTP keep-alive and WebSocket connections alike) is closed at once, before anything is
  *   read from it; the client sees its connection reset, with no HTTP answer. The address is the
  *   TCP peer's: behind a reverse proxy (TRUST_PROXY) that is the proxy, whose connections are
@@ -36,7 +36,7 @@ export class HttpServerLimits implements OnModuleInit {
         this.metrics.requestTimedOut();
       }
     });
-    if (this.config.maxConnectionsPerClient > 0) {
+    if (this.config.maxClientConnections > 0) {
       server.on('connection', (socket: Socket) => this.admit(socket));
     }
   }
@@ -44,13 +44,13 @@ export class HttpServerLimits implements OnModuleInit {
   private admit(socket: Socket): void {
     const client = ipKey(socket.remoteAddress);
     const open = this.openByClient.get(client) ?? 0;
-    if (open >= this.config.maxConnectionsPerClient) {
+    if (open >= this.config.maxClientConnections) {
       this.metrics.connectionRefused();
       if (!this.overCap.has(client)) {
         this.overCap.add(client);
         this.logger.warn(
           `closing new connections from ${client}: it has ${open} open ` +
-            '(MAX_CONNECTIONS_PER_CLIENT)',
+            '(MAX_CLIENT_CONNECTIONS)',
         );
       }
       socket.destroy();

@@ -37,8 +37,8 @@ export interface AppConfig {
   requestTimeoutMs: number;
   /** Longest time to receive a request's headers (HEADERS_TIMEOUT_MS); then 408. */
   headersTimeoutMs: number;
-  /** Open connections per client address (MAX_CONNECTIONS_PER_CLIENT); 0 = no cap. */
-  maxConnectionsPerClient: number;
+  /** Open connections per client address (MAX_CLIENT_CONNECTIONS); 0 = no cap. */
+  maxClientConnections: number;
   /** Host names besides the loopback ones that the open API (no API_TOKENS) answers. */
   allowedHosts: string[];
   logLevel: string;

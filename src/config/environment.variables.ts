@@ -201,7 +201,7 @@ export class EnvironmentVariables {
   @Transform(({ value }: { value: unknown }) => Number(value))
   @IsInt()
   @Min(0)
-  MAX_CONNECTIONS_PER_CLIENT = 256;
+  MAX_CLIENT_CONNECTIONS = 256;
 
   @IsOptional()
   @Matches(/^[A-Za-z0-9.-]+(,[A-Za-z0-9.-]+)*$/, {

@@ -75,7 +75,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     // HTTP hardening (issue 20): request timeouts, connections per client, open-mode hosts.
     requestTimeoutMs: vars.REQUEST_TIMEOUT_MS,
     headersTimeoutMs: requestHeadersTimeout(vars),
-    maxConnectionsPerClient: vars.MAX_CONNECTIONS_PER_CLIENT,
+    maxClientConnections: vars.MAX_CLIENT_CONNECTIONS,
     allowedHosts: vars.ALLOWED_HOSTS ? vars.ALLOWED_HOSTS.toLowerCase().split(',') : [],
     logLevel: vars.LOG_LEVEL,
     uiEnabled: vars.UI_ENABLED === 'true',

@@ -28,7 +28,7 @@ describe('unauthenticated requests are refused before their body is read', () =>
     app = await startTestApp({
       REQUEST_TIMEOUT_MS: '600000',
       HEADERS_TIMEOUT_MS: '600000',
-      MAX_CONNECTIONS_PER_CLIENT: '0',
+      MAX_CLIENT_CONNECTIONS: '0',
     });
   });
 
@@ -147,12 +147,12 @@ describe('slow clients against REQUEST_TIMEOUT_MS and HEADERS_TIMEOUT_MS', () =>
   });
 });
 
-describe('MAX_CONNECTIONS_PER_CLIENT', () => {
+describe('MAX_CLIENT_CONNECTIONS', () => {
   const CAP = 5;
   let app: TestApp;
 
   beforeAll(async () => {
-    app = await startTestApp({ MAX_CONNECTIONS_PER_CLIENT: String(CAP) });
+    app = await startTestApp({ MAX_CLIENT_CONNECTIONS: String(CAP) });
   });
 
   afterAll(async () => {

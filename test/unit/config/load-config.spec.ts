@@ -24,7 +24,7 @@ describe('loadConfig', () => {
     expect(config.uiEnabled).toBe(true);
     expect(config.requestTimeoutMs).toBe(120_000);
     expect(config.headersTimeoutMs).toBe(15_000);
-    expect(config.maxConnectionsPerClient).toBe(256);
+    expect(config.maxClientConnections).toBe(256);
     expect(config.allowedHosts).toEqual([]);
   });
 
@@ -56,7 +56,7 @@ describe('loadConfig', () => {
       REDIS_URL: 'redis://redis:6379',
       REQUEST_TIMEOUT_MS: '60000',
       HEADERS_TIMEOUT_MS: '5000',
-      MAX_CONNECTIONS_PER_CLIENT: '0',
+      MAX_CLIENT_CONNECTIONS: '0',
       ALLOWED_HOSTS: 'TTS.example.com,localhost.lan',
     });
     expect(config).toMatchObject({
@@ -82,7 +82,7 @@ describe('loadConfig', () => {
       redisUrl: 'redis://redis:6379',
       requestTimeoutMs: 60_000,
       headersTimeoutMs: 5000,
-      maxConnectionsPerClient: 0,
+      maxClientConnections: 0,
       allowedHosts: ['tts.example.com', 'localhost.lan'],
     });
   });
@@ -111,7 +111,7 @@ describe('loadConfig', () => {
     ['CORS_ORIGINS', 'https://app.example.com/path'],
     ['REQUEST_TIMEOUT_MS', '10'],
     ['HEADERS_TIMEOUT_MS', 'soon'],
-    ['MAX_CONNECTIONS_PER_CLIENT', '-1'],
+    ['MAX_CLIENT_CONNECTIONS', '-1'],
     ['ALLOWED_HOSTS', 'tts.example.com:443'],
     ['ALLOWED_HOSTS', 'a.example, b.example'],
   ])('refuses %s=%j with a message naming the variable', (name, value) => {
