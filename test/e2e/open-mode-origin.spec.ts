@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createReferenceAudio, REFERENCE_AUDIO_PATH } from '../support/http-client.js';
+import { metricSample } from '../support/metric-sample.js';
 import { rawRequest, type RawResponse } from '../support/raw-http.js';
 import { makeSpeechWav } from '../support/reference-audio-fixtures.js';
 import { WS_PATH } from '../support/speech-clients.js';
@@ -73,6 +74,9 @@ describe('open mode (no API_TOKENS): only loopback hosts and same-origin pages',
       /^Host "evil\.example:8080" is not allowed: without API_TOKENS only loopback host names and ALLOWED_HOSTS are answered$/,
     );
     expect(await storedIds(app)).toEqual([id]);
+    expect(
+      await metricSample(app.baseUrl, 'access_refusals_total{reason="host_not_allowed"}'),
+    ).toBe(4);
   });
 
   it('refuses a cross-origin page on list, download, delete and upload (a multipart POST needs no preflight); nothing changes', async () => {
@@ -84,6 +88,9 @@ describe('open mode (no API_TOKENS): only loopback hosts and same-origin pages',
       /^Origin "https:\/\/evil\.example" is not allowed/,
     );
     expect(await storedIds(app)).toEqual([id]);
+    expect(
+      await metricSample(app.baseUrl, 'access_refusals_total{reason="origin_not_allowed"}'),
+    ).toBe(4);
   });
 
   it('serves loopback host names, with no Origin (curl, SDKs) or the same origin (the playground)', async () => {

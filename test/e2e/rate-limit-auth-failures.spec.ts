@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REFERENCE_AUDIO_PATH } from '../support/http-client.js';
+import { metricSample } from '../support/metric-sample.js';
 import { WS_PATH, postSpeech } from '../support/speech-clients.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { handshakeStatus } from '../support/ws-handshake.js';
@@ -47,6 +48,8 @@ describe('AUTH_FAILURES_PER_MINUTE: wrong tokens are throttled per client IP', (
     const wrongHandshake = await handshakeStatus(`${app.wsUrl}${WS_PATH}`, 'guess-6');
     expect(wrongHandshake.status).toBe(429);
     expect(Number(wrongHandshake.retryAfter)).toBeGreaterThanOrEqual(1);
+
+    expect(await metricSample(app.baseUrl, 'access_refusals_total{reason="locked_out"}')).toBe(4);
 
     expect((await list(app, app.token)).status).toBe(200);
     expect((await handshakeStatus(`${app.wsUrl}${WS_PATH}`, app.token)).status).toBe(101);

@@ -15,7 +15,7 @@ const HELD_BODIES = Number(process.env.HELD_BODIES ?? 1000);
 const DECLARED_BODY_BYTES = 1024 * 1024;
 
 /** ...and sends this much of it before it stops. */
-const SENT_BODY_BYTES = 64 * 1024;
+const SENT_BODY_BYTES = 256 * 1024;
 
 const SPEECH_PATH = '/api/v1/audio/speech';
 
@@ -72,7 +72,7 @@ describe('unauthenticated requests are refused before their body is read', () =>
       refusedBefore;
     expect(refused).toBe(HELD_BODIES);
     expect(await metricSample(app.baseUrl, 'http_request_timeouts_total')).toBe(0);
-    // Had the bodies been read, the server would hold HELD_BODIES × SENT_BODY_BYTES (64 MiB).
+    // Had the bodies been read, the server would hold HELD_BODIES × SENT_BODY_BYTES (256 MiB).
     expect(rssGrowth).toBeLessThan((HELD_BODIES * SENT_BODY_BYTES) / 2);
 
     expect((await fetch(`${app.baseUrl}/health`)).status).toBe(200);
