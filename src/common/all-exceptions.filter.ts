@@ -36,7 +36,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     } else if (status >= 500 && isUnexpected(exception)) {
       this.logger.error(exception instanceof Error ? exception.stack : String(exception));
     } else if (status < 500) {
-      this.logger.warn(`${status} ${body.code}: ${body.message}`);
+      this.logger.warn({ msg: 'client error', status, code: body.code });
     }
     if (reply.sent || reply.raw.headersSent) {
       return;

@@ -35,7 +35,7 @@ describe('client mistakes (4xx, bad WebSocket frames) are logged at warn without
     await app?.close();
   });
 
-  it('logs a 401 and a 400 as one warn line each with status, code and message', async () => {
+  it('logs a 401 and a 400 as one warn line each with status and code (never the message, which may echo input)', async () => {
     expect((await fetch(`${app.baseUrl}${REFERENCE_AUDIO_PATH}`)).status).toBe(401);
     const invalid = await fetch(`${app.baseUrl}/api/v1/audio/speech`, {
       method: 'POST',
@@ -43,15 +43,12 @@ describe('client mistakes (4xx, bad WebSocket frames) are logged at warn without
       body: '{"model":',
     });
     expect(invalid.status).toBe(400);
-    await until(() => lines().some((line) => /^400 /.test(line.msg)), 'the 400 line');
-    expect(lines().find((line) => /^401 /.test(line.msg))).toMatchObject({
-      level: 'warn',
-      msg: '401 Unauthorized: missing Authorization: Bearer <token> header',
-    });
-    expect(lines().find((line) => /^400 /.test(line.msg))).toMatchObject({
-      level: 'warn',
-      msg: expect.stringMatching(/^400 InvalidParameter: /),
-    });
+    await until(() => lines().some((line) => line.status === 400), 'the 400 line');
+    const clientErrors = lines().filter((line) => line.msg === 'client error');
+    expect(clientErrors).toEqual([
+      expect.objectContaining({ level: 'warn', status: 401, code: 'Unauthorized' }),
+      expect.objectContaining({ level: 'warn', status: 400, code: 'InvalidParameter' }),
+    ]);
   });
 
   it('logs a WebSocket frame over WS_MAX_FRAME_BYTES as one warn line, and closes with 1009', async () => {
