@@ -192,3 +192,44 @@ describe('MAX_CLIENT_CONNECTIONS', () => {
     for (const connection of others) connection.socket.destroy();
   });
 });
+
+describe('a crowd of idle connections from one address (the probe held 20,200)', () => {
+  const CAP = 100;
+  const CROWD = 1000;
+  let app: TestApp;
+
+  beforeAll(async () => {
+    // Timeouts beyond the test: what bounds the crowd is the cap alone.
+    app = await startTestApp({
+      MAX_CLIENT_CONNECTIONS: String(CAP),
+      REQUEST_TIMEOUT_MS: '600000',
+      HEADERS_TIMEOUT_MS: '600000',
+    });
+  });
+
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it(`holds at most ${CAP} of ${CROWD}, closes the rest at once, and keeps serving /health and a token client`, async () => {
+    const refusedBefore = await metricSample(app.baseUrl, 'http_connections_refused_total');
+    const crowd = Array.from({ length: CROWD }, () => holdConnection(app.baseUrl, '', '127.0.0.2'));
+    await Promise.all(crowd.map((connection) => connection.connected.catch(() => undefined)));
+    await until(
+      async () =>
+        (await metricSample(app.baseUrl, 'http_connections_refused_total')) - refusedBefore ===
+        CROWD - CAP,
+      `${CROWD - CAP} connections to be refused`,
+    );
+    expect((await fetch(`${app.baseUrl}/health`)).status).toBe(200);
+    const list = await fetch(`${app.baseUrl}${REFERENCE_AUDIO_PATH}`, {
+      headers: authHeaders(app),
+    });
+    expect(list.status).toBe(200);
+    await until(
+      () => crowd.filter((connection) => !connection.socket.destroyed).length === CAP,
+      `the crowd to be down to ${CAP} open connections`,
+    );
+    for (const connection of crowd) connection.socket.destroy();
+  });
+});
