@@ -5,7 +5,6 @@ import multipart from '@fastify/multipart';
 import { ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { WsAdapter } from '@nestjs/platform-ws';
 import { randomUUID } from 'node:crypto';
 import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module.js';
@@ -22,6 +21,8 @@ import { quietProbeRequestLogs } from './logging/probe-log-level.js';
 import { registerPlayground } from './playground/playground.js';
 import { bindRequestIdToLogs } from './logging/request-log-context.js';
 import { trustedHops } from './common/client-address.js';
+import { markRouteAccess } from './common/route-access.js';
+import { ClientErrorsWsAdapter } from './realtime/client-errors.ws-adapter.js';
 
 export interface CreateAppOptions {
   /** Where the JSON log lines go (default stdout). */
@@ -39,6 +40,12 @@ export async function createApp(
     genReqId: () => randomUUID(),
     trustProxy: config.trustProxy === false ? false : trustedHops(config.trustProxy),
     bodyLimit: config.maxJsonBodyBytes,
+    requestTimeout: config.requestTimeoutMs,
+    http: {
+      requestTimeout: config.requestTimeoutMs,
+      headersTimeout: config.headersTimeoutMs,
+      connectionsCheckingInterval: timeoutCheckInterval(config),
+    },
     routerOptions: { maxParamLength: MAX_PATH_PARAMETER_LENGTH },
     frameworkErrors: answerRouterError,
   });
@@ -47,6 +54,7 @@ export async function createApp(
     logger: new PinoNestLogger(logger),
     abortOnError: false,
   });
+  markRouteAccess(app);
   app.useBodyParser(
     'application/json',
     { bodyLimit: config.maxJsonBodyBytes },
@@ -67,7 +75,7 @@ export async function createApp(
   await app.register(multipart, {
     limits: { fileSize: config.maxUploadBytes, files: 1, fields: 8, fieldSize: 64 * 1024 },
   });
-  app.useWebSocketAdapter(new WsAdapter(app));
+  app.useWebSocketAdapter(new ClientErrorsWsAdapter(app));
   app.useGlobalPipes(
     new ValidationPipe({
       transform: true,
@@ -87,4 +95,14 @@ export async function createApp(
     await registerPlayground(app);
   }
   return app;
+}
+
+/**
+ * How often Node looks for requests over REQUEST_TIMEOUT_MS or HEADERS_TIMEOUT_MS: a quarter of
+ * the shorter one (at least every 30 s, Node's default, at most every 50 ms), so a request is cut
+ * off at most a quarter of its timeout late.
+ */
+function timeoutCheckInterval(config: AppConfig): number {
+  const shorter = Math.min(config.requestTimeoutMs, config.headersTimeoutMs);
+  return Math.min(30_000, Math.max(50, Math.floor(shorter / 4)));
 }

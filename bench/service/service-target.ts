@@ -17,7 +17,7 @@ export interface ServiceTarget {
   close(): Promise<void>;
 }
 
-const SPAWNED_TOKEN = 'bench-token';
+const SPAWNED_TOKEN = 'bench-token-0123456789abcdef0123456789';
 const DEFAULT_MAX_CONCURRENT_SYNTHESES = '2';
 
 function freePort(): Promise<number> {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../test/support/service-process.js';
 
-export const BENCH_TOKEN = 'bench-token';
+export const BENCH_TOKEN = 'bench-token-0123456789abcdef0123456789';
 
 /** `node dist/main.js` of one checkout, spawned over a model pack. */
 export interface BenchService {

@@ -35,6 +35,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
       this.logger.error(`the database is unavailable: ${String(exception)}`);
     } else if (status >= 500 && isUnexpected(exception)) {
       this.logger.error(exception instanceof Error ? exception.stack : String(exception));
+    } else if (status < 500) {
+      this.logger.warn({ msg: 'client error', status, code: body.code });
     }
     if (reply.sent || reply.raw.headersSent) {
       return;

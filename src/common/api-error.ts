@@ -5,6 +5,7 @@ export type ApiErrorCode =
   | 'InvalidParameter'
   | 'InvalidAudio'
   | 'Unauthorized'
+  | 'Forbidden'
   | 'NotFound'
   | 'Conflict'
   | 'PayloadTooLarge'

@@ -1,6 +1,5 @@
-import { SetMetadata } from '@nestjs/common';
+import { SetMetadata, type ExecutionContext } from '@nestjs/common';
 import type { Reflector } from '@nestjs/core';
-import type { ExecutionContext } from '@nestjs/common';
 
 const PUBLIC_ROUTE = 'cosyvoice:public-route';
 
@@ -10,12 +9,13 @@ const PUBLIC_ROUTE = 'cosyvoice:public-route';
  */
 export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(PUBLIC_ROUTE, true);
 
-/** Whether the matched route (its handler or its controller) carries `@Public()`. */
-export function isPublicRoute(reflector: Reflector, context: ExecutionContext): boolean {
+/** Whether a route handler, or the controller it belongs to, carries `@Public()`. */
+export function isPublicRoute(
+  reflector: Reflector,
+  handler: ReturnType<ExecutionContext['getHandler']>,
+  controller: ReturnType<ExecutionContext['getClass']>,
+): boolean {
   return (
-    reflector.getAllAndOverride<boolean | undefined>(PUBLIC_ROUTE, [
-      context.getHandler(),
-      context.getClass(),
-    ]) === true
+    reflector.getAllAndOverride<boolean | undefined>(PUBLIC_ROUTE, [handler, controller]) === true
   );
 }

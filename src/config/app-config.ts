@@ -32,6 +32,15 @@ export interface AppConfig {
    * none (false), all (true), the last N hops, or addresses and CIDR ranges.
    */
   trustProxy: TrustProxy;
+  // HTTP hardening (issue 20): request timeouts, connections per client, open-mode hosts.
+  /** Longest time to receive a whole request, headers and body (REQUEST_TIMEOUT_MS); then 408. */
+  requestTimeoutMs: number;
+  /** Longest time to receive a request's headers (HEADERS_TIMEOUT_MS); then 408. */
+  headersTimeoutMs: number;
+  /** Open connections per client address (MAX_CLIENT_CONNECTIONS); 0 = no cap. */
+  maxClientConnections: number;
+  /** Host names besides the loopback ones that the open API (no API_TOKENS) answers. */
+  allowedHosts: string[];
   logLevel: string;
   /** Serve the web playground at `/` (UI_ENABLED). */
   uiEnabled: boolean;

@@ -192,6 +192,28 @@ export class EnvironmentVariables {
   @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
   REDIS_URL?: string;
 
+  // HTTP hardening (issue 20): request timeouts, connections per client, open-mode hosts.
+  @Transform(({ value }: { value: unknown }) => Number(value))
+  @IsInt()
+  @Min(100)
+  REQUEST_TIMEOUT_MS = 120_000;
+
+  @Transform(({ value }: { value: unknown }) => Number(value))
+  @IsInt()
+  @Min(100)
+  HEADERS_TIMEOUT_MS = 15_000;
+
+  @Transform(({ value }: { value: unknown }) => Number(value))
+  @IsInt()
+  @Min(0)
+  MAX_CLIENT_CONNECTIONS = 256;
+
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9.-]+(,[A-Za-z0-9.-]+)*$/, {
+    message: 'ALLOWED_HOSTS must be a comma-separated list of host names like tts.example.com',
+  })
+  ALLOWED_HOSTS?: string;
+
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 

@@ -37,6 +37,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
 
   const apiTokens = vars.API_TOKENS ? vars.API_TOKENS.split(',') : [];
+  assertTokensLongEnough(apiTokens);
   if (apiTokens.length === 0 && !isLoopbackHost(vars.HOST)) {
     throw new ConfigError(
       `API_TOKENS is required when HOST=${vars.HOST} is not a loopback address ` +
@@ -77,6 +78,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     redisUrl: vars.REDIS_URL,
     corsOrigins: vars.CORS_ORIGINS ? vars.CORS_ORIGINS.split(',') : [],
     trustProxy: trustProxyOf(vars.TRUST_PROXY),
+    // HTTP hardening (issue 20): request timeouts, connections per client, open-mode hosts.
+    requestTimeoutMs: vars.REQUEST_TIMEOUT_MS,
+    headersTimeoutMs: requestHeadersTimeout(vars),
+    maxClientConnections: vars.MAX_CLIENT_CONNECTIONS,
+    allowedHosts: vars.ALLOWED_HOSTS ? vars.ALLOWED_HOSTS.toLowerCase().split(',') : [],
     logLevel: vars.LOG_LEVEL,
     uiEnabled: vars.UI_ENABLED === 'true',
     openai: openAiVoiceConfig(vars),
@@ -97,6 +103,33 @@ function openAiVoiceConfig(vars: EnvironmentVariables): OpenAiVoiceConfig {
     voiceAliases.set(alias, voice);
   }
   return { voiceAliases, defaultVoice: vars.OPENAI_DEFAULT_VOICE?.toLowerCase() };
+}
+
+/** Shortest accepted API token: long enough that guessing one is hopeless. */
+export const MIN_API_TOKEN_LENGTH = 32;
+
+/** Refuses short tokens, naming their positions (never their values). */
+function assertTokensLongEnough(tokens: string[]): void {
+  const short = tokens.flatMap((token, index) =>
+    token.length < MIN_API_TOKEN_LENGTH ? [`#${index + 1} (${token.length})`] : [],
+  );
+  if (short.length > 0) {
+    throw new ConfigError(
+      `API_TOKENS: every token needs at least ${MIN_API_TOKEN_LENGTH} characters; too short: ` +
+        `${short.join(', ')} (make one with: openssl rand -hex 32)`,
+    );
+  }
+}
+
+/** HEADERS_TIMEOUT_MS, which Node requires to be no longer than REQUEST_TIMEOUT_MS. */
+function requestHeadersTimeout(vars: EnvironmentVariables): number {
+  if (vars.HEADERS_TIMEOUT_MS > vars.REQUEST_TIMEOUT_MS) {
+    throw new ConfigError(
+      `HEADERS_TIMEOUT_MS=${vars.HEADERS_TIMEOUT_MS} must not be longer than ` +
+        `REQUEST_TIMEOUT_MS=${vars.REQUEST_TIMEOUT_MS}`,
+    );
+  }
+  return vars.HEADERS_TIMEOUT_MS;
 }
 
 function databaseConfig(vars: EnvironmentVariables): DatabaseConfig {

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { RateLimitStoreProbe } from '../common/rate-limit.storage.js';
 import { DatabasePingRepository } from '../database/database-ping.repository.js';
 import { INFERENCE_PROVIDER, InferenceProvider } from '../inference/inference.provider.js';
 import type { InferenceStatus } from '../inference/inference.types.js';
@@ -13,6 +14,9 @@ const CHECK_TIMEOUT_MS = 3000;
  * loaded in every inference worker. A replica without its model cannot synthesise, so it reports not ready and a load
  * balancer sends speech requests elsewhere (the reference-audio API keeps working on it). A
  * replica that is shutting down is not ready either, and says so in `checks.shutdown`.
+ * With the rate-limit counts in Redis, `checks.rate_limit_store` says whether it answers, but does
+ * not fail readiness: every replica shares that Redis, so failing them all would turn its outage
+ * into a full one, while the limits fail open and synthesis goes on (see RateLimitService).
  *
  * /ready is public, so a failed check names only what failed and the error's code (ECONNREFUSED,
  * ENOTDIR, NoSuchBucket, a timeout), never a host, a port or a path: the full error goes to the
@@ -28,6 +32,7 @@ export class ReadinessService {
     @Inject(BLOB_STORAGE) private readonly storage: BlobStorage,
     @Inject(INFERENCE_PROVIDER) private readonly inference: InferenceProvider,
     private readonly drain: SynthesisDrain,
+    private readonly rateLimitStore: RateLimitStoreProbe,
   ) {}
 
   async check(): Promise<ReadinessDto> {
@@ -41,6 +46,11 @@ export class ReadinessService {
       checks.shutdown = { status: 'error', error: 'shutting down: no new syntheses taken' };
     }
     const ready = Object.values(checks).every((check) => check.status === 'ok');
+    if (this.rateLimitStore.isRedis) {
+      checks.rate_limit_store = await this.probe('rate_limit_store', () =>
+        this.rateLimitStore.ping(),
+      );
+    }
     return { status: ready ? 'ok' : 'unavailable', checks };
   }
 

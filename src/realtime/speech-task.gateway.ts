@@ -13,7 +13,7 @@ import { runWithLogBindings } from '../logging/log-context.js';
 import { redactUrl } from '../logging/redact-url.js';
 import { GracefulShutdownService } from '../lifecycle/graceful-shutdown.service.js';
 import { SynthesisService } from '../synthesis/synthesis.service.js';
-import { handshakeToken } from './ws-handshake.auth.js';
+import { handshakeCredentials, handshakeToken } from './ws-handshake.auth.js';
 import { RealtimeMetrics } from './realtime.metrics.js';
 import type { TaskEventMessage } from './tts-task.protocol.js';
 import { TaskSynthesizer, TtsTaskSession } from './tts-task.session.js';
@@ -58,20 +58,18 @@ export class SpeechTaskGateway implements OnGatewayInit<WebSocketServer>, OnGate
     this.shutdown.afterDrain(() => this.closeAll());
     server.options.maxPayload = this.config.realtime.maxFrameBytes;
     server.options.verifyClient = (info: { req: IncomingMessage }, accept) => {
-      this.authenticator
-        .authenticate(handshakeToken(info.req), this.clientAddressOf(info.req))
-        .then(
-          () => accept(true),
-          (error: unknown) => {
-            const refusal = handshakeRefusal(error);
-            this.logger.log({
-              msg: 'websocket handshake refused',
-              status: refusal.status,
-              url: redactUrl(info.req.url ?? ''),
-            });
-            accept(false, refusal.status, refusal.message, refusal.headers);
-          },
-        );
+      this.authenticator.authenticate(handshakeCredentials(info.req, this.config.trustProxy)).then(
+        () => accept(true),
+        (error: unknown) => {
+          const refusal = handshakeRefusal(error);
+          this.logger.warn({
+            msg: 'websocket handshake refused',
+            status: refusal.status,
+            url: redactUrl(info.req.url ?? ''),
+          });
+          accept(false, refusal.status, refusal.message, refusal.headers);
+        },
+      );
     };
   }
 

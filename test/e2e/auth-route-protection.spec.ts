@@ -130,7 +130,7 @@ describe('a route added later, by another module', () => {
   let app: NestFastifyApplication;
   let baseUrl: string;
   let tempDir: string;
-  const token = 'later-added-route-token';
+  const token = 'later-added-route-token-0123456789abcdef0123456789';
 
   beforeAll(async () => {
     tempDir = await mkdtemp(join(tmpdir(), 'cosyvoice-route-'));

@@ -4,13 +4,16 @@ import { makeSpeechWav } from '../support/reference-audio-fixtures.js';
 import { listStoredKeys } from '../support/stored-objects.js';
 import { startTestApp, TestApp } from '../support/test-app.js';
 
+const FIRST_TOKEN = 'first-token-0123456789abcdef0123456789';
+const SECOND_TOKEN = 'second-token-0123456789abcdef0123456789';
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 describe('bearer token auth on /api routes', () => {
   let app: TestApp;
 
   beforeAll(async () => {
-    app = await startTestApp({ API_TOKENS: 'first-token,second-token' });
+    app = await startTestApp({ API_TOKENS: `${FIRST_TOKEN},${SECOND_TOKEN}` });
   });
 
   afterAll(async () => {
@@ -44,7 +47,7 @@ describe('bearer token auth on /api routes', () => {
     await expectUnauthorized(
       await fetch(`${app.baseUrl}${path}`, {
         method,
-        headers: { authorization: 'Bearer first-token-but-longer' },
+        headers: { authorization: `Bearer ${FIRST_TOKEN}-but-longer` },
       }),
       /invalid API token/,
     );
@@ -71,7 +74,7 @@ describe('bearer token auth on /api routes', () => {
   });
 
   it('accepts every configured token', async () => {
-    for (const token of ['first-token', 'second-token']) {
+    for (const token of [FIRST_TOKEN, SECOND_TOKEN]) {
       const response = await fetch(`${app.baseUrl}${REFERENCE_AUDIO_PATH}`, {
         headers: { authorization: `Bearer ${token}` },
       });

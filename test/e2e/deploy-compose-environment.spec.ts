@@ -24,7 +24,7 @@ import {
 } from '../support/test-app.js';
 import { prepareTinyPack } from '../support/tiny-pack.js';
 
-const TOKEN = 'compose-e2e-token';
+const TOKEN = 'compose-e2e-token-0123456789abcdef0123456789';
 const TEXT = '收到好友从远方寄来的生日礼物。';
 
 /**

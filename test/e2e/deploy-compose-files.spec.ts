@@ -16,7 +16,7 @@ import {
  * the images are checked by reading the Dockerfile.
  */
 const DOT_ENV = {
-  API_TOKENS: 'token-from-dot-env',
+  API_TOKENS: 'token-from-dot-env-0123456789abcdef0123456789',
   MYSQL_PASSWORD: 'mysql-password-from-dot-env',
   MINIO_ROOT_USER: 'minio-user-from-dot-env',
   MINIO_ROOT_PASSWORD: 'minio-password-from-dot-env',

@@ -261,7 +261,7 @@ describe('graceful shutdown (real engine on the tiny pack)', () => {
 });
 
 describe('SIGTERM to the built service (node dist/main.js as its own process)', () => {
-  const token = 'shutdown-process-token';
+  const token = 'shutdown-process-token-0123456789abcdef0123456789';
   let tempDir: string;
   let database: IsolatedDatabase | undefined;
   let service: ServiceProcess | undefined;

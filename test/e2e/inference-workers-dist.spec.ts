@@ -16,7 +16,7 @@ import {
   uploadVoice,
 } from '../support/speech-clients.js';
 
-const TOKEN = 'workers-dist-token';
+const TOKEN = 'workers-dist-token-0123456789abcdef0123456789';
 
 describe('inference workers in the compiled service (dist/main.js, slow tiny pack)', () => {
   let tempDir: string;

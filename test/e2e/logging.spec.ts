@@ -203,7 +203,7 @@ describe('JSON logs (LOG_LEVEL=info, real engine on the tiny pack)', () => {
       'refusal line',
     );
     expect(log.lines.find((line) => line.msg === 'websocket handshake refused')).toMatchObject({
-      level: 'info',
+      level: 'warn',
       status: 401,
       url: `${WS_PATH}?token=[redacted]`,
     });

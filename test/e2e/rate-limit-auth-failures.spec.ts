@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REFERENCE_AUDIO_PATH } from '../support/http-client.js';
+import { metricSample } from '../support/metric-sample.js';
 import { WS_PATH, postSpeech } from '../support/speech-clients.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { handshakeStatus } from '../support/ws-handshake.js';
@@ -33,18 +34,25 @@ describe('AUTH_FAILURES_PER_MINUTE: wrong tokens are throttled per client IP', (
     await app?.close();
   });
 
-  it('answers 401 to N wrong tokens, then 429 to every token of that IP, the right one included', async () => {
+  it('answers 401 to N wrong tokens, then 429 to the wrong tokens of that IP; its valid token keeps working', async () => {
     expect((await list(app, null)).status).toBe(401);
     for (let i = 0; i < 3; i++) {
       expect((await list(app, `guess-${i}`)).status).toBe(401);
     }
     await expectLockedOut(await list(app, 'guess-3'), 3);
-    await expectLockedOut(await list(app, app.token), 3);
-    await expectLockedOut(await postSpeech(app, { model: 'CosyVoice2-0.5B' }), 3);
-    const handshake = await handshakeStatus(`${app.wsUrl}${WS_PATH}`, app.token);
-    expect(handshake.status).toBe(429);
-    expect(Number(handshake.retryAfter)).toBeGreaterThanOrEqual(1);
+    await expectLockedOut(await list(app, 'guess-4'), 3);
+    await expectLockedOut(
+      await postSpeech({ ...app, token: 'guess-5' }, { model: 'CosyVoice2-0.5B' }),
+      3,
+    );
+    const wrongHandshake = await handshakeStatus(`${app.wsUrl}${WS_PATH}`, 'guess-6');
+    expect(wrongHandshake.status).toBe(429);
+    expect(Number(wrongHandshake.retryAfter)).toBeGreaterThanOrEqual(1);
 
+    expect(await metricSample(app.baseUrl, 'access_refusals_total{reason="locked_out"}')).toBe(4);
+
+    expect((await list(app, app.token)).status).toBe(200);
+    expect((await handshakeStatus(`${app.wsUrl}${WS_PATH}`, app.token)).status).toBe(101);
     expect((await list(app, null)).status).toBe(401);
     for (const path of ['/health', '/metrics', '/docs-json']) {
       expect((await fetch(`${app.baseUrl}${path}`)).status, path).toBe(200);
@@ -63,12 +71,47 @@ describe('wrong tokens of WebSocket handshakes count as well', () => {
     await app?.close();
   });
 
-  it('refuses the third wrong handshake with 429, and then REST requests of the IP', async () => {
+  it('refuses the third wrong handshake with 429, and then wrong REST tokens of the IP', async () => {
     const url = `${app.wsUrl}${WS_PATH}`;
     expect((await handshakeStatus(url, 'guess-1')).status).toBe(401);
     expect((await handshakeStatus(url, 'guess-2')).status).toBe(401);
     expect((await handshakeStatus(url, 'guess-3')).status).toBe(429);
-    await expectLockedOut(await list(app, app.token), 2);
+    await expectLockedOut(await list(app, 'guess-4'), 2);
+  });
+});
+
+describe('the lock-out scenario of the probe: a guesser and a legitimate client behind one address', () => {
+  let app: TestApp;
+
+  beforeAll(async () => {
+    app = await startTestApp();
+  });
+
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('refuses none of the legitimate client’s 30 requests and handshakes among the guesser’s 41 bad ones', async () => {
+    const url = `${app.wsUrl}${WS_PATH}`;
+    const legitimate: number[] = [];
+    const guesser: number[] = [];
+    for (let i = 0; i < 41; i++) {
+      guesser.push((await list(app, i % 5 === 0 ? null : `guess-${i}`)).status);
+      if (i % 4 === 0 && legitimate.length < 30) {
+        legitimate.push((await list(app, app.token)).status);
+      }
+      if (i % 4 === 2 && legitimate.length < 30) {
+        legitimate.push((await handshakeStatus(url, app.token)).status);
+      }
+    }
+    while (legitimate.length < 30) {
+      legitimate.push((await list(app, app.token)).status);
+    }
+    expect(legitimate.filter((status) => status !== 200 && status !== 101)).toEqual([]);
+    expect(legitimate.filter((status) => status === 101).length).toBeGreaterThan(0);
+    // The guesser: 401s until its 10 wrong tokens a minute are used up, then 429s.
+    expect(guesser.filter((status) => status === 429).length).toBeGreaterThan(0);
+    expect(guesser.filter((status) => status !== 401 && status !== 429)).toEqual([]);
   });
 });
 

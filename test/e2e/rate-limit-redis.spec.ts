@@ -2,8 +2,11 @@ import { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REFERENCE_AUDIO_PATH } from '../support/http-client.js';
+import { metricSample } from '../support/metric-sample.js';
+import { startOwnRedis, type OwnRedis } from '../support/own-redis.js';
 import { TaskSocket } from '../support/speech-clients.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
+import { until } from '../support/until.js';
 
 /** The machine's Redis (started by .ci/run). */
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -28,7 +31,7 @@ async function forgetLoopbackAuthFailures(): Promise<void> {
 }
 
 describe('REDIS_URL: two replicas share one limit', () => {
-  const token = `shared-token-${randomBytes(8).toString('hex')}`;
+  const token = `shared-token-${randomBytes(16).toString('hex')}`;
   let first: TestApp;
   let second: TestApp;
 
@@ -82,28 +85,111 @@ describe('REDIS_URL: two replicas share one limit', () => {
   });
 });
 
-describe('REDIS_URL that does not answer', () => {
+interface Readiness {
+  status: string;
+  checks: Record<string, { status: string; error?: string } | undefined>;
+}
+
+async function readiness(app: TestApp): Promise<{ status: number; body: Readiness }> {
+  const response = await fetch(`${app.baseUrl}/ready`);
+  return { status: response.status, body: (await response.json()) as Readiness };
+}
+
+function failingChecks(readiness: Readiness): string[] {
+  return Object.entries(readiness.checks)
+    .filter(([, check]) => check?.status !== 'ok')
+    .map(([name]) => name);
+}
+
+describe('a Redis outage with both limits off costs nothing', () => {
+  let redis: OwnRedis;
   let app: TestApp;
 
   beforeAll(async () => {
-    app = await startTestApp({ RATE_LIMIT_PER_MINUTE: '5', REDIS_URL: 'redis://127.0.0.1:1' });
+    redis = await startOwnRedis();
+    app = await startTestApp({
+      RATE_LIMIT_PER_MINUTE: '0',
+      AUTH_FAILURES_PER_MINUTE: '0',
+      REDIS_URL: redis.url,
+    });
   });
 
   afterAll(async () => {
     await app?.close();
+    await redis?.stop();
   });
 
-  it('answers protected routes 503 ServiceUnavailable with Retry-After, quickly; public ones stay up', async () => {
-    const started = Date.now();
-    const response = await list(app, app.token);
-    expect(Date.now() - started).toBeLessThan(5000);
-    expect(response.status).toBe(503);
-    expect(response.headers.get('retry-after')).toBe('5');
-    expect(await response.json()).toEqual({
-      code: 'ServiceUnavailable',
-      message: 'the rate-limit store (REDIS_URL) is unavailable; retry later',
-      request_id: response.headers.get('x-request-id'),
+  it('serves every request and handshake while Redis is stopped; /ready has no Redis check', async () => {
+    await redis.stop();
+    expect((await list(app, app.token)).status).toBe(200);
+    expect((await list(app, 'guess-1')).status).toBe(401);
+    const socket = await TaskSocket.open(app);
+    socket.close();
+    const ready = await readiness(app);
+    expect(ready.body.checks.rate_limit_store).toBeUndefined();
+    expect(await metricSample(app.baseUrl, 'rate_limit_store_failures_total')).toBe(0);
+  });
+});
+
+describe('a Redis outage with limits on: the limits fail open, /ready shows it without failing', () => {
+  let redis: OwnRedis;
+  let app: TestApp;
+
+  beforeAll(async () => {
+    redis = await startOwnRedis();
+    app = await startTestApp({
+      RATE_LIMIT_PER_MINUTE: '3',
+      AUTH_FAILURES_PER_MINUTE: '2',
+      REDIS_URL: redis.url,
     });
-    expect((await fetch(`${app.baseUrl}/health`)).status).toBe(200);
+    await until(
+      async () => (await readiness(app)).body.checks.rate_limit_store?.status === 'ok',
+      'the rate-limit Redis to answer',
+    );
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await redis?.stop();
+  });
+
+  it('counts in Redis, lets requests through uncounted while it is down, counts again once it is back', async () => {
+    for (let i = 0; i < 3; i++) {
+      expect((await list(app, app.token)).status).toBe(200);
+    }
+    expect((await list(app, app.token)).status).toBe(429);
+    const up = await readiness(app);
+    expect(up.body.checks.rate_limit_store).toEqual({ status: 'ok' });
+
+    await redis.stop();
+    for (let i = 0; i < 5; i++) {
+      expect((await list(app, app.token)).status).toBe(200);
+    }
+    for (let i = 0; i < 4; i++) {
+      expect((await list(app, `guess-${i}`)).status).toBe(401);
+    }
+    const socket = await TaskSocket.open(app);
+    socket.close();
+    // The test app has no model (its readiness fails on `model`): Redis's outage changes nothing
+    // else in /ready than its own check.
+    const down = await readiness(app);
+    expect(down.status).toBe(up.status);
+    expect(down.body.status).toBe(up.body.status);
+    expect(failingChecks(down.body)).toEqual([...failingChecks(up.body), 'rate_limit_store']);
+    expect(down.body.checks.rate_limit_store).toEqual({
+      status: 'error',
+      error: expect.stringMatching(/^failed/),
+    });
+    expect(await metricSample(app.baseUrl, 'rate_limit_store_failures_total')).toBeGreaterThan(0);
+
+    await redis.start();
+    await until(
+      async () => (await readiness(app)).body.checks.rate_limit_store?.status === 'ok',
+      'the rate-limit Redis to answer again',
+    );
+    for (let i = 0; i < 3; i++) {
+      expect((await list(app, app.token)).status).toBe(200);
+    }
+    expect((await list(app, app.token)).status).toBe(429);
   });
 });

@@ -24,7 +24,7 @@ const UPLOADS = 6;
  * row, `.partial` files) is cleaned up once it runs again, and no row loses its audio.
  */
 describe('kill -9 during uploads, then a restart', () => {
-  const token = 'crash-test-token';
+  const token = 'crash-test-token-0123456789abcdef0123456789';
   let tempDir: string;
   let storageDir: string;
   let database: IsolatedDatabase;

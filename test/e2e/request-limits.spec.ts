@@ -3,8 +3,8 @@ import { REFERENCE_AUDIO_PATH } from '../support/http-client.js';
 import { TaskSocket, postSpeech } from '../support/speech-clients.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
-const ALPHA = 'alpha-token-0123456789';
-const BETA = 'beta-token-0123456789';
+const ALPHA = 'alpha-token-0123456789abcdef0123456789';
+const BETA = 'beta-token-0123456789abcdef0123456789';
 
 function list(app: TestApp, token: string | null): Promise<Response> {
   return fetch(`${app.baseUrl}${REFERENCE_AUDIO_PATH}`, {

@@ -38,7 +38,7 @@ export async function startTestApp(
   options: CreateAppOptions = {},
 ): Promise<TestApp> {
   const tempDir = await mkdtemp(join(tmpdir(), 'cosyvoice-test-'));
-  const token = `test-token-${randomBytes(8).toString('hex')}`;
+  const token = `test-token-${randomBytes(16).toString('hex')}`;
   const database = env.DATABASE_URL
     ? { url: env.DATABASE_URL, drop: async () => undefined }
     : await isolatedDatabase(process.env.TEST_DATABASE_URL ?? DEFAULT_TEST_DATABASE_URL, tempDir);

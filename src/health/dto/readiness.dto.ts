@@ -44,6 +44,14 @@ export class ReadinessChecksDto {
     description: 'Only while the service shuts down (status error): it takes no new work',
   })
   shutdown?: ReadinessCheckDto;
+
+  @ApiPropertyOptional({
+    type: ReadinessCheckDto,
+    description:
+      'Only with REDIS_URL and a limit on: a ping of the rate-limit Redis. Informational: an ' +
+      'error here does not make the service unavailable (the limits fail open meanwhile)',
+  })
+  rate_limit_store?: ReadinessCheckDto;
 }
 
 /** Answer of GET /ready: 200 when every check is ok, 503 otherwise. */

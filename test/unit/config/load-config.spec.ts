@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, isLoopbackHost, loadConfig } from '../../../src/config/load-config.js';
 
+const ALPHA = 'alpha-0123456789abcdef0123456789abcdef';
+const BETA = 'beta-0123456789abcdef0123456789abcdef';
+
 describe('loadConfig', () => {
   it('falls back to the embedded defaults: loopback, SQLite and local storage under ./data', () => {
     const config = loadConfig({});
@@ -19,6 +22,10 @@ describe('loadConfig', () => {
     expect(config.authFailuresPerMinute).toBe(10);
     expect(config.redisUrl).toBeUndefined();
     expect(config.uiEnabled).toBe(true);
+    expect(config.requestTimeoutMs).toBe(120_000);
+    expect(config.headersTimeoutMs).toBe(15_000);
+    expect(config.maxClientConnections).toBe(256);
+    expect(config.allowedHosts).toEqual([]);
   });
 
   it('reads OPENAI_VOICE_ALIASES and OPENAI_DEFAULT_VOICE in lower case, and refuses bad ones', () => {
@@ -55,7 +62,7 @@ describe('loadConfig', () => {
     const config = loadConfig({
       HOST: '0.0.0.0',
       PORT: '9000',
-      API_TOKENS: 'alpha,beta',
+      API_TOKENS: `${ALPHA},${BETA}`,
       DATABASE_URL: 'mariadb://user:secret@db:3306/cosyvoice',
       STORAGE_DRIVER: 's3',
       S3_ENDPOINT: 'http://minio:9000',
@@ -73,11 +80,15 @@ describe('loadConfig', () => {
       RATE_LIMIT_PER_MINUTE: '120',
       AUTH_FAILURES_PER_MINUTE: '5',
       REDIS_URL: 'redis://redis:6379',
+      REQUEST_TIMEOUT_MS: '60000',
+      HEADERS_TIMEOUT_MS: '5000',
+      MAX_CLIENT_CONNECTIONS: '0',
+      ALLOWED_HOSTS: 'TTS.example.com,localhost.lan',
     });
     expect(config).toMatchObject({
       host: '0.0.0.0',
       port: 9000,
-      apiTokens: ['alpha', 'beta'],
+      apiTokens: [ALPHA, BETA],
       database: { type: 'mysql', url: 'mysql://user:secret@db:3306/cosyvoice' },
       storage: {
         driver: 's3',
@@ -95,6 +106,10 @@ describe('loadConfig', () => {
       rateLimitPerMinute: 120,
       authFailuresPerMinute: 5,
       redisUrl: 'redis://redis:6379',
+      requestTimeoutMs: 60_000,
+      headersTimeoutMs: 5000,
+      maxClientConnections: 0,
+      allowedHosts: ['tts.example.com', 'localhost.lan'],
     });
   });
 
@@ -120,8 +135,13 @@ describe('loadConfig', () => {
     ['REDIS_URL', 'localhost:6379'],
     ['CORS_ORIGINS', 'app.example.com'],
     ['CORS_ORIGINS', 'https://app.example.com/path'],
+    ['REQUEST_TIMEOUT_MS', '10'],
+    ['HEADERS_TIMEOUT_MS', 'soon'],
+    ['MAX_CLIENT_CONNECTIONS', '-1'],
+    ['ALLOWED_HOSTS', 'tts.example.com:443'],
+    ['ALLOWED_HOSTS', 'a.example, b.example'],
   ])('refuses %s=%j with a message naming the variable', (name, value) => {
-    const env = { API_TOKENS: 'token', [name]: value };
+    const env = { API_TOKENS: ALPHA, [name]: value };
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(new RegExp(`${name}=${JSON.stringify(value)}`));
   });
@@ -131,7 +151,7 @@ describe('loadConfig', () => {
       expect(() => loadConfig({ HOST: host }), host).toThrow(
         /API_TOKENS is required when HOST=.* is not a loopback address/,
       );
-      expect(loadConfig({ HOST: host, API_TOKENS: 'secret' }).apiTokens).toEqual(['secret']);
+      expect(loadConfig({ HOST: host, API_TOKENS: ALPHA }).apiTokens).toEqual([ALPHA]);
     }
   });
 
@@ -140,6 +160,23 @@ describe('loadConfig', () => {
       expect(isLoopbackHost(host), host).toBe(true);
       expect(loadConfig({ HOST: host }).apiTokens).toEqual([]);
     }
+  });
+
+  it('refuses tokens shorter than 32 characters, naming their positions but not their values', () => {
+    const short = 'x'.repeat(31);
+    const env = { API_TOKENS: `${ALPHA},${short}` };
+    expect(() => loadConfig(env)).toThrow(
+      'API_TOKENS: every token needs at least 32 characters; too short: #2 (31) ' +
+        '(make one with: openssl rand -hex 32)',
+    );
+    expect(() => loadConfig(env)).not.toThrow(new RegExp(short));
+    expect(loadConfig({ API_TOKENS: 'y'.repeat(32) }).apiTokens).toEqual(['y'.repeat(32)]);
+  });
+
+  it('refuses a HEADERS_TIMEOUT_MS longer than REQUEST_TIMEOUT_MS', () => {
+    expect(() => loadConfig({ REQUEST_TIMEOUT_MS: '1000', HEADERS_TIMEOUT_MS: '2000' })).toThrow(
+      'HEADERS_TIMEOUT_MS=2000 must not be longer than REQUEST_TIMEOUT_MS=1000',
+    );
   });
 
   it('requires S3_BUCKET for the S3 driver', () => {

@@ -1,4 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
+import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
+import { ThrottlerStorageService } from '@nestjs/throttler';
+import { RateLimitStoreProbe } from '../../../src/common/rate-limit.storage.js';
 import type { DatabasePingRepository } from '../../../src/database/database-ping.repository.js';
 import { ReadinessService } from '../../../src/health/readiness.service.js';
 import type { InferenceStatus } from '../../../src/inference/inference.types.js';
@@ -16,6 +19,9 @@ function storage(ping: () => Promise<void>): BlobStorage {
 
 const ok = async (): Promise<void> => undefined;
 
+/** Rate-limit counts in the process (no REDIS_URL): no check of their own. */
+const inProcessRateLimitStore = new RateLimitStoreProbe(new ThrottlerStorageService());
+
 describe('ReadinessService', () => {
   it('is ready when database, storage and model are all ok', async () => {
     const readiness = new ReadinessService(
@@ -23,6 +29,7 @@ describe('ReadinessService', () => {
       storage(ok),
       new FakeInferenceProvider(),
       new SynthesisDrain(),
+      inProcessRateLimitStore,
     );
     expect(await readiness.check()).toEqual({
       status: 'ok',
@@ -41,6 +48,7 @@ describe('ReadinessService', () => {
       storage(ok),
       new FakeInferenceProvider(),
       drain,
+      inProcessRateLimitStore,
     );
     await drain.drain(0);
     expect(await readiness.check()).toEqual({
@@ -72,6 +80,7 @@ describe('ReadinessService', () => {
       }),
       inference,
       new SynthesisDrain(),
+      inProcessRateLimitStore,
     );
     const result = await readiness.check();
     expect(result).toEqual({
@@ -103,6 +112,7 @@ describe('ReadinessService', () => {
       storage(ok),
       new FakeInferenceProvider(),
       new SynthesisDrain(),
+      inProcessRateLimitStore,
     );
     expect((await readiness.check()).checks.database).toEqual({
       status: 'error',
@@ -117,6 +127,7 @@ describe('ReadinessService', () => {
       storage(ok),
       new FakeInferenceProvider(),
       new SynthesisDrain(),
+      inProcessRateLimitStore,
     );
     const started = Date.now();
     const result = await readiness.check();
@@ -130,7 +141,13 @@ describe('ReadinessService', () => {
     const inference = new FakeInferenceProvider();
     const readinessWith = (status: InferenceStatus) => {
       vi.spyOn(inference, 'status').mockReturnValue(status);
-      return new ReadinessService(database(ok), storage(ok), inference, new SynthesisDrain());
+      return new ReadinessService(
+        database(ok),
+        storage(ok),
+        inference,
+        new SynthesisDrain(),
+        inProcessRateLimitStore,
+      );
     };
     const all = await readinessWith({
       loaded: true,
@@ -173,5 +190,30 @@ describe('ReadinessService', () => {
       test_pack: false,
       workers: '0/2 loaded',
     });
+  });
+
+  it('shows a rate-limit Redis that does not answer in its checks without failing readiness', async () => {
+    const redis = new ThrottlerStorageRedisService('redis://127.0.0.1:1', {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      retryStrategy: () => null,
+    });
+    try {
+      const readiness = new ReadinessService(
+        database(ok),
+        storage(ok),
+        new FakeInferenceProvider(),
+        new SynthesisDrain(),
+        new RateLimitStoreProbe(redis),
+      );
+      const result = await readiness.check();
+      expect(result.status).toBe('ok');
+      expect(result.checks.rate_limit_store).toEqual({
+        status: 'error',
+        error: expect.stringMatching(/^failed/),
+      });
+    } finally {
+      redis.redis.disconnect();
+    }
   });
 });

@@ -1,0 +1,79 @@
+import { WebSocket } from 'ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { authHeaders, REFERENCE_AUDIO_PATH } from '../support/http-client.js';
+import { WS_PATH } from '../support/speech-clients.js';
+import { startTestApp, type TestApp } from '../support/test-app.js';
+import { until } from '../support/until.js';
+
+interface LogLine {
+  level: string;
+  msg: string;
+  [field: string]: unknown;
+}
+
+/** Client mistakes are warnings, one line each, never an error with a stack trace. */
+describe('client mistakes (4xx, bad WebSocket frames) are logged at warn without stacks', () => {
+  const raw: string[] = [];
+  /** Lines written at boot (the missing model pack is an error there): not looked at. */
+  let bootLines = 0;
+  const lines = (): LogLine[] => raw.slice(bootLines).map((line) => JSON.parse(line) as LogLine);
+  let app: TestApp;
+
+  beforeAll(async () => {
+    app = await startTestApp(
+      { LOG_LEVEL: 'info', WS_MAX_FRAME_BYTES: '1024' },
+      {
+        logDestination: {
+          write: (chunk: string) => raw.push(...chunk.split('\n').filter((line) => line !== '')),
+        },
+      },
+    );
+    bootLines = raw.length;
+  });
+
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('logs a 401 and a 400 as one warn line each with status and code (never the message, which may echo input)', async () => {
+    expect((await fetch(`${app.baseUrl}${REFERENCE_AUDIO_PATH}`)).status).toBe(401);
+    const invalid = await fetch(`${app.baseUrl}/api/v1/audio/speech`, {
+      method: 'POST',
+      headers: { ...authHeaders(app), 'content-type': 'application/json' },
+      body: '{"model":',
+    });
+    expect(invalid.status).toBe(400);
+    await until(() => lines().some((line) => line.status === 400), 'the 400 line');
+    const clientErrors = lines().filter((line) => line.msg === 'client error');
+    expect(clientErrors).toEqual([
+      expect.objectContaining({ level: 'warn', status: 401, code: 'Unauthorized' }),
+      expect.objectContaining({ level: 'warn', status: 400, code: 'InvalidParameter' }),
+    ]);
+  });
+
+  it('logs a WebSocket frame over WS_MAX_FRAME_BYTES as one warn line, and closes with 1009', async () => {
+    const socket = new WebSocket(`${app.wsUrl}${WS_PATH}`, { headers: authHeaders(app) });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('open', resolve);
+      socket.once('error', reject);
+    });
+    const closed = new Promise<number>((resolve) => socket.once('close', resolve));
+    socket.send('x'.repeat(2048));
+    expect(await closed).toBe(1009);
+    await until(
+      () => lines().some((line) => String(line.msg).startsWith('websocket client error')),
+      'the frame error line',
+    );
+    expect(lines().find((line) => String(line.msg).startsWith('websocket client error'))).toEqual(
+      expect.objectContaining({
+        level: 'warn',
+        msg: 'websocket client error: Max payload size exceeded (WS_ERR_UNSUPPORTED_MESSAGE_LENGTH)',
+      }),
+    );
+  });
+
+  it('wrote no error line and no stack trace for any of them', () => {
+    expect(lines().filter((line) => line.level === 'error' || line.level === 'fatal')).toEqual([]);
+    expect(raw.slice(bootLines).join('\n')).not.toMatch(/\\n\s+at /);
+  });
+});
