@@ -5,7 +5,6 @@ import multipart from '@fastify/multipart';
 import { ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { WsAdapter } from '@nestjs/platform-ws';
 import { randomUUID } from 'node:crypto';
 import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module.js';
@@ -17,6 +16,7 @@ import { validationMessage } from './common/validation-message.js';
 import { setupOpenApi } from './common/openapi.js';
 import { answerRouterError, MAX_PATH_PARAMETER_LENGTH } from './common/router-errors.js';
 import { createAppLogger } from './logging/app-logger.js';
+import { RealtimeWsAdapter } from './realtime/realtime-ws.adapter.js';
 import { PinoNestLogger } from './logging/pino-nest.logger.js';
 import { quietProbeRequestLogs } from './logging/probe-log-level.js';
 import { registerPlayground } from './playground/playground.js';
@@ -67,7 +67,7 @@ export async function createApp(
   await app.register(multipart, {
     limits: { fileSize: config.maxUploadBytes, files: 1, fields: 8, fieldSize: 64 * 1024 },
   });
-  app.useWebSocketAdapter(new WsAdapter(app));
+  app.useWebSocketAdapter(new RealtimeWsAdapter(app));
   app.useGlobalPipes(
     new ValidationPipe({
       transform: true,

@@ -93,6 +93,10 @@ export interface SynthesisLimits {
 export interface RealtimeLimits {
   idleTimeoutMs: number;
   maxFrameBytes: number;
+  /** WebSocket output bounds (issue 20): bytes a connection may have waiting to be sent. */
+  maxBufferedBytes: number;
+  /** Frames a connection may have refused (task-failed without a task) before it is closed. */
+  maxRefusedFrames: number;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');

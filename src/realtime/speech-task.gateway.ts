@@ -14,8 +14,7 @@ import { redactUrl } from '../logging/redact-url.js';
 import { GracefulShutdownService } from '../lifecycle/graceful-shutdown.service.js';
 import { SynthesisService } from '../synthesis/synthesis.service.js';
 import { handshakeToken } from './ws-handshake.auth.js';
-import { RealtimeMetrics } from './realtime.metrics.js';
-import type { TaskEventMessage } from './tts-task.protocol.js';
+import { RealtimeMetrics, type ServerClose } from './realtime.metrics.js';
 import { TaskSynthesizer, TtsTaskSession } from './tts-task.session.js';
 
 export const SPEECH_TASK_PATH = '/api-ws/v1/audio/speech';
@@ -30,13 +29,25 @@ export const SHUTDOWN_CLOSE_CODE = 1001;
 export const SHUTDOWN_CLOSE_WAIT_MS = 2000;
 
 /**
+ * Close code of a connection whose unsent output would pass WS_MAX_BUFFERED_BYTES (a client that
+ * stopped reading); its task is stopped.
+ */
+export const SLOW_READER_CLOSE_CODE = 4001;
+
+/** Close code of a connection that had WS_MAX_REFUSED_FRAMES frames refused (policy violation). */
+export const REFUSED_FRAMES_CLOSE_CODE = 1008;
+
+/**
  * WebSocket duplex tasks at /api-ws/v1/audio/speech. The handshake needs a valid token
  * (`Authorization: Bearer` or `?token=`), else it is refused with HTTP 401 (429 while the
  * client's IP is locked out for wrong tokens, see RateLimitService). Each connection gets
  * its own TtsTaskSession. Frames over WS_MAX_FRAME_BYTES close the connection with 1009; a
  * connection that sends nothing for WS_IDLE_TIMEOUT_MS while the server waits for it is closed
  * with 1000 and the reason "idle timeout"; one that takes no message for STREAM_STALL_TIMEOUT_MS
- * is cut off and its task stopped. Each run-task counts towards RATE_LIMIT_PER_MINUTE of
+ * is cut off and its task stopped. A message that would take the bytes waiting to be sent past
+ * WS_MAX_BUFFERED_BYTES is not sent: the connection is closed with 4001 and its task stopped; the
+ * WS_MAX_REFUSED_FRAMES-th refused frame is answered, then the connection is closed with 1008.
+ * Each run-task counts towards RATE_LIMIT_PER_MINUTE of
  * the handshake's token. At shutdown, once the in-flight tasks have ended (or been failed at the
  * end of the grace period), every connection is closed with 1001.
  */
@@ -56,6 +67,9 @@ export class SpeechTaskGateway implements OnGatewayInit<WebSocketServer>, OnGate
 
   afterInit(server: WebSocketServer): void {
     this.shutdown.afterDrain(() => this.closeAll());
+    this.metrics.measureBufferedBytes(() =>
+      [...this.sessions.keys()].reduce((total, socket) => total + socket.bufferedAmount, 0),
+    );
     server.options.maxPayload = this.config.realtime.maxFrameBytes;
     server.options.verifyClient = (info: { req: IncomingMessage }, accept) => {
       this.authenticator
@@ -84,14 +98,44 @@ export class SpeechTaskGateway implements OnGatewayInit<WebSocketServer>, OnGate
     this.metrics.opened();
     this.logger.log({ msg: 'websocket connected', url: redactUrl(request.url ?? '') });
     const stallTimeoutMs = this.config.synthesis.streamStallTimeoutMs;
-    const session = new TtsTaskSession(this.rateLimited(request), (message) =>
-      sendWhenOpen(socket, message, stallTimeoutMs, () => {
-        this.logger.warn(
-          `closing a WebSocket that took no data for ${stallTimeoutMs} ms; its task is stopped`,
-        );
-        session.close();
-        socket.terminate();
-      }),
+    const { maxBufferedBytes, maxRefusedFrames } = this.config.realtime;
+    const closeForLimit = (reason: ServerClose, code: number, text: string): void => {
+      this.metrics.closedByServer(reason);
+      this.logger.warn({ msg: 'closing a WebSocket that broke a limit', code, reason: text });
+      session.close();
+      socket.close(code, text);
+    };
+    let refusedFrames = 0;
+    const session = new TtsTaskSession(
+      this.rateLimited(request),
+      (message) => {
+        const data = JSON.stringify(message);
+        if (socket.bufferedAmount + Buffer.byteLength(data) > maxBufferedBytes) {
+          closeForLimit(
+            'send_buffer_full',
+            SLOW_READER_CLOSE_CODE,
+            `client too slow: over ${maxBufferedBytes} bytes to send (WS_MAX_BUFFERED_BYTES)`,
+          );
+          return undefined;
+        }
+        return sendWhenOpen(socket, data, stallTimeoutMs, () => {
+          this.logger.warn(
+            `closing a WebSocket that took no data for ${stallTimeoutMs} ms; its task is stopped`,
+          );
+          session.close();
+          socket.terminate();
+        });
+      },
+      (reason) => {
+        this.metrics.frameRefused(reason);
+        if (++refusedFrames >= maxRefusedFrames) {
+          closeForLimit(
+            'too_many_refused_frames',
+            REFUSED_FRAMES_CLOSE_CODE,
+            `too many refused frames: ${maxRefusedFrames} (WS_MAX_REFUSED_FRAMES)`,
+          );
+        }
+      },
     );
     this.sessions.set(socket, session);
     const idleTimeoutMs = this.config.realtime.idleTimeoutMs;
@@ -115,6 +159,11 @@ export class SpeechTaskGateway implements OnGatewayInit<WebSocketServer>, OnGate
         session.handleFrame(toBuffer(data), isBinary);
       }),
     );
+    socket.on('error', (error) => {
+      if ((error as NodeJS.ErrnoException).code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
+        this.metrics.closedByServer('frame_too_large');
+      }
+    });
     socket.on(
       'close',
       AsyncResource.bind((code: number) => {
@@ -190,13 +239,13 @@ function handshakeRefusal(error: unknown): {
 }
 
 /**
- * Sends a message; resolves once it is written to the socket (or the socket is gone). A message
+ * Sends a message (JSON text); resolves once it is written to the socket (or the socket is gone). A message
  * still not written after `stallTimeoutMs` (a client that stopped reading) calls `onStall` and
  * resolves.
  */
 function sendWhenOpen(
   socket: WebSocket,
-  message: TaskEventMessage,
+  data: string,
   stallTimeoutMs: number,
   onStall: () => void,
 ): Promise<void> {
@@ -209,7 +258,7 @@ function sendWhenOpen(
       onStall();
       resolve();
     }, stallTimeoutMs);
-    socket.send(JSON.stringify(message), () => {
+    socket.send(data, () => {
       clearTimeout(timer);
       resolve();
     });
