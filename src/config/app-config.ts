@@ -93,9 +93,10 @@ export interface SynthesisLimits {
 export interface RealtimeLimits {
   idleTimeoutMs: number;
   maxFrameBytes: number;
-  /** WebSocket output bounds (issue 20): bytes a connection may have waiting to be sent. */
+  // WebSocket output bounds (issue 20, item 3).
+  /** Bytes a connection may have waiting to be sent (WS_MAX_BUFFERED_BYTES). */
   maxBufferedBytes: number;
-  /** Frames a connection may have refused (task-failed without a task) before it is closed. */
+  /** Refused frames (task-failed without a task) before a close (WS_MAX_REFUSED_FRAMES). */
   maxRefusedFrames: number;
 }
 
