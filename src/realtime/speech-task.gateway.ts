@@ -14,7 +14,8 @@ import { redactUrl } from '../logging/redact-url.js';
 import { GracefulShutdownService } from '../lifecycle/graceful-shutdown.service.js';
 import { SynthesisService } from '../synthesis/synthesis.service.js';
 import { handshakeToken } from './ws-handshake.auth.js';
-import { RealtimeMetrics, type ServerClose } from './realtime.metrics.js';
+import { ConnectionLimits } from './connection-limits.js';
+import { RealtimeMetrics } from './realtime.metrics.js';
 import { TaskSynthesizer, TtsTaskSession } from './tts-task.session.js';
 
 export const SPEECH_TASK_PATH = '/api-ws/v1/audio/speech';
@@ -27,15 +28,6 @@ export const SHUTDOWN_CLOSE_CODE = 1001;
 
 /** How long a shutdown waits for clients to answer the 1001 close before cutting them off. */
 export const SHUTDOWN_CLOSE_WAIT_MS = 2000;
-
-/**
- * Close code of a connection whose unsent output would pass WS_MAX_BUFFERED_BYTES (a client that
- * stopped reading); its task is stopped.
- */
-export const SLOW_READER_CLOSE_CODE = 4001;
-
-/** Close code of a connection that had WS_MAX_REFUSED_FRAMES frames refused (policy violation). */
-export const REFUSED_FRAMES_CLOSE_CODE = 1008;
 
 /**
  * WebSocket duplex tasks at /api-ws/v1/audio/speech. The handshake needs a valid token
@@ -98,24 +90,14 @@ export class SpeechTaskGateway implements OnGatewayInit<WebSocketServer>, OnGate
     this.metrics.opened();
     this.logger.log({ msg: 'websocket connected', url: redactUrl(request.url ?? '') });
     const stallTimeoutMs = this.config.synthesis.streamStallTimeoutMs;
-    const { maxBufferedBytes, maxRefusedFrames } = this.config.realtime;
-    const closeForLimit = (reason: ServerClose, code: number, text: string): void => {
-      this.metrics.closedByServer(reason);
-      this.logger.warn({ msg: 'closing a WebSocket that broke a limit', code, reason: text });
-      session.close();
-      socket.close(code, text);
-    };
-    let refusedFrames = 0;
+    const limits = new ConnectionLimits(socket, this.config.realtime, this.metrics, () =>
+      session.close(),
+    );
     const session = new TtsTaskSession(
       this.rateLimited(request),
       (message) => {
         const data = JSON.stringify(message);
-        if (socket.bufferedAmount + Buffer.byteLength(data) > maxBufferedBytes) {
-          closeForLimit(
-            'send_buffer_full',
-            SLOW_READER_CLOSE_CODE,
-            `client too slow: over ${maxBufferedBytes} bytes to send (WS_MAX_BUFFERED_BYTES)`,
-          );
+        if (!limits.admitsOutput(Buffer.byteLength(data))) {
           return undefined;
         }
         return sendWhenOpen(socket, data, stallTimeoutMs, () => {
@@ -126,16 +108,7 @@ export class SpeechTaskGateway implements OnGatewayInit<WebSocketServer>, OnGate
           socket.terminate();
         });
       },
-      (reason) => {
-        this.metrics.frameRefused(reason);
-        if (++refusedFrames >= maxRefusedFrames) {
-          closeForLimit(
-            'too_many_refused_frames',
-            REFUSED_FRAMES_CLOSE_CODE,
-            `too many refused frames: ${maxRefusedFrames} (WS_MAX_REFUSED_FRAMES)`,
-          );
-        }
-      },
+      (reason) => limits.refused(reason),
     );
     this.sessions.set(socket, session);
     const idleTimeoutMs = this.config.realtime.idleTimeoutMs;
