@@ -118,7 +118,7 @@ describe('WebSocket frame sequences that used to end the process (built service,
       token: TOKEN,
     };
     voice = await uploadVoice(client, 210, '希望你以后能够做得比我还好哟');
-  });
+  }, 240_000);
 
   beforeEach(() => {
     outputBefore = service.output().length;

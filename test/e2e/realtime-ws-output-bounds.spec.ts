@@ -16,6 +16,11 @@ const MAX_REFUSED_FRAMES = 1000;
 /** Bounds the paused client's refused frames: far more than the cap needs, far fewer than ∞. */
 const MAX_FLOOD_FRAMES = MAX_REFUSED_FRAMES - 1;
 
+/** Resolves with true after `ms`. */
+function sleep(ms: number): Promise<true> {
+  return new Promise((resolve) => setTimeout(() => resolve(true), ms));
+}
+
 interface LogLine {
   level: string;
   msg: string;
@@ -127,14 +132,20 @@ describe('WebSocket output bounds: WS_MAX_BUFFERED_BYTES, WS_MAX_REFUSED_FRAMES,
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
     })();
-    // The kernel's buffers fill with audio first; then each refused frame's answer waits in the
-    // server's own buffer, which is what the cap bounds.
+    // The kernel's buffers fill with audio first; then a chunk stays in the server's own buffer
+    // (what the cap bounds), and each refused frame's answer waits behind it.
+    const waiting = async () => (await metricValue('websocket_buffered_bytes')) > 0;
+    await until(
+      async () => (await waiting()) && (await sleep(100)) && (await waiting()),
+      'a chunk waiting in the server for the paused client',
+      60_000,
+    );
     let flood = 0;
     const closedForBuffer = () =>
       metricValue('websocket_server_closes_total', { reason: 'send_buffer_full' });
     while ((await closedForBuffer()) === 0 && flood < MAX_FLOOD_FRAMES) {
       socket.continueTask(`x${String(flood++).padStart(127, '0')}`, 'a');
-      await new Promise((resolve) => setTimeout(resolve, 2));
+      await sleep(2);
     }
     sampling = false;
     await sampler;
