@@ -16,13 +16,13 @@ import { validationMessage } from './common/validation-message.js';
 import { setupOpenApi } from './common/openapi.js';
 import { answerRouterError, MAX_PATH_PARAMETER_LENGTH } from './common/router-errors.js';
 import { createAppLogger } from './logging/app-logger.js';
+import { RealtimeWsAdapter } from './realtime/realtime-ws.adapter.js';
 import { PinoNestLogger } from './logging/pino-nest.logger.js';
 import { quietProbeRequestLogs } from './logging/probe-log-level.js';
 import { registerPlayground } from './playground/playground.js';
 import { bindRequestIdToLogs } from './logging/request-log-context.js';
 import { trustedHops } from './common/client-address.js';
 import { markRouteAccess } from './common/route-access.js';
-import { ClientErrorsWsAdapter } from './realtime/client-errors.ws-adapter.js';
 
 export interface CreateAppOptions {
   /** Where the JSON log lines go (default stdout). */
@@ -75,7 +75,7 @@ export async function createApp(
   await app.register(multipart, {
     limits: { fileSize: config.maxUploadBytes, files: 1, fields: 8, fieldSize: 64 * 1024 },
   });
-  app.useWebSocketAdapter(new ClientErrorsWsAdapter(app));
+  app.useWebSocketAdapter(new RealtimeWsAdapter(app));
   app.useGlobalPipes(
     new ValidationPipe({
       transform: true,

@@ -112,6 +112,11 @@ export interface SynthesisLimits {
 export interface RealtimeLimits {
   idleTimeoutMs: number;
   maxFrameBytes: number;
+  // WebSocket output bounds (issue 20, item 3).
+  /** Bytes a connection may have waiting to be sent (WS_MAX_BUFFERED_BYTES). */
+  maxBufferedBytes: number;
+  /** Refused frames (task-failed without a task) before a close (WS_MAX_REFUSED_FRAMES). */
+  maxRefusedFrames: number;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');

@@ -150,6 +150,18 @@ export class EnvironmentVariables {
   @Min(1024)
   WS_MAX_FRAME_BYTES = 256 * 1024;
 
+  // WebSocket output bounds (issue 20, item 3): bytes waiting to be sent per connection, refused
+  // frames per connection.
+  @Transform(({ value }: { value: unknown }) => Number(value))
+  @IsInt()
+  @Min(64 * 1024)
+  WS_MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+
+  @Transform(({ value }: { value: unknown }) => Number(value))
+  @IsInt()
+  @Min(1)
+  WS_MAX_REFUSED_FRAMES = 100;
+
   @Transform(({ value }: { value: unknown }) => Number(value))
   @IsInt()
   @Min(0)

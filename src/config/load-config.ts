@@ -71,6 +71,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     realtime: {
       idleTimeoutMs: vars.WS_IDLE_TIMEOUT_MS,
       maxFrameBytes: vars.WS_MAX_FRAME_BYTES,
+      // WebSocket output bounds (issue 20, item 3).
+      maxBufferedBytes: vars.WS_MAX_BUFFERED_BYTES,
+      maxRefusedFrames: vars.WS_MAX_REFUSED_FRAMES,
     },
     shutdownGraceMs: vars.SHUTDOWN_GRACE_MS,
     rateLimitPerMinute: vars.RATE_LIMIT_PER_MINUTE,

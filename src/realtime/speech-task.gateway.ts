@@ -14,8 +14,8 @@ import { redactUrl } from '../logging/redact-url.js';
 import { GracefulShutdownService } from '../lifecycle/graceful-shutdown.service.js';
 import { SynthesisService } from '../synthesis/synthesis.service.js';
 import { handshakeCredentials, handshakeToken } from './ws-handshake.auth.js';
+import { ConnectionLimits } from './connection-limits.js';
 import { RealtimeMetrics } from './realtime.metrics.js';
-import type { TaskEventMessage } from './tts-task.protocol.js';
 import { TaskSynthesizer, TtsTaskSession } from './tts-task.session.js';
 
 export const SPEECH_TASK_PATH = '/api-ws/v1/audio/speech';
@@ -36,7 +36,10 @@ export const SHUTDOWN_CLOSE_WAIT_MS = 2000;
  * its own TtsTaskSession. Frames over WS_MAX_FRAME_BYTES close the connection with 1009; a
  * connection that sends nothing for WS_IDLE_TIMEOUT_MS while the server waits for it is closed
  * with 1000 and the reason "idle timeout"; one that takes no message for STREAM_STALL_TIMEOUT_MS
- * is cut off and its task stopped. Each run-task counts towards RATE_LIMIT_PER_MINUTE of
+ * is cut off and its task stopped. A message that would take the bytes waiting to be sent past
+ * WS_MAX_BUFFERED_BYTES is not sent: the connection is closed with 4001 and its task stopped; the
+ * WS_MAX_REFUSED_FRAMES-th refused frame is answered, then the connection is closed with 1008.
+ * Each run-task counts towards RATE_LIMIT_PER_MINUTE of
  * the handshake's token. At shutdown, once the in-flight tasks have ended (or been failed at the
  * end of the grace period), every connection is closed with 1001.
  */
@@ -56,6 +59,9 @@ export class SpeechTaskGateway implements OnGatewayInit<WebSocketServer>, OnGate
 
   afterInit(server: WebSocketServer): void {
     this.shutdown.afterDrain(() => this.closeAll());
+    this.metrics.measureBufferedBytes(() =>
+      [...this.sessions.keys()].reduce((total, socket) => total + socket.bufferedAmount, 0),
+    );
     server.options.maxPayload = this.config.realtime.maxFrameBytes;
     server.options.verifyClient = (info: { req: IncomingMessage }, accept) => {
       this.authenticator.authenticate(handshakeCredentials(info.req, this.config.trustProxy)).then(
@@ -82,14 +88,25 @@ export class SpeechTaskGateway implements OnGatewayInit<WebSocketServer>, OnGate
     this.metrics.opened();
     this.logger.log({ msg: 'websocket connected', url: redactUrl(request.url ?? '') });
     const stallTimeoutMs = this.config.synthesis.streamStallTimeoutMs;
-    const session = new TtsTaskSession(this.rateLimited(request), (message) =>
-      sendWhenOpen(socket, message, stallTimeoutMs, () => {
-        this.logger.warn(
-          `closing a WebSocket that took no data for ${stallTimeoutMs} ms; its task is stopped`,
-        );
-        session.close();
-        socket.terminate();
-      }),
+    const limits = new ConnectionLimits(socket, this.config.realtime, this.metrics, () =>
+      session.close(),
+    );
+    const session = new TtsTaskSession(
+      this.rateLimited(request),
+      (message) => {
+        const data = JSON.stringify(message);
+        if (!limits.admitsOutput(Buffer.byteLength(data))) {
+          return undefined;
+        }
+        return sendWhenOpen(socket, data, stallTimeoutMs, () => {
+          this.logger.warn(
+            `closing a WebSocket that took no data for ${stallTimeoutMs} ms; its task is stopped`,
+          );
+          session.close();
+          socket.terminate();
+        });
+      },
+      (reason) => limits.refused(reason),
     );
     this.sessions.set(socket, session);
     const idleTimeoutMs = this.config.realtime.idleTimeoutMs;
@@ -113,6 +130,11 @@ export class SpeechTaskGateway implements OnGatewayInit<WebSocketServer>, OnGate
         session.handleFrame(toBuffer(data), isBinary);
       }),
     );
+    socket.on('error', (error) => {
+      if ((error as NodeJS.ErrnoException).code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
+        this.metrics.closedByServer('frame_too_large');
+      }
+    });
     socket.on(
       'close',
       AsyncResource.bind((code: number) => {
@@ -188,13 +210,13 @@ function handshakeRefusal(error: unknown): {
 }
 
 /**
- * Sends a message; resolves once it is written to the socket (or the socket is gone). A message
+ * Sends a message (JSON text); resolves once it is written to the socket (or the socket is gone). A message
  * still not written after `stallTimeoutMs` (a client that stopped reading) calls `onStall` and
  * resolves.
  */
 function sendWhenOpen(
   socket: WebSocket,
-  message: TaskEventMessage,
+  data: string,
   stallTimeoutMs: number,
   onStall: () => void,
 ): Promise<void> {
@@ -207,7 +229,7 @@ function sendWhenOpen(
       onStall();
       resolve();
     }, stallTimeoutMs);
-    socket.send(JSON.stringify(message), () => {
+    socket.send(data, () => {
       clearTimeout(timer);
       resolve();
     });

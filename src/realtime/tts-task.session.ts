@@ -16,6 +16,7 @@ import {
 } from './tts-task.protocol.js';
 import { isRecord } from '../common/is-record.js';
 import { exceedsJsonDepth, jsonTooDeepMessage } from '../common/json-depth.js';
+import type { FrameRefusal } from './realtime.metrics.js';
 
 /** What a session needs from SynthesisService. */
 export interface TaskSynthesizer {
@@ -30,6 +31,16 @@ export const PROTOCOL_ERROR = 'ProtocolError';
 export const INVALID_PARAMETER = 'InvalidParameter';
 /** `error_code` of task-failed for a frame the server failed to handle (a defect, logged). */
 export const INTERNAL_ERROR = 'InternalError';
+
+/**
+ * Longest `header.task_id`, in characters (code points). A longer one is refused with
+ * task-failed ProtocolError and `task_id` "" (it is never echoed), so no answer carries more of a
+ * client's id than this.
+ */
+export const MAX_TASK_ID_LENGTH = 128;
+
+/** How much of an unknown `header.action` a refusal quotes. */
+const QUOTED_ACTION_LENGTH = 32;
 
 /** Why a task was stopped by the session itself; reported as task-failed. */
 class TaskFailure extends Error {
@@ -70,11 +81,16 @@ export class TtsTaskSession {
   private readonly logger = new Logger(TtsTaskSession.name);
   private task: Task | undefined;
   private closed = false;
+  private markClosed: () => void = () => undefined;
+  /** Resolves on close(): a send still waiting for a client that is gone stops holding a task. */
+  private readonly whenClosed = new Promise<void>((resolve) => (this.markClosed = resolve));
 
   constructor(
     private readonly synthesizer: TaskSynthesizer,
     /** Sends one message; a returned promise resolves once the client can take more. */
     private readonly send: (message: TaskEventMessage) => Promise<void> | void,
+    /** Told of each refused frame (answered with task-failed without touching a task). */
+    private readonly onRefused: (reason: FrameRefusal) => void = () => undefined,
   ) {}
 
   /** True while the session waits for the client (no task, or a task still taking text). */
@@ -126,7 +142,7 @@ export class TtsTaskSession {
         this.failFrame(
           frame.taskId,
           PROTOCOL_ERROR,
-          `unknown action ${JSON.stringify(frame.action)}; expected one of ${TASK_ACTIONS.join(', ')}`,
+          `unknown action ${quoted(frame.action)}; expected one of ${TASK_ACTIONS.join(', ')}`,
         );
     }
   }
@@ -134,6 +150,7 @@ export class TtsTaskSession {
   /** The client went away: stop the running task without reporting anything. */
   close(): void {
     this.closed = true;
+    this.markClosed();
     if (this.task) {
       this.abortTask(this.task, new TaskFailure('ClientDisconnected', 'the client disconnected'));
     }
@@ -154,6 +171,16 @@ export class TtsTaskSession {
     const { action, task_id: taskId } = message.header;
     if (typeof taskId !== 'string' || taskId === '') {
       this.refuse('', PROTOCOL_ERROR, 'header.task_id must be a non-empty string');
+      return undefined;
+    }
+    const taskIdLength = characterCount(taskId);
+    if (taskIdLength > MAX_TASK_ID_LENGTH) {
+      this.refuse(
+        '',
+        PROTOCOL_ERROR,
+        `header.task_id has ${taskIdLength} characters; the limit is ${MAX_TASK_ID_LENGTH}`,
+        'task_id_too_long',
+      );
       return undefined;
     }
     if (typeof action !== 'string') {
@@ -344,17 +371,26 @@ export class TtsTaskSession {
     }
   }
 
-  private refuse(taskId: string, code: string, message: string): void {
+  private refuse(
+    taskId: string,
+    code: string,
+    message: string,
+    reason: FrameRefusal = 'other',
+  ): void {
     void this.emit(taskFailed(taskId, code, message));
+    this.onRefused(reason);
   }
 
-  /** Sends a message unless the client has gone; never rejects (a failed send is logged). */
+  /**
+   * Sends a message unless the client has gone; resolves once it is written or the session is
+   * closed. Never rejects (a failed send is logged).
+   */
   private async emit(message: TaskEventMessage): Promise<void> {
     if (this.closed) {
       return;
     }
     try {
-      await this.send(message);
+      await Promise.race([this.send(message), this.whenClosed]);
     } catch (error) {
       this.logUnexpected(error, message.header.task_id);
     }
@@ -367,4 +403,13 @@ export class TtsTaskSession {
       err: error instanceof Error ? (error.stack ?? error.message) : String(error),
     });
   }
+}
+
+/** `text` as JSON, cut to QUOTED_ACTION_LENGTH characters: a refusal never echoes it in full. */
+function quoted(text: string): string {
+  const characters = [...text];
+  if (characters.length <= QUOTED_ACTION_LENGTH) {
+    return JSON.stringify(text);
+  }
+  return `${JSON.stringify(characters.slice(0, QUOTED_ACTION_LENGTH).join(''))}… (${characters.length} characters)`;
 }

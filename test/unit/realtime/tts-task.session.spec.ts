@@ -403,4 +403,60 @@ describe(TtsTaskSession.name, () => {
     await session.settled();
     expect(session.awaitingClient).toBe(true);
   });
+
+  it('refuses a task id over 128 characters without echoing it, and reports each refusal', async () => {
+    const refusals: string[] = [];
+    session = new TtsTaskSession(
+      synthesizer,
+      (message) => {
+        sent.push(message);
+      },
+      (reason) => refusals.push(reason),
+    );
+    const longId = '界'.repeat(129);
+    session.handleFrame(runTask(longId), false);
+    session.handleFrame(runTask('界'.repeat(128)), false);
+    session.handleFrame(continueTask('other', 'a'), false);
+    await tick();
+    expect(sent[0]).toEqual({
+      header: {
+        event: 'task-failed',
+        task_id: '',
+        attributes: {},
+        error_code: 'ProtocolError',
+        error_message: 'header.task_id has 129 characters; the limit is 128',
+      },
+      payload: {},
+    });
+    expect(sent.slice(1).map(({ header }) => [header.event, header.task_id])).toEqual([
+      ['task-failed', 'other'],
+      ['task-started', '界'.repeat(128)],
+    ]);
+    expect(refusals).toEqual(['task_id_too_long', 'other']);
+  });
+
+  it('quotes at most 32 characters of an unknown action', async () => {
+    session.handleFrame(frame('x'.repeat(100_000), 't1'), false);
+    await tick();
+    expect(last().header.error_message).toBe(
+      `unknown action "${'x'.repeat(32)}"… (100000 characters); expected one of run-task, continue-task, finish-task`,
+    );
+  });
+
+  it('stops waiting for a send the client never takes once the session is closed', async () => {
+    session = new TtsTaskSession(synthesizer, (message) => {
+      sent.push(message);
+      if (message.header.event === 'result-generated') {
+        return new Promise<void>(() => undefined);
+      }
+    });
+    session.handleFrame(runTask('t1'), false);
+    session.handleFrame(continueTask('t1', 'a'), false);
+    await tick();
+    expect(events()).toEqual(['task-started', 'result-generated']);
+    session.close();
+    await session.settled();
+    expect(synthesizer.signals[0].aborted).toBe(true);
+    expect(synthesizer.closed).toBe(1);
+  });
 });
