@@ -116,7 +116,7 @@ export class RateLimitService {
         HttpStatus.SERVICE_UNAVAILABLE,
         'ServiceUnavailable',
         'the rate-limit store (REDIS_URL) is unavailable; retry later',
-        { 'Retry-After': String(RATE_LIMIT_STORE_RETRY_AFTER_SECONDS) },
+        { retryAfter: RATE_LIMIT_STORE_RETRY_AFTER_SECONDS },
       );
     }
   }
@@ -135,7 +135,7 @@ function tooManyRequests(reason: string, retryAfterSeconds: number): ApiError {
     HttpStatus.TOO_MANY_REQUESTS,
     'TooManyRequests',
     `${reason}; retry after ${seconds} s`,
-    { 'Retry-After': String(seconds) },
+    { retryAfter: seconds },
   );
 }
 

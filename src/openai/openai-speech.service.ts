@@ -36,6 +36,7 @@ export class OpenAiSpeechService {
         throw ApiError.notFound(
           `voice ${JSON.stringify(voice)} not found: use the id or the name of a stored ` +
             'reference audio (GET /v1/audio/voices lists them)',
+          'voice',
         );
       }
       throw error;
