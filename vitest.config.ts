@@ -1,7 +1,11 @@
 import swc from 'unplugin-swc';
 import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
 
-/** One tier of the suite: a folder of test/ and whether its files may run at the same time. */
+/**
+ * One tier of the suite: a folder of test/ and whether its files may run at the same time. The
+ * parallel tiers run together first, the one-after-another tier after them (`groupOrder`), so
+ * its timing-sensitive files never share the CPU with other test files.
+ */
 function tier(name: string, fileParallelism: boolean, globalSetup: string[] = []) {
   return {
     extends: true,
@@ -10,6 +14,7 @@ function tier(name: string, fileParallelism: boolean, globalSetup: string[] = []
       include: [`test/${name}/**/*.spec.ts`],
       fileParallelism,
       globalSetup: ['test/global-setup.ts', ...globalSetup],
+      sequence: { groupOrder: fileParallelism ? 0 : 1 },
     },
   } satisfies TestProjectInlineConfiguration;
 }
