@@ -1,9 +1,22 @@
 import eslint from '@eslint/js';
 import prettier from 'eslint-config-prettier';
+import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
+import importX from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
+import { boundaryZones, readModuleTable } from './scripts/lint/module-table.js';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'web/dist/', 'node_modules/', 'data/', 'models/', 'test/fixtures/', 'coverage/'] },
+  {
+    ignores: [
+      'dist/',
+      'web/dist/',
+      'node_modules/',
+      'data/',
+      'models/',
+      'test/fixtures/',
+      'coverage/',
+    ],
+  },
   eslint.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,
@@ -13,6 +26,7 @@ export default tseslint.config(
         projectService: {
           allowDefaultProject: [
             'eslint.config.js',
+            'scripts/lint/module-table.js',
             'vitest.config.ts',
             'src/inference/worker/typescript-worker.bootstrap.mjs',
           ],
@@ -25,6 +39,23 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
       '@typescript-eslint/no-floating-promises': 'error',
       'no-console': ['error', { allow: ['warn', 'error'] }],
+    },
+  },
+  {
+    // The module boundaries of docs/DESIGN.md's table, read from it on every run.
+    files: ['src/**/*.ts'],
+    plugins: { 'import-x': importX },
+    settings: {
+      'import-x/extensions': ['.ts', '.js', '.mjs'],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
+      'import-x/resolver-next': [createTypeScriptImportResolver()],
+    },
+    rules: {
+      'import-x/no-restricted-paths': [
+        'error',
+        { zones: boundaryZones(readModuleTable(import.meta.dirname)) },
+      ],
+      'import-x/no-cycle': 'error',
     },
   },
   {

@@ -12,7 +12,7 @@ import { AppConfig } from './config/app-config.js';
 import { ApiError } from './common/api-error.js';
 import { depthBoundJsonParser } from './common/json-body.parser.js';
 import { CONTENT_SECURITY_POLICY } from './common/content-security-policy.js';
-import { validationMessage } from './common/validation-message.js';
+import { validationField, validationMessage } from './common/validation-message.js';
 import { setupOpenApi } from './common/openapi.js';
 import { answerRouterError, MAX_PATH_PARAMETER_LENGTH } from './common/router-errors.js';
 import { createAppLogger } from './logging/app-logger.js';
@@ -29,11 +29,14 @@ export interface CreateAppOptions {
   logDestination?: DestinationStream;
 }
 
-/** Builds the whole service (HTTP, WebSocket, OpenAPI) without listening yet. */
-export async function createApp(
-  config: AppConfig,
-  options: CreateAppOptions = {},
-): Promise<NestFastifyApplication> {
+/** The Fastify adapter and the logger of one service instance, before Nest creates the app. */
+export interface AppShell {
+  adapter: FastifyAdapter;
+  logger: PinoNestLogger;
+}
+
+/** The Fastify adapter (request ids, proxies, body and path limits, router errors) and logger. */
+export function createAppShell(config: AppConfig, options: CreateAppOptions = {}): AppShell {
   const logger = createAppLogger(config.logLevel, options.logDestination);
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
@@ -50,10 +53,33 @@ export async function createApp(
     frameworkErrors: answerRouterError,
   });
   quietProbeRequestLogs(adapter.getInstance());
+  return { adapter, logger: new PinoNestLogger(logger) };
+}
+
+/** Builds the whole service (HTTP, WebSocket, OpenAPI) without listening yet. */
+export async function createApp(
+  config: AppConfig,
+  options: CreateAppOptions = {},
+): Promise<NestFastifyApplication> {
+  const { adapter, logger } = createAppShell(config, options);
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
-    logger: new PinoNestLogger(logger),
+    logger,
     abortOnError: false,
   });
+  await configureApp(app, config, adapter);
+  return app;
+}
+
+/**
+ * Everything around the modules: body parsing, security headers, CORS, multipart, WebSocket,
+ * validation, request ids, OpenAPI, the playground. The in-process tests apply it to an app made
+ * from a Nest testing module.
+ */
+export async function configureApp(
+  app: NestFastifyApplication,
+  config: AppConfig,
+  adapter: FastifyAdapter,
+): Promise<void> {
   markRouteAccess(app);
   app.useBodyParser(
     'application/json',
@@ -82,7 +108,8 @@ export async function createApp(
       whitelist: true,
       forbidUnknownValues: false,
       stopAtFirstError: false,
-      exceptionFactory: (errors) => ApiError.invalidParameter(validationMessage(errors)),
+      exceptionFactory: (errors) =>
+        ApiError.invalidParameter(validationMessage(errors), validationField(errors)),
     }),
   );
   const fastify = app.getHttpAdapter().getInstance();
@@ -94,7 +121,6 @@ export async function createApp(
   if (config.uiEnabled) {
     await registerPlayground(app);
   }
-  return app;
 }
 
 /**

@@ -1,7 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpStatus, Inject, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { APP_CONFIG, AppConfig } from '../config/app-config.js';
-import { isDatabaseUnavailable } from '../database/database-unavailable.js';
 import { ApiError, ErrorBody } from './api-error.js';
 import { ErrorBodyFraming } from './error-body-framing.js';
 import { isUnexpected, toApiError } from './to-api-error.js';
@@ -26,12 +25,12 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
-    const { status, body, headers } = toErrorResponse(
+    const { status, body, headers, field } = toErrorResponse(
       exception,
       String(request.id),
       this.config.maxJsonBodyBytes,
     );
-    if (status === HttpStatus.SERVICE_UNAVAILABLE && isDatabaseUnavailable(exception)) {
+    if (body.code === 'DatabaseUnavailable') {
       this.logger.error(`the database is unavailable: ${String(exception)}`);
     } else if (status >= 500 && isUnexpected(exception)) {
       this.logger.error(exception instanceof Error ? exception.stack : String(exception));
@@ -44,7 +43,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     void reply
       .status(status)
       .headers(headers)
-      .send(this.framing.frame(request.url, status, body));
+      .send(this.framing.frame(request.url, status, body, field));
   }
 }
 
@@ -52,7 +51,7 @@ export function toErrorResponse(
   exception: unknown,
   requestId: string,
   maxJsonBodyBytes: number,
-): { status: number; body: ErrorBody; headers: Record<string, string> } {
+): { status: number; body: ErrorBody; headers: Record<string, string>; field?: string } {
   const error = isBodyTooLarge(exception)
     ? new ApiError(
         HttpStatus.PAYLOAD_TOO_LARGE,
@@ -64,6 +63,7 @@ export function toErrorResponse(
     status: error.status,
     body: { code: error.code, message: error.message, request_id: requestId },
     headers: error.headers,
+    field: error.field,
   };
 }
 

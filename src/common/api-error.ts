@@ -25,26 +25,49 @@ export type ApiErrorCode =
 /** Seconds a client is asked to wait when the model pack is not loaded. */
 export const MODEL_NOT_LOADED_RETRY_AFTER_SECONDS = 30;
 
-/** An error that reaches the client as-is: HTTP status, code and message. */
+/** What an ApiError carries besides its status, code and message. */
+export interface ApiErrorDetails {
+  /** The request field at fault, by the service's name for it (`speed`, `text`, `instruct`). */
+  field?: string;
+  /** Seconds the client should wait before it retries (the Retry-After header). */
+  retryAfter?: number;
+  /** Other response headers, e.g. `Connection: close`. */
+  headers?: Record<string, string>;
+}
+
+/**
+ * The service's error, as data: HTTP status, code, message, the field it concerns and
+ * `retryAfter`. It reaches the client as-is; errors of other modules become one through
+ * `registerApiErrorTranslator` (see `to-api-error.ts`).
+ */
 export class ApiError extends Error {
   override name = 'ApiError';
+  readonly field: string | undefined;
+  readonly retryAfter: number | undefined;
+  /** The response headers the error asks for, Retry-After included. */
+  readonly headers: Record<string, string>;
 
   constructor(
     readonly status: HttpStatus,
     readonly code: ApiErrorCode,
     message: string,
-    /** Extra response headers, e.g. Retry-After for 503. */
-    readonly headers: Record<string, string> = {},
+    details: ApiErrorDetails = {},
   ) {
     super(message);
+    this.field = details.field;
+    this.retryAfter = details.retryAfter;
+    this.headers = {
+      ...details.headers,
+      ...(details.retryAfter === undefined ? {} : { 'Retry-After': String(details.retryAfter) }),
+    };
   }
 
-  static invalidParameter(message: string): ApiError {
-    return new ApiError(HttpStatus.BAD_REQUEST, 'InvalidParameter', message);
+  static invalidParameter(message: string, field?: string): ApiError {
+    return new ApiError(HttpStatus.BAD_REQUEST, 'InvalidParameter', message, { field });
   }
 
-  static notFound(message: string): ApiError {
-    return new ApiError(HttpStatus.NOT_FOUND, 'NotFound', message);
+  static notFound(message: string, field?: string): ApiError {
+    return new ApiError(HttpStatus.NOT_FOUND, 'NotFound', message, { field });
   }
 
   /**
@@ -63,7 +86,7 @@ export class ApiError extends Error {
   static modelNotLoaded(reason: string | undefined): ApiError {
     const message = `the CosyVoice2 model is not loaded${reason ? `: ${reason}` : ''}`;
     return new ApiError(HttpStatus.SERVICE_UNAVAILABLE, 'ModelNotLoaded', message, {
-      'Retry-After': String(MODEL_NOT_LOADED_RETRY_AFTER_SECONDS),
+      retryAfter: MODEL_NOT_LOADED_RETRY_AFTER_SECONDS,
     });
   }
 

@@ -1,8 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import type { ErrorBody } from './api-error.js';
 
-/** Turns the common error body into the one a group of routes promises its clients. */
-export type ErrorBodyFramer = (status: number, body: ErrorBody) => object;
+/**
+ * Turns the common error body into the one a group of routes promises its clients; `field` is
+ * the request field at fault (ApiError's), when one is.
+ */
+export type ErrorBodyFramer = (status: number, body: ErrorBody, field?: string) => object;
 
 /**
  * The error body framings of route groups whose clients expect another shape than
@@ -17,8 +20,8 @@ export class ErrorBodyFraming {
     this.framers.push({ prefix, frame });
   }
 
-  frame(url: string, status: number, body: ErrorBody): object {
+  frame(url: string, status: number, body: ErrorBody, field?: string): object {
     const framer = this.framers.find(({ prefix }) => url.startsWith(prefix));
-    return framer ? framer.frame(status, body) : body;
+    return framer ? framer.frame(status, body, field) : body;
   }
 }

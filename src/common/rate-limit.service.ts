@@ -141,7 +141,7 @@ function tooManyRequests(reason: string, retryAfterSeconds: number): ApiError {
     HttpStatus.TOO_MANY_REQUESTS,
     'TooManyRequests',
     `${reason}; retry after ${seconds} s`,
-    { 'Retry-After': String(seconds) },
+    { retryAfter: seconds },
   );
 }
 

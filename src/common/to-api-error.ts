@@ -1,18 +1,6 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
-import {
-  DATABASE_RETRY_AFTER_SECONDS,
-  isDatabaseUnavailable,
-} from '../database/database-unavailable.js';
-import {
-  EngineFailedError,
-  InputRejectedError,
-  ModelNotLoadedError,
-} from '../inference/inference.provider.js';
-import { StorageUnavailableError } from '../storage/blob-storage.js';
+import { translateRegistered } from './api-error-translators.js';
 import { ApiError, ApiErrorCode } from './api-error.js';
-
-/** Seconds a client is asked to wait when the blob storage cannot be used. */
-const STORAGE_RETRY_AFTER_SECONDS = 5;
 
 const CODE_BY_STATUS: Record<number, ApiErrorCode | string> = {
   400: 'InvalidParameter',
@@ -34,10 +22,10 @@ export const INTERNAL_ERROR_MESSAGE = 'internal server error';
  * The one mapping from a failure to the code and message a client sees, used by every transport
  * (REST and SSE answers, WebSocket task-failed), so the same failure reads the same everywhere:
  * - an ApiError as it is;
- * - the engine's ModelNotLoadedError (503 ModelNotLoaded), InputRejectedError (400
- *   InvalidParameter with its reason) and EngineFailedError (500 EngineFailed: its worker died);
- * - a database that cannot be reached or does not answer (503 DatabaseUnavailable, Retry-After);
- * - a blob storage that cannot be used (503 StorageUnavailable, Retry-After);
+ * - another module's error as the translator it registered makes it
+ *   (`registerApiErrorTranslator`): the engine's errors (`inference.provider.ts`), a database
+ *   that cannot be reached (`database-unavailable.ts`), a blob storage that cannot be used
+ *   (`blob-storage.ts`);
  * - a Nest HttpException or a Fastify 4xx error with its status and message;
  * - anything else: 500 InternalError without its internals (see `isUnexpected`).
  */
@@ -45,30 +33,9 @@ export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) {
     return error;
   }
-  if (error instanceof ModelNotLoadedError) {
-    return ApiError.modelNotLoaded(error.message);
-  }
-  if (error instanceof InputRejectedError) {
-    return ApiError.invalidParameter(error.message);
-  }
-  if (error instanceof EngineFailedError) {
-    return ApiError.engineFailed(error.message);
-  }
-  if (isDatabaseUnavailable(error)) {
-    return new ApiError(
-      HttpStatus.SERVICE_UNAVAILABLE,
-      'DatabaseUnavailable',
-      'the database is unavailable or does not answer; retry later',
-      { 'Retry-After': String(DATABASE_RETRY_AFTER_SECONDS) },
-    );
-  }
-  if (error instanceof StorageUnavailableError) {
-    return new ApiError(
-      HttpStatus.SERVICE_UNAVAILABLE,
-      'StorageUnavailable',
-      'the audio storage is unavailable or does not answer; nothing was changed, retry later',
-      { 'Retry-After': String(STORAGE_RETRY_AFTER_SECONDS) },
-    );
+  const translated = translateRegistered(error);
+  if (translated) {
+    return translated;
   }
   if (error instanceof HttpException) {
     const status = error.getStatus();

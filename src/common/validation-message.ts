@@ -14,3 +14,16 @@ function constraintMessages(error: ValidationError): string[] {
   const own = Object.values(error.constraints ?? {});
   return [...own, ...(error.children ?? []).flatMap(constraintMessages)];
 }
+
+/**
+ * The field of the first broken constraint, as the wire names it (the innermost property: `text`
+ * for REST `input.text`), or undefined when there is none.
+ */
+export function validationField(errors: readonly ValidationError[]): string | undefined {
+  for (const error of errors) {
+    if (Object.keys(error.constraints ?? {}).length > 0) return error.property;
+    const nested = validationField(error.children ?? []);
+    if (nested !== undefined) return nested;
+  }
+  return undefined;
+}

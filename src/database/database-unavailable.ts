@@ -1,7 +1,9 @@
+import { HttpStatus } from '@nestjs/common';
 import { QueryFailedError } from 'typeorm';
+import { ApiError } from '../common/api-error.js';
 
 /** Retry-After of a 503 DatabaseUnavailable. */
-export const DATABASE_RETRY_AFTER_SECONDS = 5;
+const DATABASE_RETRY_AFTER_SECONDS = 5;
 
 /** SQLite's "the database file is locked by another writer for longer than the busy timeout". */
 const SQLITE_UNAVAILABLE = new Set(['SQLITE_BUSY', 'SQLITE_LOCKED']);
@@ -31,4 +33,19 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     MYSQL_UNAVAILABLE.has(code) ||
     SQLITE_UNAVAILABLE.has(code)
   );
+}
+
+/**
+ * 503 DatabaseUnavailable with Retry-After for a database that cannot be reached; the errors are
+ * TypeORM's and the drivers', so DatabaseModule registers this translator when it is set up.
+ */
+export function databaseUnavailableAsApiError(error: unknown): ApiError | undefined {
+  return isDatabaseUnavailable(error)
+    ? new ApiError(
+        HttpStatus.SERVICE_UNAVAILABLE,
+        'DatabaseUnavailable',
+        'the database is unavailable or does not answer; retry later',
+        { retryAfter: DATABASE_RETRY_AFTER_SECONDS },
+      )
+    : undefined;
 }

@@ -1,9 +1,11 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource, type DataSourceOptions } from 'typeorm';
+import { registerApiErrorTranslator } from '../common/api-error-translators.js';
 import { AppConfig } from '../config/app-config.js';
 import { dataSourceOptions } from './data-source-options.js';
 import { DatabasePingRepository } from './database-ping.repository.js';
+import { databaseUnavailableAsApiError } from './database-unavailable.js';
 import { initializeDataSource } from './initialize-data-source.js';
 
 /**
@@ -13,6 +15,7 @@ import { initializeDataSource } from './initialize-data-source.js';
 @Module({})
 export class DatabaseModule {
   static forRoot(config: AppConfig): DynamicModule {
+    registerApiErrorTranslator(databaseUnavailableAsApiError);
     const embedded = config.database.type === 'sqlite';
     return {
       module: DatabaseModule,

@@ -1,3 +1,5 @@
+import { registerApiErrorTranslator } from '../common/api-error-translators.js';
+import { ApiError } from '../common/api-error.js';
 import type { PcmAudio } from '../audio/audio.types.js';
 import type {
   InferenceStatus,
@@ -31,10 +33,18 @@ export class ModelNotLoadedError extends Error {
 
 /**
  * Raised when the provider refuses its input as beyond what the model can take (prompt audio it
- * cannot use, an utterance longer than it can render); the message says what and why.
+ * cannot use, an utterance longer than it can render); the message says what and why, `field`
+ * names the request field at fault when one is (`instruct`, `text`).
  */
 export class InputRejectedError extends Error {
   override name = 'InputRejectedError';
+
+  constructor(
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+  }
 }
 
 /**
@@ -44,3 +54,15 @@ export class InputRejectedError extends Error {
 export class EngineFailedError extends Error {
   override name = 'EngineFailedError';
 }
+
+/** 503 ModelNotLoaded (Retry-After), 400 InvalidParameter with the reason, 500 EngineFailed. */
+function engineErrorAsApiError(error: unknown): ApiError | undefined {
+  if (error instanceof ModelNotLoadedError) return ApiError.modelNotLoaded(error.message);
+  if (error instanceof InputRejectedError) {
+    return ApiError.invalidParameter(error.message, error.field);
+  }
+  if (error instanceof EngineFailedError) return ApiError.engineFailed(error.message);
+  return undefined;
+}
+
+registerApiErrorTranslator(engineErrorAsApiError);

@@ -44,7 +44,7 @@ export class SynthesisDrain {
         HttpStatus.SERVICE_UNAVAILABLE,
         'ServiceUnavailable',
         'the server is shutting down and takes no new syntheses; retry on another instance',
-        { Connection: 'close' },
+        { headers: { Connection: 'close' } },
       );
     }
     const controller = new AbortController();

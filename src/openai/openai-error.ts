@@ -12,10 +12,7 @@ export interface OpenAiErrorBody {
   };
 }
 
-/**
- * The service's field names that begin its messages (`speed must be …`), as the OpenAI body
- * calls them.
- */
+/** The service's field names (ApiError's `field`), as the OpenAI body calls them. */
 const OPENAI_PARAM_BY_FIELD: Record<string, string> = {
   model: 'model',
   input: 'input',
@@ -38,24 +35,20 @@ function errorType(status: number): string {
   return 'invalid_request_error';
 }
 
-/** The OpenAI request field a message is about: its first word, when that names one. */
-function paramOf(code: string, message: string): string | null {
-  if (code === 'NotFound' && message.startsWith('voice')) return 'voice';
-  if (message.startsWith('the text has')) return 'input';
-  const field = /^[a-z_]+/.exec(message)?.[0];
-  return (field && OPENAI_PARAM_BY_FIELD[field]) ?? null;
-}
-
 /** The one place that frames the service's errors for OpenAI clients. */
 export function toOpenAiError(
   status: number,
   body: Pick<ErrorBody, 'code' | 'message'>,
+  field?: string,
 ): OpenAiErrorBody {
   return {
     error: {
       message: body.message,
       type: errorType(status),
-      param: paramOf(body.code, body.message),
+      param:
+        field !== undefined && Object.hasOwn(OPENAI_PARAM_BY_FIELD, field)
+          ? OPENAI_PARAM_BY_FIELD[field]
+          : null,
       code: body.code,
     },
   };

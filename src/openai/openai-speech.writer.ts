@@ -80,7 +80,9 @@ export async function writeSpeechEvents(
       response.destroy(error);
     } else if (!speech.signal.aborted && !response.destroyed) {
       const failure = toApiError(error);
-      response.write(sseFrame({ type: 'error', ...toOpenAiError(failure.status, failure) }));
+      response.write(
+        sseFrame({ type: 'error', ...toOpenAiError(failure.status, failure, failure.field) }),
+      );
     }
   } finally {
     response.end();

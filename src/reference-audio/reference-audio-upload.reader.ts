@@ -73,18 +73,24 @@ export async function readReferenceAudioUpload(
 function closingConnection(error: unknown): ApiError {
   const close = { connection: 'close' };
   if (error instanceof ApiError) {
-    return new ApiError(error.status, error.code, error.message, { ...error.headers, ...close });
+    return new ApiError(error.status, error.code, error.message, {
+      field: error.field,
+      retryAfter: error.retryAfter,
+      headers: { ...error.headers, ...close },
+    });
   }
   const message = error instanceof Error ? error.message : String(error);
   const statusCode = (error as { statusCode?: unknown } | undefined)?.statusCode;
   if (statusCode === HttpStatus.PAYLOAD_TOO_LARGE) {
-    return new ApiError(HttpStatus.PAYLOAD_TOO_LARGE, 'PayloadTooLarge', message, close);
+    return new ApiError(HttpStatus.PAYLOAD_TOO_LARGE, 'PayloadTooLarge', message, {
+      headers: close,
+    });
   }
   return new ApiError(
     HttpStatus.BAD_REQUEST,
     'InvalidParameter',
     `the multipart/form-data body is malformed: ${message}`,
-    close,
+    { headers: close },
   );
 }
 
@@ -102,7 +108,7 @@ async function readLimited(part: MultipartFile, maxBytes: number): Promise<Buffe
       HttpStatus.PAYLOAD_TOO_LARGE,
       'PayloadTooLarge',
       `the file is larger than the upload limit of ${maxBytes} bytes (MAX_UPLOAD_BYTES)`,
-      { connection: 'close' },
+      { headers: { connection: 'close' } },
     );
   }
   return Buffer.concat(chunks);

@@ -1,3 +1,7 @@
+import { HttpStatus } from '@nestjs/common';
+import { registerApiErrorTranslator } from '../common/api-error-translators.js';
+import { ApiError } from '../common/api-error.js';
+
 /** Injection token of the active BlobStorage driver. */
 export const BLOB_STORAGE = Symbol('BLOB_STORAGE');
 
@@ -49,6 +53,20 @@ export class StorageUnavailableError extends Error {
     super(`the storage could not be used for ${key}`, options);
   }
 }
+
+/** Seconds a client is asked to wait when the blob storage cannot be used. */
+const STORAGE_RETRY_AFTER_SECONDS = 5;
+
+registerApiErrorTranslator((error) =>
+  error instanceof StorageUnavailableError
+    ? new ApiError(
+        HttpStatus.SERVICE_UNAVAILABLE,
+        'StorageUnavailable',
+        'the audio storage is unavailable or does not answer; nothing was changed, retry later',
+        { retryAfter: STORAGE_RETRY_AFTER_SECONDS },
+      )
+    : undefined,
+);
 
 export class BlobNotFoundError extends Error {
   override readonly name = 'BlobNotFoundError';

@@ -95,7 +95,7 @@ export class SynthesisLimiter {
       HttpStatus.SERVICE_UNAVAILABLE,
       'ServerBusy',
       `server busy: ${why}; retry later`,
-      { 'Retry-After': String(SERVER_BUSY_RETRY_AFTER_SECONDS) },
+      { retryAfter: SERVER_BUSY_RETRY_AFTER_SECONDS },
     );
   }
 

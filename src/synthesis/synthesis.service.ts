@@ -116,6 +116,7 @@ export class SynthesisService {
     if (length > this.maxTextLength) {
       throw ApiError.invalidParameter(
         `the text has ${length} characters; the limit is ${this.maxTextLength} (MAX_TEXT_LENGTH)`,
+        'text',
       );
     }
   }

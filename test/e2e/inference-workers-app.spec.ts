@@ -52,7 +52,7 @@ describe('inference workers in the running service (slow tiny pack, 2 workers)',
   let app: TestApp;
   let voice: string;
   let pool: InferenceWorkerPool;
-  let slowRunMs: number;
+  let modelDir: string;
 
   function speech(text: string, stream: boolean, signal?: AbortSignal): Promise<Response> {
     return postSpeech(
@@ -83,11 +83,21 @@ describe('inference workers in the running service (slow tiny pack, 2 workers)',
     return { status: response.status, workers: body.checks.model.workers };
   }
 
+  /** The slowest of five /health answers while no synthesis runs. */
+  async function healthLatencyMs(): Promise<number> {
+    const latencies: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const sent = performance.now();
+      expect((await fetch(`${app.baseUrl}/health`)).status).toBe(200);
+      latencies.push(performance.now() - sent);
+    }
+    return Math.max(...latencies);
+  }
+
   const active = () => pool.usage().map((worker) => worker.activeSyntheses);
 
   beforeAll(async () => {
-    const modelDir = await prepareSlowPack(768, SLOW_STEPS);
-    slowRunMs = await hiftRunMs(modelDir);
+    modelDir = await prepareSlowPack(768, SLOW_STEPS);
     app = await startTestApp({
       MODEL_DIR: modelDir,
       INFERENCE_WORKERS: '2',
@@ -107,9 +117,11 @@ describe('inference workers in the running service (slow tiny pack, 2 workers)',
   });
 
   it('keeps /health answering quickly while a slow graph runs', async () => {
-    // the fixture must be slow enough to show it: one graph run well over the bound below
-    const boundMs = 100;
-    expect(slowRunMs).toBeGreaterThan(3 * boundMs);
+    // Both measured now, under the load the polls below see: one slow graph run, and /health
+    // while nothing runs. The fixture must be slow enough to show it: a run is many answers long.
+    const slowRunMs = await hiftRunMs(modelDir);
+    const idleMs = await healthLatencyMs();
+    expect(slowRunMs).toBeGreaterThan(6 * idleMs);
     const synthesis = speech(LONG_TEXT, true).then(timedEvents);
     let finished = false;
     void synthesis.finally(() => (finished = true));
@@ -125,7 +137,7 @@ describe('inference workers in the running service (slow tiny pack, 2 workers)',
     expect(events.at(-1)?.event.output.finish_reason).toBe('stop');
     // at least two slow HiFT runs happened while /health was polled, and no answer waited for one
     expect(latencies.reduce((sum, ms) => sum + ms + 20, 0)).toBeGreaterThan(2 * slowRunMs);
-    expect(Math.max(...latencies)).toBeLessThan(boundMs);
+    expect(Math.max(...latencies)).toBeLessThan(slowRunMs / 2);
   });
 
   it('runs two syntheses on two workers at once: their chunks interleave', async () => {

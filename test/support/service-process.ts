@@ -1,29 +1,32 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
-import { mkdtemp, symlink, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rename, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { inject } from 'vitest';
 import { REPOSITORY_DIR } from './compose-project.js';
 
 const run = promisify(execFile);
 
 /**
- * Compiles src/ with tsconfig.build.json (what `npm run build` does) into a fresh temporary
- * directory, removed when the test process exits, beside a `package.json` (ESM) and a link to
- * the repository's node_modules; returns that directory, which holds `dist/main.js`.
+ * Compiles src/ with tsconfig.build.json (what `npm run build` does) once per test run, into the
+ * run's build directory (test/build-service.global-setup.ts: a `package.json` (ESM) and a link to
+ * the repository's node_modules beside `dist/`); returns that directory, which holds
+ * `dist/main.js`. Later calls, from any file of the run, find it built.
  */
 export async function buildService(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'cosyvoice-build-'));
-  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const dir = inject('serviceBuildDir');
+  const dist = join(dir, 'dist');
+  if (existsSync(join(dist, 'main.js'))) return dir;
+  const building = await mkdtemp(join(dir, 'building-'));
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-  await run(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', join(dir, 'dist')], {
+  await run(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', building], {
     cwd: REPOSITORY_DIR,
   });
-  await writeFile(join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
-  await symlink(join(REPOSITORY_DIR, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  // Another file of the run may have finished first: its dist/ is the same build.
+  await rename(building, dist).catch(() => rm(building, { recursive: true, force: true }));
   return dir;
 }
 

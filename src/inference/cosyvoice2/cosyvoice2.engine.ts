@@ -2,6 +2,7 @@ import { Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/c
 import { join } from 'node:path';
 import type { PcmAudio } from '../../audio/audio.types.js';
 import type { InferenceConfig } from '../../config/app-config.js';
+import { ExecutionDeviceUnavailableError } from '../execution-device-unavailable.error.js';
 import { ModelNotLoadedError, type InferenceProvider } from '../inference.provider.js';
 import type {
   InferenceStatus,
@@ -13,7 +14,6 @@ import { loadModelPack } from '../model-pack/model-pack.loader.js';
 import { GRAPH_ROLES } from '../model-pack/model-pack.manifest.js';
 import type { LoadedModelPack } from '../model-pack/model-pack.types.js';
 import { buildEngineRuntime, type EngineRuntime } from './runtime/engine-runtime.js';
-import { probeExecutionDevice } from './runtime/execution-device.probe.js';
 import { randomOperatorsIn } from './runtime/random-op.scan.js';
 import { SessionTimer } from './runtime/session-timer.js';
 
@@ -44,7 +44,6 @@ export class CosyVoice2Engine implements InferenceProvider, OnModuleInit, OnAppl
 
   /** Loads the pack of `config.modelDir`; throws only when a requested CUDA device is unusable. */
   async load(): Promise<void> {
-    await probeExecutionDevice(this.config);
     try {
       const pack = await loadModelPack(this.config);
       this.runtime = await buildEngineRuntime(pack, this.config).catch(async (error: unknown) => {
@@ -64,10 +63,10 @@ export class CosyVoice2Engine implements InferenceProvider, OnModuleInit, OnAppl
         this.logger.warn(`could not scan the graphs for random operators: ${String(error)}`);
       });
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      if (this.config.device === 'cuda' && /INFERENCE_DEVICE=cuda/.test(message)) {
+      if (error instanceof ExecutionDeviceUnavailableError) {
         throw error;
       }
+      const message = error instanceof Error ? error.message : String(error);
       this.loadError = message;
       this.logger.error(`CosyVoice2 model pack not loaded: ${message}`);
     }

@@ -47,10 +47,11 @@ export class CosyVoice2Synthesizer {
     const promptText = input.mode === 'fast_replication' ? this.text.prompt(input.promptText) : '';
     const parts = llmPromptParts(input.mode, promptText, input.instruct);
     const promptTextIds = this.text.encode(parts.promptText);
-    checkPromptTextTokens(
-      promptTextIds.length,
-      input.mode === 'fast_replication' ? "the voice's transcript" : 'instruct',
-    );
+    if (input.mode === 'fast_replication') {
+      checkPromptTextTokens(promptTextIds.length, "the voice's transcript");
+    } else {
+      checkPromptTextTokens(promptTextIds.length, 'instruct', 'instruct');
+    }
     const context: RequestContext = {
       input,
       promptTextIds,

@@ -3,6 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { InferenceSession } from 'onnxruntime-node';
 import type { InferenceConfig } from '../../config/app-config.js';
+import { probeExecutionDevice } from '../cosyvoice2/runtime/execution-device.probe.js';
 import { validateGraphContract } from './graph-contract.validator.js';
 import { ModelPackError } from './model-pack.error.js';
 import { readManifestFile } from './model-pack.manifest-file.js';
@@ -42,6 +43,7 @@ const logger = new Logger('ModelPack');
  * dimensions. Throws a ModelPackError that names the file at fault and how to fix it.
  */
 export async function loadModelPack(config: InferenceConfig): Promise<LoadedModelPack> {
+  await probeExecutionDevice(config);
   const dir = resolve(config.modelDir);
   await checkDirectory(dir);
   const manifest = await readManifestFile(dir);
@@ -126,7 +128,7 @@ async function createSessions(
   try {
     for (const role of GRAPH_ROLES) {
       const file = manifest.roles[role].file;
-      const session = await createSession(join(dir, file), file, options, config);
+      const session = await createSession(join(dir, file), file, options);
       created[role] = session;
       const { layers, extraOutputs } = validateGraphContract(file, GRAPH_CONTRACTS[role], session);
       logger.debug(
@@ -143,23 +145,16 @@ async function createSessions(
   return created as Record<GraphRole, InferenceSession>;
 }
 
+/** The device was probed first (probeExecutionDevice): a session that fails here is the file's. */
 async function createSession(
   path: string,
   file: string,
   options: InferenceSession.SessionOptions,
-  config: InferenceConfig,
 ): Promise<InferenceSession> {
   try {
     return await InferenceSession.create(path, options);
   } catch (error) {
     const reason = (error as Error).message;
-    if (config.device === 'cuda' && /cuda|provider/i.test(reason)) {
-      throw new ModelPackError(
-        `INFERENCE_DEVICE=cuda but onnxruntime could not create the CUDA execution provider ` +
-          `(${reason}). Install a CUDA-enabled onnxruntime-node with its CUDA/cuDNN runtime, or set INFERENCE_DEVICE=cpu`,
-        file,
-      );
-    }
     throw new ModelPackError(
       `${file}: onnxruntime could not load it (${reason}) — run: ${DOWNLOAD_COMMAND}`,
       file,

@@ -83,7 +83,7 @@ export class InferenceWorkerPool {
     for (const outcome of outcomes) {
       if (outcome.state === 'failed' && outcome.fatal) {
         await this.close();
-        throw new Error(outcome.message);
+        throw outcome.fatal;
       }
     }
     await Promise.all(

@@ -44,16 +44,26 @@ export type MainToWorkerMessage =
   | { type: 'exit' };
 
 /** How a request failed inside the worker, so the main thread can raise the same error class. */
-export type WorkerErrorKind = 'model-not-loaded' | 'input-rejected' | 'aborted' | 'engine';
+export type WorkerErrorKind =
+  'device-unavailable' | 'model-not-loaded' | 'input-rejected' | 'aborted' | 'engine';
+
+/** An engine error as data (see worker-error.kind.ts): its kind and what its class carries. */
+export interface WorkerError {
+  kind: WorkerErrorKind;
+  message: string;
+  /** The request field at fault, for `input-rejected`. */
+  field?: string;
+  stack?: string;
+}
 
 export type WorkerToMainMessage =
   | { type: 'loaded'; device: string; testPack: boolean }
-  /** `fatal`: the configured device cannot be used at all (the service must not boot). */
-  | { type: 'load-failed'; message: string; fatal: boolean }
+  /** `model-not-loaded`: the pack; any other kind: the device, the service must not boot. */
+  | { type: 'load-failed'; error: WorkerError }
   | { type: 'chunk'; id: number; samples: Float32Array; modelSeconds: number }
   /** The run has ended and nothing of it runs any more. */
   | { type: 'done'; id: number }
-  | { type: 'failed'; id: number; kind: WorkerErrorKind; message: string; stack?: string }
+  | { type: 'failed'; id: number; error: WorkerError }
   | { type: 'features'; id: number; features: VoiceFeatures; busySeconds: number }
   | { type: 'log'; level: WorkerLogLevel; context: string; message: string };
 

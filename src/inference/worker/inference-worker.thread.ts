@@ -9,14 +9,14 @@ import type {
   WorkerToMainMessage,
 } from './inference-worker.protocol.js';
 import { RemoteSynthesis } from './remote-synthesis.js';
-import { errorOfKind } from './worker-error.kind.js';
+import { fromWorkerError } from './worker-error.kind.js';
 import { startWorkerScript } from './worker-script.js';
 
 /** How a worker's load ended. */
 export type WorkerLoadOutcome =
   | { state: 'loaded'; device: string; testPack: boolean }
-  /** The engine could not load the pack (`fatal`: nor use the configured device). */
-  | { state: 'failed'; message: string; fatal: boolean }
+  /** The engine could not load the pack (`fatal`: the error, when it could not use the device). */
+  | { state: 'failed'; message: string; fatal?: Error }
   /** The thread ended before it had loaded. */
   | { state: 'died'; message: string };
 
@@ -146,7 +146,12 @@ export class InferenceWorkerThread {
         this.settleLoad({ state: 'loaded', device: message.device, testPack: message.testPack });
         return;
       case 'load-failed':
-        this.settleLoad({ state: 'failed', message: message.message, fatal: message.fatal });
+        this.settleLoad({
+          state: 'failed',
+          message: message.error.message,
+          fatal:
+            message.error.kind === 'model-not-loaded' ? undefined : fromWorkerError(message.error),
+        });
         return;
       case 'log':
         this.events.log(message);
@@ -164,9 +169,7 @@ export class InferenceWorkerThread {
         return;
       case 'failed':
         this.syntheses.get(message.id)?.receive(message);
-        this.extractions
-          .get(message.id)
-          ?.reject(errorOfKind(message.kind, message.message, message.stack));
+        this.extractions.get(message.id)?.reject(fromWorkerError(message.error));
         return;
     }
   }

@@ -14,7 +14,7 @@ import {
   type WorkerToMainMessage,
 } from './inference-worker.protocol.js';
 import { ForwardingLogger } from './forwarding.logger.js';
-import { workerErrorKind } from './worker-error.kind.js';
+import { toWorkerError } from './worker-error.kind.js';
 import { WorkerSynthesisRun } from './worker-synthesis.run.js';
 
 const port = parentPort;
@@ -38,13 +38,7 @@ async function extract(id: number, audio: PcmAudio): Promise<void> {
     const busySeconds = (performance.now() - started) / 1000;
     post({ type: 'features', id, features, busySeconds }, [...new Set(featureBuffers(features))]);
   } catch (error) {
-    post({
-      type: 'failed',
-      id,
-      kind: workerErrorKind(error, controller.signal.aborted),
-      message: error instanceof Error ? error.message : String(error),
-      stack: error instanceof Error ? error.stack : undefined,
-    });
+    post({ type: 'failed', id, error: toWorkerError(error, controller.signal.aborted) });
   } finally {
     extractions.delete(id);
   }
@@ -90,8 +84,11 @@ try {
   post(
     status.loaded
       ? { type: 'loaded', device: status.device ?? config.device, testPack: status.testPack }
-      : { type: 'load-failed', message: status.error ?? 'the model is not loaded', fatal: false },
+      : {
+          type: 'load-failed',
+          error: { kind: 'model-not-loaded', message: status.error ?? 'the model is not loaded' },
+        },
   );
 } catch (error) {
-  post({ type: 'load-failed', message: (error as Error).message, fatal: true });
+  post({ type: 'load-failed', error: toWorkerError(error, false) });
 }

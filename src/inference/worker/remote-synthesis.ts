@@ -1,7 +1,7 @@
 import type { SpeechChunk, SynthesisInput } from '../inference.types.js';
 import { abortable } from '../cosyvoice2/text/abortable-iterable.js';
 import type { MainToWorkerMessage, WorkerToMainMessage } from './inference-worker.protocol.js';
-import { errorOfKind } from './worker-error.kind.js';
+import { fromWorkerError } from './worker-error.kind.js';
 
 /** What a synthesis request needs from the worker thread that runs it. */
 export interface SynthesisChannel {
@@ -92,9 +92,7 @@ export class RemoteSynthesis {
         this.end();
         break;
       case 'failed':
-        this.end(
-          this.textFailure ?? { error: errorOfKind(message.kind, message.message, message.stack) },
-        );
+        this.end(this.textFailure ?? { error: fromWorkerError(message.error) });
         break;
       default:
         return;

@@ -5,7 +5,7 @@ import {
   type WorkerToMainMessage,
 } from './inference-worker.protocol.js';
 import { TextPieceQueue } from '../text-piece.queue.js';
-import { workerErrorKind } from './worker-error.kind.js';
+import { toWorkerError } from './worker-error.kind.js';
 
 /** Posts a message to the main thread, moving the buffers of `transfer`. */
 export type PostToMain = (message: WorkerToMainMessage, transfer?: ArrayBuffer[]) => void;
@@ -72,13 +72,7 @@ export class WorkerSynthesisRun {
       }
       this.post({ type: 'done', id: this.id });
     } catch (error) {
-      this.post({
-        type: 'failed',
-        id: this.id,
-        kind: workerErrorKind(error, signal.aborted),
-        message: error instanceof Error ? error.message : String(error),
-        stack: error instanceof Error ? error.stack : undefined,
-      });
+      this.post({ type: 'failed', id: this.id, error: toWorkerError(error, signal.aborted) });
     }
   }
 

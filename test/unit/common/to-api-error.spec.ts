@@ -3,9 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../../src/common/api-error.js';
 import { isUnexpected, toApiError } from '../../../src/common/to-api-error.js';
 import {
+  EngineFailedError,
   InputRejectedError,
   ModelNotLoadedError,
 } from '../../../src/inference/inference.provider.js';
+import { StorageUnavailableError } from '../../../src/storage/blob-storage.js';
 
 const view = (error: unknown) => {
   const { status, code, message, headers } = toApiError(error);
@@ -32,6 +34,35 @@ describe('toApiError', () => {
       message: 'instruct has 1201 tokens',
       headers: {},
     });
+  });
+
+  it("keeps the field of the engine's refusal and maps a dead worker to EngineFailed", () => {
+    expect(
+      toApiError(new InputRejectedError('instruct has 1201 tokens', 'instruct')),
+    ).toMatchObject({ status: 400, code: 'InvalidParameter', field: 'instruct' });
+    expect(view(new EngineFailedError('the inference worker died'))).toEqual({
+      status: 500,
+      code: 'EngineFailed',
+      message: 'the inference worker died',
+      headers: {},
+    });
+  });
+
+  it('maps a storage that cannot be used to 503 StorageUnavailable with retryAfter', () => {
+    const error = toApiError(new StorageUnavailableError('voices/x.wav'));
+    expect(error).toMatchObject({ status: 503, code: 'StorageUnavailable', retryAfter: 5 });
+    expect(error.message).toBe(
+      'the audio storage is unavailable or does not answer; nothing was changed, retry later',
+    );
+    expect(error.headers).toEqual({ 'Retry-After': '5' });
+  });
+
+  it('sends retryAfter as Retry-After beside the other headers it asks for', () => {
+    const error = new ApiError(503, 'ServiceUnavailable', 'draining', {
+      retryAfter: 7,
+      headers: { Connection: 'close' },
+    });
+    expect(error.headers).toEqual({ Connection: 'close', 'Retry-After': '7' });
   });
 
   it('maps HTTP exceptions and Fastify 4xx errors by status, joining validation messages', () => {

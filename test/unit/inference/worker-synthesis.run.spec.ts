@@ -80,6 +80,6 @@ describe('WorkerSynthesisRun', () => {
     expect(state.signal?.aborted).toBe(true);
     expect(state.closed).toBe(true);
     expect(state.produced).toBe(RUN_AHEAD_CHUNKS);
-    expect(posted.at(-1)).toMatchObject({ type: 'failed', id: 2, kind: 'aborted' });
+    expect(posted.at(-1)).toMatchObject({ type: 'failed', id: 2, error: { kind: 'aborted' } });
   });
 });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { listSupportedBackends, Tensor } from 'onnxruntime-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { InferenceConfig } from '../../../src/config/app-config.js';
+import { ExecutionDeviceUnavailableError } from '../../../src/inference/execution-device-unavailable.error.js';
 import { ModelNotLoadedError } from '../../../src/inference/inference.provider.js';
 import { ModelPackError } from '../../../src/inference/model-pack/model-pack.error.js';
 import { loadModelPack } from '../../../src/inference/model-pack/model-pack.loader.js';
@@ -166,8 +167,12 @@ describe('loadModelPack on a broken pack', () => {
   it.skipIf(cudaBundled)('fails loudly when cuda is requested but unavailable', async () => {
     const dir = await prepareTinyPack();
     labelExpectedCudaFailure();
-    const error = await loadError({ modelDir: dir, device: 'cuda', threads: 0 });
-    expect(error.message).toMatch(
+    const error = await loadModelPack({ modelDir: dir, device: 'cuda', threads: 0 }).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(ExecutionDeviceUnavailableError);
+    expect((error as Error).message).toMatch(
       /^INFERENCE_DEVICE=cuda but onnxruntime could not create the CUDA execution provider \(.+\)/,
     );
   });

@@ -1,15 +1,12 @@
 import { InferenceSession } from 'onnxruntime-node';
 import type { InferenceConfig } from '../../../config/app-config.js';
+import { ExecutionDeviceUnavailableError } from '../../execution-device-unavailable.error.js';
 import { buildLlmHeadModel } from '../llm/llm-head.graph.js';
-
-/** INFERENCE_DEVICE asks for an execution provider that onnxruntime cannot create here. */
-export class ExecutionDeviceUnavailableError extends Error {
-  override name = 'ExecutionDeviceUnavailableError';
-}
 
 /**
  * Checks, independently of the model pack, that the configured execution provider works by
- * creating a one-node session on it. CPU always works; a CUDA request that cannot be met throws.
+ * creating a one-node session on it. CPU always works; a CUDA request that cannot be met throws
+ * ExecutionDeviceUnavailableError.
  */
 export async function probeExecutionDevice(config: InferenceConfig): Promise<void> {
   if (config.device === 'cpu') return;

@@ -25,11 +25,15 @@ export const MAX_UTTERANCE_TEXT_TOKENS = Math.floor(
     MAX_TOKEN_TEXT_RATIO,
 );
 
-/** Throws InputRejectedError when the prompt text (`what`: instruct, transcript) is too long. */
-export function checkPromptTextTokens(tokens: number, what: string): void {
+/**
+ * Throws InputRejectedError when the prompt text (`what`: instruct, transcript) is too long;
+ * `field` is the request field it came from, if any.
+ */
+export function checkPromptTextTokens(tokens: number, what: string, field?: string): void {
   if (tokens > MAX_PROMPT_TEXT_TOKENS) {
     throw new InputRejectedError(
       `${what} has ${tokens} tokens; the limit is ${MAX_PROMPT_TEXT_TOKENS} tokens`,
+      field,
     );
   }
 }
@@ -40,6 +44,7 @@ export function checkUtteranceTextTokens(tokens: number): void {
     throw new InputRejectedError(
       `text spoken as one utterance has ${tokens} tokens; the limit is ` +
         `${MAX_UTTERANCE_TEXT_TOKENS} tokens per utterance`,
+      'text',
     );
   }
 }

@@ -1,15 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REFERENCE_AUDIO_PATH } from '../support/http-client.js';
-import { rawRequest } from '../support/raw-http.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import { startInProcessApp, type InProcessApp } from '../support/in-process-app.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 describe('errors of the router, before any route is reached', () => {
-  let app: TestApp;
+  let app: InProcessApp;
 
   beforeAll(async () => {
-    app = await startTestApp();
+    app = await startInProcessApp();
   });
 
   afterAll(async () => {
@@ -30,19 +29,16 @@ describe('errors of the router, before any route is reached', () => {
   }
 
   it('answers an id over 100 characters with 414 UriTooLong in the common shape', async () => {
-    const response = await rawRequest(
-      app.baseUrl,
-      'GET',
-      `${REFERENCE_AUDIO_PATH}/${'a'.repeat(200)}`,
-      { headers: { authorization: `Bearer ${app.token}` } },
-    );
+    const response = await app.raw('GET', `${REFERENCE_AUDIO_PATH}/${'a'.repeat(200)}`, {
+      headers: { authorization: `Bearer ${app.token}` },
+    });
     expectCommonShape(response, 414, 'UriTooLong', 'a path segment is longer than 100 characters');
   });
 
   it.each(['/%ZZ', `${REFERENCE_AUDIO_PATH}/%E0%A4%A`, '/api/%'])(
     'answers the bad percent-encoding of %s with 400 InvalidParameter in the common shape',
     async (path) => {
-      const response = await rawRequest(app.baseUrl, 'GET', path, {
+      const response = await app.raw('GET', path, {
         headers: { authorization: `Bearer ${app.token}` },
       });
       expectCommonShape(
@@ -55,7 +51,7 @@ describe('errors of the router, before any route is reached', () => {
   );
 
   it('answers an unknown route with 404 NotFound in the common shape', async () => {
-    const response = await rawRequest(app.baseUrl, 'GET', '/no/such/route');
+    const response = await app.raw('GET', '/no/such/route');
     expect(response.status).toBe(404);
     expect(JSON.parse(response.body)).toMatchObject({
       code: 'NotFound',

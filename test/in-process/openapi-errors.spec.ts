@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import { startInProcessApp, type InProcessApp } from '../support/in-process-app.js';
 
 interface MediaType {
   schema?: { $ref?: string };
@@ -17,12 +17,12 @@ interface OpenApi {
 }
 
 describe('Swagger UI: each operation documents its own errors', () => {
-  let app: TestApp;
+  let app: InProcessApp;
   let doc: OpenApi;
 
   beforeAll(async () => {
-    app = await startTestApp();
-    doc = (await (await fetch(`${app.baseUrl}/docs-json`)).json()) as OpenApi;
+    app = await startInProcessApp();
+    doc = (await (await app.fetch('/docs-json')).json()) as OpenApi;
   });
 
   afterAll(async () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, TestApp } from '../support/test-app.js';
+import { startInProcessApp, type InProcessApp } from '../support/in-process-app.js';
 
 interface Schema {
   type?: string;
@@ -19,12 +19,12 @@ interface Schema {
  * carries the schema and the rule), for the managed API's body and for the OpenAI body.
  */
 describe('OpenAPI schemas of the synthesis requests (/docs-json)', () => {
-  let app: TestApp;
+  let app: InProcessApp;
   let schemas: Record<string, Schema>;
 
   beforeAll(async () => {
-    app = await startTestApp();
-    const response = await fetch(`${app.baseUrl}/docs-json`);
+    app = await startInProcessApp();
+    const response = await app.fetch('/docs-json');
     expect(response.status).toBe(200);
     schemas = ((await response.json()) as { components: { schemas: Record<string, Schema> } })
       .components.schemas;

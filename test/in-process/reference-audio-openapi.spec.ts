@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, TestApp } from '../support/test-app.js';
+import { startInProcessApp, type InProcessApp } from '../support/in-process-app.js';
 
 interface Schema {
   type?: string;
@@ -28,12 +28,12 @@ interface OpenApiDocument {
 }
 
 describe('OpenAPI document of the reference audio API (/docs-json)', () => {
-  let app: TestApp;
+  let app: InProcessApp;
   let document: OpenApiDocument;
 
   beforeAll(async () => {
-    app = await startTestApp();
-    const response = await fetch(`${app.baseUrl}/docs-json`);
+    app = await startInProcessApp();
+    const response = await app.fetch('/docs-json');
     expect(response.status).toBe(200);
     document = (await response.json()) as OpenApiDocument;
   });
@@ -77,7 +77,7 @@ describe('OpenAPI document of the reference audio API (/docs-json)', () => {
   }
 
   it('serves Swagger UI at /docs', async () => {
-    const response = await fetch(`${app.baseUrl}/docs`);
+    const response = await app.fetch('/docs');
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/text\/html/);
     expect(await response.text()).toContain('swagger-ui');
