@@ -35,6 +35,22 @@ export interface AppConfig {
   logLevel: string;
   /** Serve the web playground at `/` (UI_ENABLED). */
   uiEnabled: boolean;
+  /** Input limits (issue 20): whole answers, upload admission, free storage for /ready. */
+  inputLimits: InputLimits;
+}
+
+/** Input limits (issue 20): whole answers, upload admission, free storage for /ready. */
+export interface InputLimits {
+  /** Longest audio of an answer delivered as one file, in seconds (MAX_WHOLE_ANSWER_SECONDS). */
+  maxWholeAnswerSeconds: number;
+  /** Uploads decoded and analysed at once (MAX_CONCURRENT_UPLOADS). */
+  maxConcurrentUploads: number;
+  /** Uploads waiting for a slot (UPLOAD_QUEUE_SIZE); more get 503 ServerBusy. */
+  uploadQueueSize: number;
+  /** Longest wait for an upload slot before 503 ServerBusy, ms (UPLOAD_QUEUE_WAIT_MS). */
+  uploadQueueWaitMs: number;
+  /** Local storage with less free space fails /ready (STORAGE_MIN_FREE_BYTES); 0 = not checked. */
+  minFreeStorageBytes: number;
 }
 
 export type TrustProxy = boolean | number | string[];

@@ -73,6 +73,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     trustProxy: trustProxyOf(vars.TRUST_PROXY),
     logLevel: vars.LOG_LEVEL,
     uiEnabled: vars.UI_ENABLED === 'true',
+    inputLimits: {
+      maxWholeAnswerSeconds: vars.MAX_WHOLE_ANSWER_SECONDS,
+      maxConcurrentUploads: vars.MAX_CONCURRENT_UPLOADS,
+      uploadQueueSize: vars.UPLOAD_QUEUE_SIZE,
+      uploadQueueWaitMs: vars.UPLOAD_QUEUE_WAIT_MS,
+      minFreeStorageBytes: vars.STORAGE_MIN_FREE_BYTES,
+    },
   };
 }
 

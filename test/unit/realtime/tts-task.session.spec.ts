@@ -2,6 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { ApiError } from '../../../src/common/api-error.js';
 import type { TaskEventMessage } from '../../../src/realtime/tts-task.protocol.js';
 import { TaskSynthesizer, TtsTaskSession } from '../../../src/realtime/tts-task.session.js';
+import type { TextRefusal } from '../../../src/synthesis/speech-text.js';
 import type {
   EncodedAudioChunk,
   SynthesisRequest,
@@ -15,6 +16,11 @@ class EchoSynthesizer implements TaskSynthesizer {
   signals: AbortSignal[] = [];
 
   closed = 0;
+  refused: TextRefusal[] = [];
+
+  textRefused(reason: TextRefusal) {
+    this.refused.push(reason);
+  }
 
   async open(request: SynthesisRequest, signal: AbortSignal) {
     if (request.referenceAudioId === 'unknown') {

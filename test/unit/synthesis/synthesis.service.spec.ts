@@ -72,6 +72,7 @@ describe(SynthesisService.name, () => {
     engine = new FakeInferenceProvider();
     const config = {
       synthesis: { maxConcurrent: 1, queueSize: 0, queueTimeoutMs: 60_000, maxTextLength: 20 },
+      inputLimits: { maxWholeAnswerSeconds: 300 },
     } as AppConfig;
     limiter = new SynthesisLimiter(config);
     const referenceAudio = {
@@ -350,6 +351,7 @@ describe(SynthesisService.name, () => {
       slowEngine.delayMs = 5;
       const config = {
         synthesis: { maxConcurrent: 1, queueSize: 1, queueTimeoutMs: 60_000, maxTextLength: 20 },
+        inputLimits: { maxWholeAnswerSeconds: 300 },
       } as AppConfig;
       queuedLimiter = new SynthesisLimiter(config);
       const referenceAudio = {
