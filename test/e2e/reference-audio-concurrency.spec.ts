@@ -15,7 +15,12 @@ describe('reference audio under concurrent uploads and deletes', () => {
   let app: TestApp;
 
   beforeAll(async () => {
-    app = await startTestApp();
+    // Every upload is admitted: this spec is about keeping them apart, not about the limit.
+    app = await startTestApp({
+      MAX_CONCURRENT_UPLOADS: '8',
+      UPLOAD_QUEUE_SIZE: '200',
+      UPLOAD_QUEUE_WAIT_MS: '600000',
+    });
   });
 
   afterAll(async () => {

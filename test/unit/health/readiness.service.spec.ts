@@ -3,6 +3,7 @@ import type { DatabasePingRepository } from '../../../src/database/database-ping
 import { ReadinessService } from '../../../src/health/readiness.service.js';
 import type { InferenceStatus } from '../../../src/inference/inference.types.js';
 import { SynthesisDrain } from '../../../src/lifecycle/synthesis-drain.js';
+import type { AppConfig } from '../../../src/config/app-config.js';
 import type { BlobStorage } from '../../../src/storage/blob-storage.js';
 import { FakeInferenceProvider } from '../../support/fake-inference.provider.js';
 
@@ -16,6 +17,9 @@ function storage(ping: () => Promise<void>): BlobStorage {
 
 const ok = async (): Promise<void> => undefined;
 
+/** STORAGE_MIN_FREE_BYTES of 1 MiB. */
+const CONFIG = { inputLimits: { minFreeStorageBytes: 1024 * 1024 } } as AppConfig;
+
 describe('ReadinessService', () => {
   it('is ready when database, storage and model are all ok', async () => {
     const readiness = new ReadinessService(
@@ -23,6 +27,7 @@ describe('ReadinessService', () => {
       storage(ok),
       new FakeInferenceProvider(),
       new SynthesisDrain(),
+      CONFIG,
     );
     expect(await readiness.check()).toEqual({
       status: 'ok',
@@ -41,6 +46,7 @@ describe('ReadinessService', () => {
       storage(ok),
       new FakeInferenceProvider(),
       drain,
+      CONFIG,
     );
     await drain.drain(0);
     expect(await readiness.check()).toEqual({
@@ -72,6 +78,7 @@ describe('ReadinessService', () => {
       }),
       inference,
       new SynthesisDrain(),
+      CONFIG,
     );
     const result = await readiness.check();
     expect(result).toEqual({
@@ -103,6 +110,7 @@ describe('ReadinessService', () => {
       storage(ok),
       new FakeInferenceProvider(),
       new SynthesisDrain(),
+      CONFIG,
     );
     expect((await readiness.check()).checks.database).toEqual({
       status: 'error',
@@ -117,6 +125,7 @@ describe('ReadinessService', () => {
       storage(ok),
       new FakeInferenceProvider(),
       new SynthesisDrain(),
+      CONFIG,
     );
     const started = Date.now();
     const result = await readiness.check();
@@ -130,7 +139,13 @@ describe('ReadinessService', () => {
     const inference = new FakeInferenceProvider();
     const readinessWith = (status: InferenceStatus) => {
       vi.spyOn(inference, 'status').mockReturnValue(status);
-      return new ReadinessService(database(ok), storage(ok), inference, new SynthesisDrain());
+      return new ReadinessService(
+        database(ok),
+        storage(ok),
+        inference,
+        new SynthesisDrain(),
+        CONFIG,
+      );
     };
     const all = await readinessWith({
       loaded: true,
@@ -173,5 +188,35 @@ describe('ReadinessService', () => {
       test_pack: false,
       workers: '0/2 loaded',
     });
+  });
+
+  it('fails the storage check below STORAGE_MIN_FREE_BYTES, naming the free space and the setting', async () => {
+    const low = { ping: ok, freeBytes: async () => 512 * 1024 } as BlobStorage;
+    const readiness = new ReadinessService(
+      database(ok),
+      low,
+      new FakeInferenceProvider(),
+      new SynthesisDrain(),
+      CONFIG,
+    );
+    expect(await readiness.check()).toMatchObject({
+      status: 'unavailable',
+      checks: {
+        storage: {
+          status: 'error',
+          error:
+            '0.5 MiB free, below STORAGE_MIN_FREE_BYTES (1.0 MiB): uploads will soon fail with 507',
+        },
+      },
+    });
+    const roomy = { ping: ok, freeBytes: async () => 2 * 1024 * 1024 } as BlobStorage;
+    const fine = new ReadinessService(
+      database(ok),
+      roomy,
+      new FakeInferenceProvider(),
+      new SynthesisDrain(),
+      CONFIG,
+    );
+    expect((await fine.check()).checks.storage).toEqual({ status: 'ok' });
   });
 });
