@@ -66,6 +66,8 @@ interface Task {
    * at finish-task.
    */
   spokenCharacters: number;
+  /** Whether any continue-task brought text (maybe only invisible characters or punctuation). */
+  textReceived: boolean;
   done: Promise<void>;
 }
 
@@ -206,6 +208,7 @@ export class TtsTaskSession {
       abort: new AbortController(),
       characters: 0,
       spokenCharacters: 0,
+      textReceived: false,
       done: Promise.resolve(),
     };
     this.task = task;
@@ -253,6 +256,7 @@ export class TtsTaskSession {
     }
     task.characters += length;
     task.spokenCharacters += hasSpeakableText(visible) ? visible.trim().length : 0;
+    task.textReceived ||= text !== '';
     task.text.push(visible);
   }
 
@@ -261,7 +265,7 @@ export class TtsTaskSession {
     if (!task || task.text.isEnded) {
       return;
     }
-    if (task.characters > 0 && task.spokenCharacters === 0) {
+    if (task.textReceived && task.spokenCharacters === 0) {
       this.synthesizer.textRefused('no_speakable_text');
       this.failFrame(frame.taskId, INVALID_PARAMETER, NOTHING_TO_SPEAK_MESSAGE);
       return;
