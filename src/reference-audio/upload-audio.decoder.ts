@@ -13,8 +13,8 @@ export type AnalysedUploadAudio = Extract<UploadAudioResult, { ok: true }>;
 /**
  * Decodes an upload (`decodeAudio`, whole) and measures its samples in a thread of its own
  * (`upload-audio.worker.ts`), so a large or hostile file never stalls the event loop; the thread
- * ends with its answer, and its memory with it. The bytes are copied to the thread (the caller
- * still stores them); the samples come back transferred.
+ * ends with its answer, and its memory with it. A copy of the bytes is moved to the thread (the
+ * caller still stores them); the samples come back moved too.
  *
  * @throws AudioDecodeError / AudioTooLongError as decodeAudio does
  */
@@ -22,8 +22,15 @@ export async function decodeUploadOffThread(
   bytes: Buffer,
   options: DecodeAudioOptions,
 ): Promise<AnalysedUploadAudio> {
-  const job: UploadAudioJob = { bytes, options };
-  const worker = startWorkerScript('upload-audio.worker', job, {}, import.meta.url);
+  // A copy of its own, moved to the thread rather than serialised (which stalls for large files).
+  const copy = new Uint8Array(bytes);
+  const job: UploadAudioJob = { bytes: copy, options };
+  const worker = startWorkerScript(
+    'upload-audio.worker',
+    job,
+    { transferList: [copy.buffer] },
+    import.meta.url,
+  );
   try {
     const result = await new Promise<UploadAudioResult>((resolve, reject) => {
       worker.once('message', resolve);
