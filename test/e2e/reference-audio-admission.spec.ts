@@ -125,7 +125,7 @@ describe('uploads go through an admission limit and are decoded off the main thr
       `max ${sorted.at(-1)!.toFixed(1)} ms`;
     expect(median(latencies), report).toBeLessThan(5 * median(baseline) + 20);
     expect(p90, report).toBeLessThan(20 * median(baseline) + 100);
-    console.log(`/health during ${PARALLEL_UPLOADS} parallel 20 MB uploads: ${report}`);
+    console.warn(`/health during ${PARALLEL_UPLOADS} parallel 20 MB uploads: ${report}`);
   });
 
   /** One upload by a curl process: its status, Retry-After and JSON body. */
