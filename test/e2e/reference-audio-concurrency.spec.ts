@@ -11,7 +11,8 @@ interface ReferenceAudioObject {
   text: string;
 }
 
-describe('reference audio under concurrent uploads and deletes', () => {
+// Each upload is decoded in a thread of its own, which starts slowly from TypeScript sources.
+describe('reference audio under concurrent uploads and deletes', { timeout: 300_000 }, () => {
   let app: TestApp;
 
   beforeAll(async () => {
