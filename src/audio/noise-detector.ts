@@ -44,6 +44,52 @@ export function isWhiteNoise(statistics: NoiseStatistics): boolean {
   );
 }
 
+/** Below this RMS (−60 dBFS) of its varying part, audio holds no sound. */
+const SILENT_SIGNAL_RMS = 1e-3;
+/** A square wave keeps nearly all its samples near its two extreme levels; speech does not. */
+const SQUARE_EXTREME_LEVEL = 0.75;
+const SQUARE_MIN_EXTREME_SHARE = 0.8;
+
+/** Why audio cannot be a reference voice although it decodes: no sound, or not speech-like. */
+export type SoundProblem =
+  | { kind: 'silent'; rms: number }
+  | { kind: 'dc'; level: number }
+  | { kind: 'square_wave'; extremeShare: number };
+
+/**
+ * What makes `samples` plainly not a recording of speech, or undefined: silence (the signal's
+ * RMS, its DC level left out, below −60 dBFS), a constant DC level, or a square wave (over 80 %
+ * of the samples at 75 % or more of the peak distance from the DC level: a pure tone has about
+ * 46 %, speech a few %). Sines and other tones are not judged here.
+ */
+export function soundProblem(samples: Float32Array): SoundProblem | undefined {
+  if (samples.length === 0) {
+    return { kind: 'silent', rms: 0 };
+  }
+  let sum = 0;
+  for (const value of samples) sum += value;
+  const level = sum / samples.length;
+  let energy = 0;
+  let peak = 0;
+  for (const value of samples) {
+    const varying = value - level;
+    energy += varying * varying;
+    peak = Math.max(peak, Math.abs(varying));
+  }
+  const rms = Math.sqrt(energy / samples.length);
+  if (rms < SILENT_SIGNAL_RMS) {
+    return Math.abs(level) >= SILENT_SIGNAL_RMS ? { kind: 'dc', level } : { kind: 'silent', rms };
+  }
+  let extreme = 0;
+  for (const value of samples) {
+    if (Math.abs(value - level) >= SQUARE_EXTREME_LEVEL * peak) extreme++;
+  }
+  const extremeShare = extreme / samples.length;
+  return extremeShare > SQUARE_MIN_EXTREME_SHARE
+    ? { kind: 'square_wave', extremeShare }
+    : undefined;
+}
+
 function meanSpectralFlatness(samples: Float32Array): number {
   const fft = realFftFor(FRAME);
   const window = periodicHannWindow(FRAME);

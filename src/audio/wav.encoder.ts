@@ -53,6 +53,22 @@ export function withExactWavSizes(stream: Buffer): Buffer {
   return file;
 }
 
+/**
+ * withExactWavSizes for the output kept as the encoder's pieces: only the first piece (which
+ * holds the header) is copied, so a long answer is never copied whole.
+ */
+export function withExactWavSizesInPieces(pieces: readonly Buffer[]): Buffer[] {
+  const first = pieces[0];
+  if (first === undefined || first.length < WAV_HEADER_BYTES) {
+    return [withExactWavSizes(Buffer.concat(pieces))];
+  }
+  const total = pieces.reduce((bytes, piece) => bytes + piece.length, 0);
+  const head = withExactWavSizes(first);
+  head.writeUInt32LE(total - 8, 4);
+  head.writeUInt32LE(total - WAV_HEADER_BYTES, 40);
+  return [head, ...pieces.slice(1)];
+}
+
 /** Streaming WAV: the first returned buffer starts with an unknown-length header. */
 export class WavStreamEncoder implements StreamingAudioEncoder {
   private headerSent = false;

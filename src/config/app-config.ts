@@ -46,6 +46,8 @@ export interface AppConfig {
   uiEnabled: boolean;
   /** OpenAI voices: what OpenAI's voice names mean here. */
   openai: OpenAiVoiceConfig;
+  /** Input limits (issue 20): whole answers, upload admission, free storage for /ready. */
+  inputLimits: InputLimits;
 }
 
 /** OPENAI_VOICE_ALIASES and OPENAI_DEFAULT_VOICE, names lower-cased. */
@@ -54,6 +56,20 @@ export interface OpenAiVoiceConfig {
   voiceAliases: ReadonlyMap<string, string>;
   /** The stored voice (id or name) for an OpenAI preset name that is not aliased. */
   defaultVoice?: string;
+}
+
+/** Input limits (issue 20): whole answers, upload admission, free storage for /ready. */
+export interface InputLimits {
+  /** Longest audio of an answer delivered as one file, in seconds (MAX_WHOLE_ANSWER_SECONDS). */
+  maxWholeAnswerSeconds: number;
+  /** Uploads decoded and analysed at once (MAX_CONCURRENT_UPLOADS). */
+  maxConcurrentUploads: number;
+  /** Uploads waiting for a slot (UPLOAD_QUEUE_SIZE); more get 503 ServerBusy. */
+  uploadQueueSize: number;
+  /** Longest wait for an upload slot before 503 ServerBusy, ms (UPLOAD_QUEUE_WAIT_MS). */
+  uploadQueueWaitMs: number;
+  /** Local storage with less free space fails /ready (STORAGE_MIN_FREE_BYTES); 0 = not checked. */
+  minFreeStorageBytes: number;
 }
 
 export type TrustProxy = boolean | number | string[];

@@ -246,4 +246,33 @@ export class EnvironmentVariables {
     message: 'OPENAI_DEFAULT_VOICE must be the id or name of a stored reference audio',
   })
   OPENAI_DEFAULT_VOICE?: string;
+
+  // Input limits (issue 20): whole answers, upload admission, free storage for /ready.
+  @Transform(({ value }: { value: unknown }) => Number(value))
+  @IsInt()
+  @Min(1)
+  @Max(86_400)
+  MAX_WHOLE_ANSWER_SECONDS = 300;
+
+  @Transform(({ value }: { value: unknown }) => Number(value))
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  MAX_CONCURRENT_UPLOADS = 2;
+
+  @Transform(({ value }: { value: unknown }) => Number(value))
+  @IsInt()
+  @Min(0)
+  @Max(10000)
+  UPLOAD_QUEUE_SIZE = 4;
+
+  @Transform(({ value }: { value: unknown }) => Number(value))
+  @IsInt()
+  @Min(100)
+  UPLOAD_QUEUE_WAIT_MS = 10_000;
+
+  @Transform(({ value }: { value: unknown }) => Number(value))
+  @IsInt()
+  @Min(0)
+  STORAGE_MIN_FREE_BYTES = 256 * 1024 * 1024;
 }

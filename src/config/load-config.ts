@@ -89,6 +89,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     logLevel: vars.LOG_LEVEL,
     uiEnabled: vars.UI_ENABLED === 'true',
     openai: openAiVoiceConfig(vars),
+    inputLimits: {
+      maxWholeAnswerSeconds: vars.MAX_WHOLE_ANSWER_SECONDS,
+      maxConcurrentUploads: vars.MAX_CONCURRENT_UPLOADS,
+      uploadQueueSize: vars.UPLOAD_QUEUE_SIZE,
+      uploadQueueWaitMs: vars.UPLOAD_QUEUE_WAIT_MS,
+      minFreeStorageBytes: vars.STORAGE_MIN_FREE_BYTES,
+    },
   };
 }
 

@@ -4,13 +4,15 @@ import { DatabasePingRepository } from '../database/database-ping.repository.js'
 import { INFERENCE_PROVIDER, InferenceProvider } from '../inference/inference.provider.js';
 import type { InferenceStatus } from '../inference/inference.types.js';
 import { SynthesisDrain } from '../lifecycle/synthesis-drain.js';
+import { APP_CONFIG, AppConfig } from '../config/app-config.js';
 import { BLOB_STORAGE, BlobStorage } from '../storage/blob-storage.js';
 import { ReadinessCheckDto, ReadinessChecksDto, ReadinessDto } from './dto/readiness.dto.js';
 
 const CHECK_TIMEOUT_MS = 3000;
 
 /**
- * Ready = the database answers a query, the blob storage answers a ping, and the speech model is
+ * Ready = the database answers a query, the blob storage answers a ping and (a local directory)
+ * has at least STORAGE_MIN_FREE_BYTES free, and the speech model is
  * loaded in every inference worker. A replica without its model cannot synthesise, so it reports not ready and a load
  * balancer sends speech requests elsewhere (the reference-audio API keeps working on it). A
  * replica that is shutting down is not ready either, and says so in `checks.shutdown`.
@@ -33,12 +35,13 @@ export class ReadinessService {
     @Inject(INFERENCE_PROVIDER) private readonly inference: InferenceProvider,
     private readonly drain: SynthesisDrain,
     private readonly rateLimitStore: RateLimitStoreProbe,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async check(): Promise<ReadinessDto> {
     const [database, storage] = await Promise.all([
       this.probe('database', () => this.database.ping()),
-      this.probe('storage', () => this.storage.ping()),
+      this.probe('storage', () => this.storageCheck()),
     ]);
     const model = this.modelCheck();
     const checks: ReadinessChecksDto = { database, storage, model };
@@ -52,6 +55,24 @@ export class ReadinessService {
       );
     }
     return { status: ready ? 'ok' : 'unavailable', checks };
+  }
+
+  /**
+   * The storage answers a ping and, where its free space is known, has at least
+   * STORAGE_MIN_FREE_BYTES: below that /ready fails before uploads start failing with 507, so
+   * an operator (or the load balancer) acts while the replica still works. The replica could
+   * still synthesise; pulling it is the price of a warning that is never missed.
+   */
+  private async storageCheck(): Promise<void> {
+    await this.storage.ping();
+    const minimum = this.config.inputLimits.minFreeStorageBytes;
+    if (minimum === 0 || !this.storage.freeBytes) {
+      return;
+    }
+    const free = await this.storage.freeBytes();
+    if (free < minimum) {
+      throw new StorageLowError(free, minimum);
+    }
   }
 
   /** Ok once every inference worker has loaded; `workers` says how many have (e.g. "2/2 loaded"). */
@@ -114,13 +135,29 @@ function workersText(workers: NonNullable<InferenceStatus['workers']>): string {
   return `${workers.loaded}/${workers.total} loaded${restarting}`;
 }
 
+/** Less free space than STORAGE_MIN_FREE_BYTES; its message is safe to show on /ready. */
+class StorageLowError extends Error {
+  override readonly name = 'StorageLowError';
+
+  constructor(free: number, minimum: number) {
+    super(
+      `${mebibytes(free)} MiB free, below STORAGE_MIN_FREE_BYTES (${mebibytes(minimum)} MiB): ` +
+        'uploads will soon fail with 507',
+    );
+  }
+}
+
+function mebibytes(bytes: number): string {
+  return (bytes / 1024 / 1024).toFixed(1);
+}
+
 class CheckTimeout extends Error {
   override message = `no answer within ${CHECK_TIMEOUT_MS} ms`;
 }
 
 /** What a failed check may tell anyone: the error's code or class name, or the timeout. */
 function publicReason(error: unknown): string {
-  if (error instanceof CheckTimeout) {
+  if (error instanceof CheckTimeout || error instanceof StorageLowError) {
     return error.message;
   }
   const code = (error as { code?: unknown } | undefined)?.code;

@@ -1,3 +1,4 @@
+import { withoutInvisible } from '../synthesis/speech-text.js';
 import {
   DEFAULT_VOLUME,
   MAX_SPEED,
@@ -19,7 +20,8 @@ export function voiceOf(dto: CreateOpenAiSpeechDto): string {
  * The one mapping of the validated OpenAI body to a SynthesisRequest, once the voice is known
  * as a reference audio id: `instructions` selects the instruct mode, no instructions zero-shot
  * cloning with the voice's transcript; `speed` is clamped from OpenAI's 0.25–4.0 to the model's
- * 0.5–2.0; the audio is 24 kHz and streamed. Every OpenAI model name means CosyVoice2-0.5B.
+ * 0.5–2.0; the audio is 24 kHz and streamed; without SSE the client
+ * collects one file, so its length is bounded (MAX_WHOLE_ANSWER_SECONDS). Every OpenAI model name means CosyVoice2-0.5B.
  */
 export function toSynthesisRequest(
   dto: CreateOpenAiSpeechDto,
@@ -29,7 +31,7 @@ export function toSynthesisRequest(
   return {
     transport: 'openai',
     mode: instruct === '' ? 'fast_replication' : 'natural_language_replication',
-    text: dto.input,
+    text: withoutInvisible(dto.input),
     referenceAudioId,
     instruct: instruct === '' ? undefined : instruct,
     output: {
@@ -41,6 +43,7 @@ export function toSynthesisRequest(
     speed: Math.min(MAX_SPEED, Math.max(MIN_SPEED, dto.speed ?? DEFAULT_SPEED)),
     seed: dto.seed ?? undefined,
     stream: true,
+    wholeFile: dto.stream_format !== 'sse',
   };
 }
 

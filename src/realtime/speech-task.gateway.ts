@@ -160,6 +160,7 @@ export class SpeechTaskGateway implements OnGatewayInit<WebSocketServer>, OnGate
     );
     return {
       textLimit: this.synthesis.textLimit,
+      textRefused: (reason) => this.synthesis.textRefused(reason),
       open: async (synthesisRequest, signal) => {
         await this.rateLimit.consume(client);
         return this.synthesis.open(synthesisRequest, signal);

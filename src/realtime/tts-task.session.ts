@@ -4,6 +4,13 @@ import { runWithLogBindings } from '../logging/log-context.js';
 import type { SynthesisRequest } from '../synthesis/synthesis-request.js';
 import type { SynthesisHandle } from '../synthesis/synthesis.handle.js';
 import { characterCount, unsplitTextProblem } from '../synthesis/synthesis-text.limits.js';
+import {
+  hasSpeakableText,
+  NOTHING_TO_SPEAK_MESSAGE,
+  textPieceProblem,
+  type TextRefusal,
+  withoutInvisible,
+} from '../synthesis/speech-text.js';
 import { toRunTaskRequest } from './run-task-request.mapper.js';
 import { TextPieceQueue } from '../inference/text-piece.queue.js';
 import {
@@ -23,6 +30,8 @@ export interface TaskSynthesizer {
   /** Longest text, in characters, of one task (all its `continue-task` pieces together). */
   readonly textLimit: number;
   open(request: SynthesisRequest, signal: AbortSignal): Promise<SynthesisHandle>;
+  /** Counts a text refused by the rules of speech-text.ts. */
+  textRefused(reason: TextRefusal): void;
 }
 
 /** `error_code` of task-failed for frames that break the protocol (state, JSON, action). */
@@ -63,8 +72,13 @@ interface Task {
   text: TextPieceQueue;
   abort: AbortController;
   characters: number;
-  /** Non-whitespace characters received: a task without any is refused at finish-task. */
+  /**
+   * Characters received in pieces that hold something to speak: a task without any is refused
+   * at finish-task.
+   */
   spokenCharacters: number;
+  /** Whether any continue-task brought text (maybe only invisible characters or punctuation). */
+  textReceived: boolean;
   done: Promise<void>;
 }
 
@@ -221,6 +235,7 @@ export class TtsTaskSession {
       abort: new AbortController(),
       characters: 0,
       spokenCharacters: 0,
+      textReceived: false,
       done: Promise.resolve(),
     };
     this.task = task;
@@ -244,12 +259,19 @@ export class TtsTaskSession {
       this.failFrame(frame.taskId, INVALID_PARAMETER, 'payload.input.text must be a string');
       return;
     }
-    const unsplit = unsplitTextProblem(text, 'text');
+    const visible = withoutInvisible(text);
+    const unsplit = unsplitTextProblem(visible, 'text');
     if (unsplit) {
       this.failFrame(frame.taskId, INVALID_PARAMETER, unsplit);
       return;
     }
-    const length = characterCount(text);
+    const problem = textPieceProblem(visible);
+    if (problem) {
+      this.synthesizer.textRefused(problem.reason);
+      this.failFrame(frame.taskId, INVALID_PARAMETER, problem.message);
+      return;
+    }
+    const length = characterCount(visible);
     if (task.characters + length > this.synthesizer.textLimit) {
       this.failFrame(
         frame.taskId,
@@ -260,13 +282,19 @@ export class TtsTaskSession {
       return;
     }
     task.characters += length;
-    task.spokenCharacters += text.trim().length;
-    task.text.push(text);
+    task.spokenCharacters += hasSpeakableText(visible) ? visible.trim().length : 0;
+    task.textReceived ||= text !== '';
+    task.text.push(visible);
   }
 
   private finishTask(frame: Frame): void {
     const task = this.taskNamed(frame, 'finish-task');
     if (!task || task.text.isEnded) {
+      return;
+    }
+    if (task.textReceived && task.spokenCharacters === 0) {
+      this.synthesizer.textRefused('no_speakable_text');
+      this.failFrame(frame.taskId, INVALID_PARAMETER, NOTHING_TO_SPEAK_MESSAGE);
       return;
     }
     if (task.spokenCharacters === 0) {

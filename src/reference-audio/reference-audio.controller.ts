@@ -87,7 +87,7 @@ export class ReferenceAudioController {
     },
   )
   async uploadReferenceAudio(@Req() request: FastifyRequest): Promise<ReferenceAudioDto> {
-    return this.service.upload(await readReferenceAudioUpload(request, this.config.maxUploadBytes));
+    return this.service.upload(() => readReferenceAudioUpload(request, this.config.maxUploadBytes));
   }
 
   @Get()

@@ -9,6 +9,9 @@ import { ReferenceAudioController } from './reference-audio.controller.js';
 import { ReferenceAudioEntity } from './reference-audio.entity.js';
 import { ReferenceAudioRepository } from './reference-audio.repository.js';
 import { ReferenceAudioService } from './reference-audio.service.js';
+import { UploadNameReservations } from './upload-name.reservations.js';
+import { UploadLimiter } from './upload.limiter.js';
+import { UploadMetrics } from './upload.metrics.js';
 import { VoiceFeaturesService } from './voice-features.service.js';
 
 @Module({
@@ -24,6 +27,9 @@ import { VoiceFeaturesService } from './voice-features.service.js';
     BlobCleanupService,
     VoiceFeaturesService,
     ReferenceAudioService,
+    UploadLimiter,
+    UploadMetrics,
+    UploadNameReservations,
   ],
   exports: [ReferenceAudioService],
 })

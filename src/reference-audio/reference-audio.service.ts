@@ -2,10 +2,11 @@ import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { QueryFailedError } from 'typeorm';
 import { AudioDecodeError, AudioTooLongError } from '../audio/audio-decode.error.js';
-import { decodeAudio } from '../audio/audio-decoder.js';
 import type { DecodedAudio, InputAudioFormat } from '../audio/audio.types.js';
-import { isWhiteNoise, noiseStatistics } from '../audio/noise-detector.js';
+import { isWhiteNoise, type SoundProblem } from '../audio/noise-detector.js';
+import type { ReleaseSlot } from '../common/admission-queue.js';
 import { ApiError } from '../common/api-error.js';
+import { hasSpeakableText } from '../inference/text/speakable-text.js';
 import type { VoiceFeatures } from '../inference/inference.types.js';
 import { BLOB_STORAGE, BlobStorage, StorageFullError } from '../storage/blob-storage.js';
 import { BlobCleanupService } from './blob-cleanup.service.js';
@@ -20,6 +21,10 @@ import type { ReferenceAudioUpload } from './reference-audio-upload.reader.js';
 import { ReferenceAudioEntity } from './reference-audio.entity.js';
 import { ReferenceAudioRepository } from './reference-audio.repository.js';
 import { checkUploadFilename, claimedFormatOf } from './upload-filename.js';
+import { decodeUploadOffThread } from './upload-audio.decoder.js';
+import { type ReleaseName, UploadNameReservations } from './upload-name.reservations.js';
+import { UploadLimiter } from './upload.limiter.js';
+import { UploadMetrics, type UploadRefusal } from './upload.metrics.js';
 import { featuresKeyOf, VoiceFeaturesService } from './voice-features.service.js';
 
 export const MIN_REFERENCE_SECONDS = 0.5;
@@ -38,19 +43,90 @@ export class ReferenceAudioService {
     @Inject(BLOB_STORAGE) private readonly storage: BlobStorage,
     private readonly cleanup: BlobCleanupService,
     private readonly voiceFeatures: VoiceFeaturesService,
+    private readonly uploads: UploadLimiter,
+    private readonly names: UploadNameReservations,
+    private readonly metrics: UploadMetrics,
   ) {}
 
   /**
-   * Stores a new voice. Nothing is written before the upload is known to be good; each object's
-   * key is queued for cleanup before it is written, and the row insert claims them (see
-   * BlobCleanupService). If anything fails, the objects written are removed and no row is left.
+   * Stores a new voice. The upload first takes an upload slot (UploadLimiter: 503 ServerBusy
+   * beyond it, before its body is read), then its body is read (`read`), its name reserved and
+   * its audio decoded off the main thread. Nothing is written before the upload is known to be
+   * good; each object's key is queued for cleanup before it is written, and the row insert
+   * claims them (see BlobCleanupService). If anything fails, the objects written are removed and
+   * no row is left.
    */
-  async upload(upload: ReferenceAudioUpload): Promise<ReferenceAudioDto> {
-    const clientFilename = checkUploadFilename(upload.filename);
-    if (upload.name !== undefined && (await this.rows.findByName(upload.name))) {
-      throw nameTaken(upload.name);
+  async upload(read: () => Promise<ReferenceAudioUpload>): Promise<ReferenceAudioDto> {
+    const release = await this.admit();
+    try {
+      return await this.store(await read());
+    } finally {
+      release();
     }
-    const audio = await decodeReferenceAudio(upload, claimedFormatOf(clientFilename));
+  }
+
+  /** An upload slot; when there is none, 503 ServerBusy that also closes the connection. */
+  private async admit(): Promise<ReleaseSlot> {
+    try {
+      return await this.uploads.acquire();
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      this.metrics.refused('server_busy');
+      // The body was not read: the connection is closed rather than drained.
+      throw new ApiError(error.status, error.code, error.message, {
+        field: error.field,
+        retryAfter: error.retryAfter,
+        headers: { connection: 'close' },
+      });
+    }
+  }
+
+  private async store(upload: ReferenceAudioUpload): Promise<ReferenceAudioDto> {
+    const clientFilename = checkUploadFilename(upload.filename);
+    if (!hasSpeakableText(upload.text)) {
+      throw this.refusal('blank_transcript', blankTranscript());
+    }
+    const releaseName = await this.reserveName(upload.name);
+    try {
+      return await this.storeDecoded(upload, clientFilename);
+    } finally {
+      releaseName();
+    }
+  }
+
+  /**
+   * Reserves the upload's name before anything expensive (see UploadNameReservations): 409 when
+   * another upload of this process holds it or a stored voice has it.
+   */
+  private async reserveName(name: string | undefined): Promise<ReleaseName> {
+    if (name === undefined) {
+      return () => undefined;
+    }
+    const release = this.names.reserve(name);
+    if (!release) {
+      throw this.refusal('name_taken', nameTaken(name));
+    }
+    try {
+      if (await this.rows.findByName(name)) {
+        throw this.refusal('name_taken', nameTaken(name));
+      }
+    } catch (error) {
+      release();
+      throw error;
+    }
+    return release;
+  }
+
+  private refusal(reason: UploadRefusal, error: ApiError): ApiError {
+    this.metrics.refused(reason);
+    return error;
+  }
+
+  private async storeDecoded(
+    upload: ReferenceAudioUpload,
+    clientFilename: string | undefined,
+  ): Promise<ReferenceAudioDto> {
+    const audio = await this.decode(upload, claimedFormatOf(clientFilename));
     const id = randomUUID();
     const now = Date.now();
     const row: ReferenceAudioEntity = {
@@ -83,6 +159,54 @@ export class ReferenceAudioService {
       throw upload.name !== undefined && isUniqueViolation(error) ? nameTaken(upload.name) : error;
     }
     return toDto(row);
+  }
+
+  /**
+   * The upload as a voice: audio the bytes really are (a name's extension must match them),
+   * 0.5–30 s long (longer files are refused before they are decoded), with sound that could be
+   * speech (not silence, a DC level, a square wave, nor, for raw PCM, white noise), decoded and
+   * measured off the main thread.
+   */
+  private async decode(
+    upload: ReferenceAudioUpload,
+    claimedFormat: InputAudioFormat | undefined,
+  ): Promise<DecodedAudio> {
+    if (upload.bytes.length === 0) {
+      throw invalidAudio('the audio file is empty');
+    }
+    let decoded: Awaited<ReturnType<typeof decodeUploadOffThread>>;
+    try {
+      decoded = await decodeUploadOffThread(upload.bytes, {
+        pcmSampleRate: upload.sampleRate,
+        maxSeconds: MAX_REFERENCE_SECONDS,
+        claimedFormat,
+      });
+    } catch (error) {
+      if (error instanceof AudioTooLongError) {
+        throw outOfRange(`${error.atLeast ? 'over ' : ''}${error.durationSeconds.toFixed(2)}`);
+      }
+      if (error instanceof AudioDecodeError) {
+        throw invalidAudio(error.message);
+      }
+      throw error;
+    }
+    const { audio, sound, noise } = decoded;
+    checkReferenceLength(audio);
+    if (sound) {
+      throw this.refusal(sound.kind, notSpeech(sound));
+    }
+    if (noise && isWhiteNoise(noise)) {
+      throw this.refusal(
+        'white_noise',
+        invalidAudio(
+          'the raw PCM is white noise, not speech (spectral flatness ' +
+            `${noise.spectralFlatness.toFixed(2)}, neighbouring-sample correlation ` +
+            `${noise.lag1Correlation.toFixed(2)}): random bytes, or not 16-bit ` +
+            'little-endian mono PCM',
+        ),
+      );
+    }
+    return audio;
   }
 
   async list(query: ListReferenceAudioQueryDto): Promise<ReferenceAudioDto[]> {
@@ -145,34 +269,8 @@ export class ReferenceAudioService {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/**
- * The upload as a voice: audio the bytes really are (a `.wav`/`.mp3` name must match them),
- * 0.5–30 s long (longer files are refused before they are decoded), and, for raw PCM, not white
- * noise (random bytes read as samples).
- */
-async function decodeReferenceAudio(
-  upload: ReferenceAudioUpload,
-  claimedFormat: InputAudioFormat | undefined,
-): Promise<DecodedAudio> {
-  if (upload.bytes.length === 0) {
-    throw invalidAudio('the audio file is empty');
-  }
-  let audio: DecodedAudio;
-  try {
-    audio = await decodeAudio(upload.bytes, {
-      pcmSampleRate: upload.sampleRate,
-      maxSeconds: MAX_REFERENCE_SECONDS,
-      claimedFormat,
-    });
-  } catch (error) {
-    if (error instanceof AudioTooLongError) {
-      throw outOfRange(`${error.atLeast ? 'over ' : ''}${error.durationSeconds.toFixed(2)}`);
-    }
-    if (error instanceof AudioDecodeError) {
-      throw invalidAudio(error.message);
-    }
-    throw error;
-  }
+/** Refuses reference audio below 16 kHz, or shorter or longer than 0.5–30 s. */
+function checkReferenceLength(audio: DecodedAudio): void {
   if (audio.sampleRate < MIN_REFERENCE_SAMPLE_RATE) {
     throw invalidAudio(
       `the audio is sampled at ${audio.sampleRate} Hz; reference audio needs at least ` +
@@ -183,18 +281,39 @@ async function decodeReferenceAudio(
   if (audio.duration < MIN_REFERENCE_SECONDS || audio.duration > MAX_REFERENCE_SECONDS) {
     throw outOfRange(audio.duration.toFixed(2));
   }
-  if (audio.format === 'pcm') {
-    const statistics = noiseStatistics(audio.samples);
-    if (isWhiteNoise(statistics)) {
-      throw invalidAudio(
-        'the raw PCM is white noise, not speech (spectral flatness ' +
-          `${statistics.spectralFlatness.toFixed(2)}, neighbouring-sample correlation ` +
-          `${statistics.lag1Correlation.toFixed(2)}): random bytes, or not 16-bit ` +
-          'little-endian mono PCM',
+}
+
+/** 400 InvalidAudio for audio that decodes but is plainly not speech. */
+function notSpeech(sound: SoundProblem): ApiError {
+  return invalidAudio(
+    `the audio is ${soundDescription(sound)}, not speech: a reference voice must be a ` +
+      'recording of someone speaking the transcript',
+  );
+}
+
+function soundDescription(sound: SoundProblem): string {
+  switch (sound.kind) {
+    case 'silent':
+      return `silent (its level is ${decibels(sound.rms)} dBFS)`;
+    case 'dc':
+      return `a constant level (DC ${sound.level.toFixed(3)}) with no sound`;
+    case 'square_wave':
+      return (
+        `a square wave (${Math.round(sound.extremeShare * 100)} % of the samples sit at its ` +
+        'two extreme levels)'
       );
-    }
   }
-  return audio;
+}
+
+function decibels(rms: number): string {
+  return rms > 0 ? (20 * Math.log10(rms)).toFixed(0) : '-inf';
+}
+
+function blankTranscript(): ApiError {
+  return ApiError.invalidParameter(
+    'text holds nothing to speak: the transcript must say what is spoken in the audio ' +
+      '(letters or digits, not only spaces, punctuation or invisible characters)',
+  );
 }
 
 function outOfRange(seconds: string): ApiError {

@@ -90,11 +90,12 @@ export class SynthesisController {
       reply,
       (signal) => this.synthesis.open(speech, signal),
       async (rest, signal) => {
+        const stallTimeoutMs = this.config.synthesis.streamStallTimeoutMs;
         if (!speech.stream) {
-          await sendWholeSpeech(reply, requestId, speech.output.format, rest, signal);
+          const format = speech.output.format;
+          await sendWholeSpeech(reply, requestId, format, rest, signal, stallTimeoutMs);
           return;
         }
-        const stallTimeoutMs = this.config.synthesis.streamStallTimeoutMs;
         await streamFromFirstChunk(
           reply,
           { requestId, rest, signal, stallTimeoutMs },

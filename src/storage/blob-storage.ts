@@ -20,6 +20,11 @@ export interface BlobStorage {
   /** Throws when the backend cannot be reached or written to. */
   ping(): Promise<void>;
   /**
+   * Bytes the storage can still take, for drivers that can tell (a local directory: the free
+   * space of its file system for this user); absent for S3, whose room is not measured.
+   */
+  freeBytes?(): Promise<number>;
+  /**
    * Removes what writes interrupted before `startedBefore` (Unix ms) left behind, such as the
    * temporary files of a killed process; returns how many were removed.
    */

@@ -8,6 +8,7 @@ import {
   rename,
   rm,
   stat,
+  statfs,
   unlink,
   writeFile,
 } from 'node:fs/promises';
@@ -70,6 +71,12 @@ export class LocalBlobStorage implements BlobStorage {
       }
       throw error;
     }
+  }
+
+  async freeBytes(): Promise<number> {
+    await mkdir(this.dir, { recursive: true });
+    const stats = await statfs(this.dir);
+    return stats.bavail * stats.bsize;
   }
 
   /** Writes, reads back and removes a small file, so a full disk fails the check. */

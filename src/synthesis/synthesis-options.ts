@@ -1,3 +1,4 @@
+import { withoutInvisible } from './speech-text.js';
 import type { SynthesisMode } from '../inference/inference.types.js';
 import type { SynthesisOptionsDto } from './dto/synthesis-options.dto.js';
 import { INSTRUCT_MODE } from './dto/synthesis-fields.js';
@@ -27,10 +28,15 @@ export function synthesisOptions(
   };
 }
 
-/** The instruction the engine gets: the trimmed `instruct` in the instruct mode, else none. */
+/**
+ * The instruction the engine gets: `instruct` in the instruct mode, trimmed and without invisible
+ * characters; else none.
+ */
 export function instructionFor(
   mode: SynthesisMode,
   instruct: string | undefined,
 ): string | undefined {
-  return mode === INSTRUCT_MODE ? instruct?.trim() : undefined;
+  return mode === INSTRUCT_MODE && instruct !== undefined
+    ? withoutInvisible(instruct).trim()
+    : undefined;
 }

@@ -32,6 +32,11 @@ export interface SynthesisRequest {
   seed?: number;
   /** true: audio leaves as soon as the engine streams it; false: sentence by sentence. */
   stream: boolean;
+  /**
+   * true: the client gets the audio as one file (REST stream=false, OpenAI without SSE), so its
+   * length is bounded by MAX_WHOLE_ANSWER_SECONDS, estimated before and measured while it runs.
+   */
+  wholeFile?: boolean;
 }
 
 /** What one encoded piece of a synthesis took and holds. */

@@ -5,6 +5,10 @@ import { MetricsService } from '../metrics/metrics.service.js';
 import type { SynthesisMode } from '../inference/inference.types.js';
 import type { SynthesisRequest, SynthesisTransport } from './synthesis-request.js';
 import { SynthesisLimiter } from './synthesis.limiter.js';
+import type { TextRefusal } from './speech-text.js';
+
+/** Why a request was refused by the input limits of issue 20 (a label of synthesis_refused_total). */
+export type SynthesisRefusal = TextRefusal | 'whole_answer_too_long';
 
 /** How a synthesis ended: refused before audio, completed, failed mid-way, or client gone. */
 export type SynthesisOutcome = 'rejected' | 'completed' | 'failed' | 'aborted';
@@ -44,6 +48,7 @@ export class SynthesisMetrics {
   private readonly duration: Histogram<'mode' | 'transport'> | undefined;
   private readonly realTimeFactor: Histogram<'mode' | 'transport'> | undefined;
   private readonly speech: Counter | undefined;
+  private readonly refusals: Counter<'reason'> | undefined;
 
   constructor(limiter: SynthesisLimiter, @Optional() metrics?: MetricsService) {
     if (!metrics) {
@@ -84,6 +89,14 @@ export class SynthesisMetrics {
       help: 'Seconds of speech delivered',
       registers,
     });
+    this.refusals = new Counter({
+      name: 'synthesis_refused_total',
+      help:
+        'Syntheses refused by a content limit: no_speakable_text, prompt_tokens (<|…|> in the ' +
+        'text or instruction), whole_answer_too_long (MAX_WHOLE_ANSWER_SECONDS)',
+      labelNames: ['reason'] as const,
+      registers,
+    });
     new Gauge({
       name: 'synthesis_active',
       help: 'Syntheses holding a slot (MAX_CONCURRENT_SYNTHESES)',
@@ -104,6 +117,10 @@ export class SynthesisMetrics {
 
   ended(labels: SynthesisLabels, outcome: SynthesisOutcome): void {
     this.requests?.inc({ ...labels, outcome });
+  }
+
+  refused(reason: SynthesisRefusal): void {
+    this.refusals?.inc({ reason });
   }
 
   firstAudioAfter({ mode, transport }: SynthesisLabels, seconds: number): void {

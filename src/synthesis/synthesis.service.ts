@@ -17,12 +17,19 @@ import type {
   SynthesisRequest,
 } from './synthesis-request.js';
 import { characterCount } from './synthesis-text.limits.js';
+import { instructionProblem, type TextRefusal, wholeTextProblem } from './speech-text.js';
+import {
+  estimatedSpeechSeconds,
+  wholeAnswerOverLimit,
+  wholeAnswerTooLong,
+} from './whole-answer.limit.js';
 import { SynthesisHandle } from './synthesis.handle.js';
 import { ReleaseSlot, SynthesisLimiter } from './synthesis.limiter.js';
 import {
   SynthesisLabels,
   SynthesisMetrics,
   SynthesisOutcome,
+  SynthesisRefusal,
   synthesisLabels,
 } from './synthesis.metrics.js';
 
@@ -44,6 +51,7 @@ interface RunState {
 export class SynthesisService {
   private readonly logger = new Logger(SynthesisService.name);
   private readonly maxTextLength: number;
+  private readonly maxWholeAnswerSeconds: number;
 
   constructor(
     @Inject(INFERENCE_PROVIDER) private readonly inference: InferenceProvider,
@@ -54,6 +62,12 @@ export class SynthesisService {
     private readonly drain: SynthesisDrain,
   ) {
     this.maxTextLength = config.synthesis.maxTextLength;
+    this.maxWholeAnswerSeconds = config.inputLimits.maxWholeAnswerSeconds;
+  }
+
+  /** Counts a text refused by the rules of speech-text.ts (the WebSocket checks its pieces). */
+  textRefused(reason: TextRefusal): void {
+    this.metrics.refused(reason);
   }
 
   /** Longest text (in characters) one request, or one WebSocket task, may carry. */
@@ -63,7 +77,9 @@ export class SynthesisService {
 
   /**
    * Opens a synthesis. Everything that can fail before audio exists fails here, so transports
-   * can still answer with a plain error: text over MAX_TEXT_LENGTH (400), unknown voice (404),
+   * can still answer with a plain error: text over MAX_TEXT_LENGTH, with nothing to speak or with
+   * `<|…|>` tokens, a whole-file answer estimated over MAX_WHOLE_ANSWER_SECONDS (400), unknown
+   * voice (404),
    * model missing, server busy or shutting down (503). The returned handle holds a limiter slot
    * (text in pieces takes it when its first piece arrives, so a task waiting for its text holds
    * none) until it is closed. A synthesis admitted before a shutdown runs on until it ends or
@@ -93,6 +109,7 @@ export class SynthesisService {
       if (typeof request.text === 'string') {
         this.checkTextLength(request.text);
       }
+      this.checkContent(request);
       const status = this.inference.status();
       if (!status.loaded) {
         throw ApiError.modelNotLoaded(status.error);
@@ -119,6 +136,34 @@ export class SynthesisService {
         'text',
       );
     }
+  }
+
+  /**
+   * Throws ApiError 400 (and counts the refusal) when the whole text has nothing to speak or
+   * holds `<|…|>` tokens, the instruction holds such tokens, or a whole-file answer is estimated
+   * (estimatedSpeechSeconds) to be longer than MAX_WHOLE_ANSWER_SECONDS.
+   */
+  private checkContent(request: SynthesisRequest): void {
+    const problem =
+      (typeof request.text === 'string' ? wholeTextProblem(request.text) : undefined) ??
+      (request.instruct === undefined ? undefined : instructionProblem(request.instruct));
+    if (problem) {
+      throw this.refusal(problem.reason, ApiError.invalidParameter(problem.message));
+    }
+    if (request.wholeFile && typeof request.text === 'string') {
+      const seconds = estimatedSpeechSeconds(request.text, request.speed);
+      if (seconds > this.maxWholeAnswerSeconds) {
+        throw this.refusal(
+          'whole_answer_too_long',
+          wholeAnswerTooLong(seconds, this.maxWholeAnswerSeconds),
+        );
+      }
+    }
+  }
+
+  private refusal(reason: SynthesisRefusal, error: ApiError): ApiError {
+    this.metrics.refused(reason);
+    return error;
   }
 
   /** The text of a run: the whole text, or its pieces once the first is there and a slot is taken. */
@@ -167,11 +212,15 @@ export class SynthesisService {
     };
     let pieces = 0;
     let speechSeconds = 0;
+    const maxSeconds = request.wholeFile ? this.maxWholeAnswerSeconds : Number.POSITIVE_INFINITY;
     const deliver = (piece: EncodedAudioChunk): EncodedAudioChunk => {
       if (pieces++ === 0) {
         this.metrics.firstAudioAfter(labels, piece.metrics.firstPackageSeconds);
       }
       speechSeconds += piece.metrics.speechSeconds;
+      if (speechSeconds > maxSeconds) {
+        throw this.refusal('whole_answer_too_long', wholeAnswerOverLimit(maxSeconds));
+      }
       this.metrics.delivered(piece.metrics.speechSeconds);
       return piece;
     };

@@ -11,11 +11,17 @@ interface ReferenceAudioObject {
   text: string;
 }
 
-describe('reference audio under concurrent uploads and deletes', () => {
+// Each upload is decoded in a thread of its own, which starts slowly from TypeScript sources.
+describe('reference audio under concurrent uploads and deletes', { timeout: 300_000 }, () => {
   let app: TestApp;
 
   beforeAll(async () => {
-    app = await startTestApp();
+    // Every upload is admitted: this spec is about keeping them apart, not about the limit.
+    app = await startTestApp({
+      MAX_CONCURRENT_UPLOADS: '8',
+      UPLOAD_QUEUE_SIZE: '200',
+      UPLOAD_QUEUE_WAIT_MS: '600000',
+    });
   });
 
   afterAll(async () => {

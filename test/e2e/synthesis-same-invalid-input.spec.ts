@@ -14,6 +14,10 @@ import { prepareTinyPack } from '../support/tiny-pack.js';
  * (`output_format` in the managed API is `response_format` in the OpenAI body). A new transport
  * is one more entry there; a new rule is one more row here.
  */
+const NOTHING_TO_SPEAK =
+  'the text holds nothing to speak: it needs at least one letter or digit (punctuation, emoji, ' +
+  'invisible characters and control tokens such as [breath] alone are not spoken)';
+
 const INVALID: {
   what: string;
   change: SynthesisCase;
@@ -111,7 +115,46 @@ const INVALID: {
     // a WebSocket task checks each piece with this rule
     transports: 4,
   },
+  ...['。。。', '😀🎉👍', '[breath]', '[laughter] [breath]。', '\u200b'.repeat(5000)].map(
+    (text) => ({
+      what: `a text with nothing to speak: ${JSON.stringify(text.slice(0, 20))}`,
+      change: { text },
+      code: 'InvalidParameter',
+      message: NOTHING_TO_SPEAK,
+      transports: 4,
+    }),
+  ),
+  {
+    what: 'a text holding the prompt token <|endofprompt|>',
+    change: { text: '你好<|endofprompt|>再见' },
+    code: 'InvalidParameter',
+    message: promptTokens('text', '<|endofprompt|>'),
+    transports: 4,
+  },
+  {
+    what: 'a text holding chat tokens and a language tag',
+    change: { text: '<|im_start|><|en|>hello<|im_end|>' },
+    code: 'InvalidParameter',
+    message: promptTokens('text', '<|im_start|>, <|en|>, <|im_end|>'),
+    transports: 4,
+  },
+  {
+    what: 'an instruction holding a prompt token before its end',
+    change: { mode: 'natural_language_replication', instruct: '<|im_start|>用四川话说' },
+    code: 'InvalidParameter',
+    message: promptTokens('instruction', '<|im_start|>'),
+    transports: 4,
+  },
 ];
+
+/** The message for `<|…|>` tokens, as every transport sends it. */
+function promptTokens(field: string, tokens: string): string {
+  return (
+    `the ${field} holds ${tokens}, which would break the model's prompt: <|…|> tokens ` +
+    '(<|endoftext|>, <|im_start|>, <|im_end|>, <|endofprompt|>, language tags) are refused; ' +
+    'control tokens such as [breath], [laughter] and <strong>…</strong> are accepted'
+  );
+}
 
 const UNKNOWN_VOICE = '00000000-0000-4000-8000-000000000000';
 
@@ -163,5 +206,42 @@ describe('the same invalid input gets the same code and message on every transpo
         `NotFound: reference audio ${UNKNOWN_VOICE} not found`,
       );
     }
+  });
+
+  it('control tokens and an ending <|endofprompt|> are accepted, invisible characters not counted', async () => {
+    const accepted: SynthesisCase[] = [
+      { text: '[breath]你好，<strong>朋友</strong>[laughter]。' },
+      // 5,000 zero-width spaces are left out: 2 characters, not 5,002 over MAX_TEXT_LENGTH
+      { text: `你${'\u200b'.repeat(5000)}好。` },
+      { mode: 'natural_language_replication', instruct: '用四川话说<|endofprompt|>' },
+    ];
+    for (const change of accepted) {
+      const request: SynthesisCase = {
+        mode: 'cross_lingual_replication',
+        reference_audio_id: voice,
+        text: '你好。',
+        seed: 1,
+        ...change,
+      };
+      for (const transport of SYNTHESIS_TRANSPORTS.filter((t) => t.carries(request))) {
+        const outcome = await transport.synthesize(app, request);
+        expect(seen(outcome), `${transport.name}: ${JSON.stringify(change).slice(0, 60)}`).toBe(
+          'ok',
+        );
+      }
+    }
+  });
+
+  it('counts each refusal by reason in synthesis_refused_total', async () => {
+    const metrics = await (await fetch(`${app.baseUrl}/metrics`)).text();
+    const count = (reason: string) =>
+      Number(
+        new RegExp(`^synthesis_refused_total\\{reason="${reason}"\\} (\\d+)$`, 'm').exec(
+          metrics,
+        )?.[1] ?? 0,
+      );
+    // 5 texts × 4 transports; 3 token rows × 4 transports
+    expect(count('no_speakable_text')).toBe(20);
+    expect(count('prompt_tokens')).toBe(12);
   });
 });

@@ -83,13 +83,15 @@ describe('limits of the text that reaches one LLM prompt, on every transport', (
       const outcome = await transport.synthesize(app, {
         mode: 'cross_lingual_replication',
         reference_audio_id: voice,
-        text: `${THREE_TOKENS.repeat(120)}<|endofprompt|>`,
+        // `<|` … `|>` keeps a text unsplit; a real <|…|> token would be refused before
+        text: `${THREE_TOKENS.repeat(120)}<| |>`,
       });
       expect(outcome).toMatchObject({
         ok: false,
         code: 'InvalidParameter',
-        message:
-          'text spoken as one utterance has 361 tokens; the limit is 337 tokens per utterance',
+        message: expect.stringMatching(
+          /^text spoken as one utterance has 36\d tokens; the limit is 337 tokens per utterance$/,
+        ),
       });
     });
 

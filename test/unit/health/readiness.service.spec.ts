@@ -6,6 +6,7 @@ import type { DatabasePingRepository } from '../../../src/database/database-ping
 import { ReadinessService } from '../../../src/health/readiness.service.js';
 import type { InferenceStatus } from '../../../src/inference/inference.types.js';
 import { SynthesisDrain } from '../../../src/lifecycle/synthesis-drain.js';
+import type { AppConfig } from '../../../src/config/app-config.js';
 import type { BlobStorage } from '../../../src/storage/blob-storage.js';
 import { FakeInferenceProvider } from '../../support/fake-inference.provider.js';
 
@@ -22,6 +23,9 @@ const ok = async (): Promise<void> => undefined;
 /** Rate-limit counts in the process (no REDIS_URL): no check of their own. */
 const inProcessRateLimitStore = new RateLimitStoreProbe(new ThrottlerStorageService());
 
+/** STORAGE_MIN_FREE_BYTES of 1 MiB. */
+const CONFIG = { inputLimits: { minFreeStorageBytes: 1024 * 1024 } } as AppConfig;
+
 describe('ReadinessService', () => {
   it('is ready when database, storage and model are all ok', async () => {
     const readiness = new ReadinessService(
@@ -30,6 +34,7 @@ describe('ReadinessService', () => {
       new FakeInferenceProvider(),
       new SynthesisDrain(),
       inProcessRateLimitStore,
+      CONFIG,
     );
     expect(await readiness.check()).toEqual({
       status: 'ok',
@@ -49,6 +54,7 @@ describe('ReadinessService', () => {
       new FakeInferenceProvider(),
       drain,
       inProcessRateLimitStore,
+      CONFIG,
     );
     await drain.drain(0);
     expect(await readiness.check()).toEqual({
@@ -81,6 +87,7 @@ describe('ReadinessService', () => {
       inference,
       new SynthesisDrain(),
       inProcessRateLimitStore,
+      CONFIG,
     );
     const result = await readiness.check();
     expect(result).toEqual({
@@ -113,6 +120,7 @@ describe('ReadinessService', () => {
       new FakeInferenceProvider(),
       new SynthesisDrain(),
       inProcessRateLimitStore,
+      CONFIG,
     );
     expect((await readiness.check()).checks.database).toEqual({
       status: 'error',
@@ -128,6 +136,7 @@ describe('ReadinessService', () => {
       new FakeInferenceProvider(),
       new SynthesisDrain(),
       inProcessRateLimitStore,
+      CONFIG,
     );
     const started = Date.now();
     const result = await readiness.check();
@@ -147,6 +156,7 @@ describe('ReadinessService', () => {
         inference,
         new SynthesisDrain(),
         inProcessRateLimitStore,
+        CONFIG,
       );
     };
     const all = await readinessWith({
@@ -205,6 +215,7 @@ describe('ReadinessService', () => {
         new FakeInferenceProvider(),
         new SynthesisDrain(),
         new RateLimitStoreProbe(redis),
+        CONFIG,
       );
       const result = await readiness.check();
       expect(result.status).toBe('ok');
@@ -215,5 +226,37 @@ describe('ReadinessService', () => {
     } finally {
       redis.redis.disconnect();
     }
+  });
+
+  it('fails the storage check below STORAGE_MIN_FREE_BYTES, naming the free space and the setting', async () => {
+    const low = { ping: ok, freeBytes: async () => 512 * 1024 } as BlobStorage;
+    const readiness = new ReadinessService(
+      database(ok),
+      low,
+      new FakeInferenceProvider(),
+      new SynthesisDrain(),
+      inProcessRateLimitStore,
+      CONFIG,
+    );
+    expect(await readiness.check()).toMatchObject({
+      status: 'unavailable',
+      checks: {
+        storage: {
+          status: 'error',
+          error:
+            '0.5 MiB free, below STORAGE_MIN_FREE_BYTES (1.0 MiB): uploads will soon fail with 507',
+        },
+      },
+    });
+    const roomy = { ping: ok, freeBytes: async () => 2 * 1024 * 1024 } as BlobStorage;
+    const fine = new ReadinessService(
+      database(ok),
+      roomy,
+      new FakeInferenceProvider(),
+      new SynthesisDrain(),
+      inProcessRateLimitStore,
+      CONFIG,
+    );
+    expect((await fine.check()).checks.storage).toEqual({ status: 'ok' });
   });
 });

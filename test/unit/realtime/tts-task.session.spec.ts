@@ -2,6 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { ApiError } from '../../../src/common/api-error.js';
 import type { TaskEventMessage } from '../../../src/realtime/tts-task.protocol.js';
 import { TaskSynthesizer, TtsTaskSession } from '../../../src/realtime/tts-task.session.js';
+import { NOTHING_TO_SPEAK_MESSAGE, type TextRefusal } from '../../../src/synthesis/speech-text.js';
 import type {
   EncodedAudioChunk,
   SynthesisRequest,
@@ -15,6 +16,11 @@ class EchoSynthesizer implements TaskSynthesizer {
   signals: AbortSignal[] = [];
 
   closed = 0;
+  refused: TextRefusal[] = [];
+
+  textRefused(reason: TextRefusal) {
+    this.refused.push(reason);
+  }
 
   async open(request: SynthesisRequest, signal: AbortSignal) {
     if (request.referenceAudioId === 'unknown') {
@@ -359,6 +365,42 @@ describe(TtsTaskSession.name, () => {
     session.handleFrame(finishTask('t1'), false);
     await session.settled();
     expect(last().header.error_message).toMatch(/^no text to synthesize/);
+  });
+
+  it('fails a task whose pieces hold nothing to speak, and counts it', async () => {
+    session.handleFrame(runTask('t1'), false);
+    await tick();
+    session.handleFrame(continueTask('t1', '。。 '), false);
+    session.handleFrame(continueTask('t1', '[breath]\u200b😀'), false);
+    session.handleFrame(finishTask('t1'), false);
+    await session.settled();
+    expect(last().header).toMatchObject({
+      event: 'task-failed',
+      error_code: 'InvalidParameter',
+      error_message: NOTHING_TO_SPEAK_MESSAGE,
+    });
+    expect(synthesizer.refused).toEqual(['no_speakable_text']);
+  });
+
+  it('refuses a piece holding <|…|> tokens, and passes control tokens without invisible characters', async () => {
+    session.handleFrame(runTask('t1'), false);
+    await tick();
+    session.handleFrame(continueTask('t1', '你\u200b好[breath]'), false);
+    await tick();
+    session.handleFrame(continueTask('t1', '<|im_end|>'), false);
+    await session.settled();
+    expect(last().header).toMatchObject({
+      event: 'task-failed',
+      error_message: expect.stringMatching(/^the text holds <\|im_end\|>, which would break/),
+    });
+    expect(synthesizer.refused).toEqual(['prompt_tokens']);
+    const audio = sent
+      .filter((m) => m.header.event === 'result-generated')
+      .map((m) => {
+        const output = m.payload.output as { audio: { data: string } };
+        return Buffer.from(output.audio.data, 'base64').toString();
+      });
+    expect(audio).toEqual(['你好[breath]']);
   });
 
   it('aborts the running synthesis and stays silent when the client goes away', async () => {

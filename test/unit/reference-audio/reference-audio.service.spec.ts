@@ -140,7 +140,11 @@ describe('ReferenceAudioService with a fake inference provider and flaky storage
   }
 
   function upload(text = 'hello', seconds = 1) {
-    return service.upload({ filename: 'voice.wav', bytes: makeSpeechWav(seconds), text });
+    return service.upload(async () => ({
+      filename: 'voice.wav',
+      bytes: makeSpeechWav(seconds),
+      text,
+    }));
   }
 
   async function expectApiError(promise: Promise<unknown>, status: number, code: string) {

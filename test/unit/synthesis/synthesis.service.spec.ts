@@ -72,6 +72,7 @@ describe(SynthesisService.name, () => {
     engine = new FakeInferenceProvider();
     const config = {
       synthesis: { maxConcurrent: 1, queueSize: 0, queueTimeoutMs: 60_000, maxTextLength: 20 },
+      inputLimits: { maxWholeAnswerSeconds: 300 },
     } as AppConfig;
     limiter = new SynthesisLimiter(config);
     const referenceAudio = {
@@ -339,6 +340,67 @@ describe(SynthesisService.name, () => {
     });
   });
 
+  describe('an answer sent as one file (MAX_WHOLE_ANSWER_SECONDS)', () => {
+    /** Speaks one second per chunk, ten chunks, whatever the text: longer than any estimate. */
+    class LongWindedEngine extends FakeInferenceProvider {
+      override async *synthesize(): AsyncGenerator<SpeechChunk> {
+        for (let i = 0; i < 10; i++) {
+          yield { samples: new Float32Array(24000).fill(0.1), modelSeconds: 0.001 };
+        }
+      }
+    }
+
+    let registry: MetricsService;
+
+    function serviceWithLimit(seconds: number, inference = engine) {
+      const config = {
+        synthesis: { maxConcurrent: 1, queueSize: 0, queueTimeoutMs: 60_000, maxTextLength: 100 },
+        inputLimits: { maxWholeAnswerSeconds: seconds },
+      } as AppConfig;
+      const slots = new SynthesisLimiter(config);
+      const referenceAudio = {
+        getVoiceFeatures: async () => ({ features: fakeVoice(300), promptText: '提示' }),
+      } as unknown as ReferenceAudioService;
+      registry = new MetricsService();
+      return {
+        slots,
+        service: new SynthesisService(
+          inference,
+          referenceAudio,
+          slots,
+          config,
+          new SynthesisMetrics(slots, registry),
+          new SynthesisDrain(),
+        ),
+      };
+    }
+
+    it('refuses a text estimated over the limit before taking a slot; a stream is not bounded', async () => {
+      const { service, slots } = serviceWithLimit(3);
+      // 13 CJK characters × 0.25 s = 3.25 s
+      const text = '收到好友从远方寄来的生日礼物';
+      const error = await service.open({ ...REQUEST, text, wholeFile: true }).catch((e) => e);
+      expect(error).toMatchObject({ status: 400, message: /about 4 s of audio .* at most 3 s/ });
+      expect(slots.active).toBe(0);
+      expect(await registry.render()).toContain(
+        'synthesis_refused_total{reason="whole_answer_too_long"} 1',
+      );
+      expect((await collect(await service.open({ ...REQUEST, text }))).length).toBeGreaterThan(0);
+    });
+
+    it('stops with 400 once the audio passes the limit, whatever the estimate said', async () => {
+      const { service, slots } = serviceWithLimit(3, new LongWindedEngine());
+      const handle = await service.open({ ...REQUEST, text: '你好', wholeFile: true });
+      const error = await collect(handle).catch((e: unknown) => e);
+      expect(error).toMatchObject({
+        status: 400,
+        code: 'InvalidParameter',
+        message: /^the audio passed 3 s, the most an answer sent as one file holds/,
+      });
+      expect(slots.active).toBe(0);
+    });
+  });
+
   describe('the slot of an aborted synthesis', () => {
     const STOP_MS = 60;
     let slowEngine: SlowStoppingEngine;
@@ -350,6 +412,7 @@ describe(SynthesisService.name, () => {
       slowEngine.delayMs = 5;
       const config = {
         synthesis: { maxConcurrent: 1, queueSize: 1, queueTimeoutMs: 60_000, maxTextLength: 20 },
+        inputLimits: { maxWholeAnswerSeconds: 300 },
       } as AppConfig;
       queuedLimiter = new SynthesisLimiter(config);
       const referenceAudio = {
