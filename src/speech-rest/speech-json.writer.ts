@@ -1,6 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import type { OutputAudioFormat } from '../audio/audio.types.js';
-import { withExactWavSizes } from '../audio/wav.encoder.js';
+import { asCompleteAudioFile } from '../audio/complete-audio-file.js';
 import { audioEvent, errorEvent } from './speech-answer.js';
 import type { EncodedAudioChunk } from '../synthesis/synthesis-request.js';
 
@@ -11,7 +11,8 @@ import type { EncodedAudioChunk } from '../synthesis/synthesis-request.js';
 export const WHOLE_ANSWER_HEARTBEAT_MS = 5000;
 
 /**
- * Sends the answer of stream=false: one JSON with the whole file (a WAV with its exact sizes). A synthesis that is done within
+ * Sends the answer of stream=false: one JSON with the whole file (a WAV with its exact sizes, a FLAC
+ * with its exact sample count). A synthesis that is done within
  * `heartbeatMs` gets an ordinary reply, and its errors the common error shape with their status.
  * A longer one gets the 200 status line at `heartbeatMs` and then a space every `heartbeatMs`
  * (JSON allows leading whitespace), so clients with a read timeout keep waiting; if it then
@@ -48,7 +49,7 @@ export async function sendWholeSpeech(
     }
     clearInterval(heartbeat);
     const file = Buffer.concat(audio);
-    const answer = audioEvent(requestId, format === 'wav' ? withExactWavSizes(file) : file, true);
+    const answer = audioEvent(requestId, asCompleteAudioFile(format, file), true);
     if (streaming) {
       reply.raw.end(JSON.stringify(answer));
     } else {
