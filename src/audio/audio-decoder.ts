@@ -5,6 +5,7 @@ import { detectInputFormat } from './input-format.detector.js';
 import { scanMp3Frames } from './mp3-frame-scan.js';
 import { decodeMp3 } from './mp3.decoder.js';
 import { decodeOgg } from './ogg.decoder.js';
+import { decodeWebmOpus } from './webm-opus.decoder.js';
 import { pcm16BytesToFloat } from './sample-conversion.js';
 import { decodeWav, MAX_WAV_SAMPLE_RATE, MIN_WAV_SAMPLE_RATE } from './wav.decoder.js';
 
@@ -14,8 +15,8 @@ export interface DecodeAudioOptions {
   /**
    * Audio longer than this is refused with AudioTooLongError before it is decoded (WAV, PCM:
    * from the size; MP3: from the frame headers; FLAC: from STREAMINFO's sample count unless it
-   * is 0; Ogg: from the last granule position), and decoding of MP3, FLAC and Ogg stops at the
-   * limit.
+   * is 0; Ogg: from the last granule position; WebM: from its Duration when it has one), and
+   * decoding of MP3, FLAC, Ogg and WebM stops at the limit.
    */
   maxSeconds?: number;
   /** The container the file claims to be (from its name); bytes of another kind are refused. */
@@ -38,12 +39,13 @@ const CONTAINER_NAMES: Record<InputAudioFormat, string> = {
   flac: 'a FLAC file (no fLaC header)',
   opus: 'an Ogg Opus file (no OggS page with OpusHead)',
   vorbis: 'an Ogg Vorbis file (no OggS page with a Vorbis header)',
+  webm: 'a WebM file (no EBML header)',
 };
 
 /**
  * Decodes an uploaded audio file to mono float samples in [-1, 1] at the file's own rate.
  * The format is detected from the bytes (rules in `input-format.detector.ts`): WAV, MP3, FLAC,
- * Ogg Opus, Ogg Vorbis, or raw 16-bit little-endian mono PCM at `pcmSampleRate`. Supported
+ * Ogg Opus, Ogg Vorbis, WebM Opus, or raw 16-bit little-endian mono PCM at `pcmSampleRate`. Supported
  * rates: 8–48 kHz (Opus always decodes at 48 kHz).
  * MP3 data must be mostly MPEG audio frames (see `mp3-frame-scan.ts`).
  *
@@ -79,6 +81,9 @@ export async function decodeAudio(
     case 'opus':
     case 'vorbis':
       audio = await decodeOgg(bytes, detection.format, maxSeconds);
+      break;
+    case 'webm':
+      audio = await decodeWebmOpus(bytes, maxSeconds);
       break;
   }
   return {

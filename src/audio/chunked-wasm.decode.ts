@@ -21,14 +21,14 @@ export interface WasmChunkDecoder {
 }
 
 /**
- * Decodes `bytes` with `decoder` in small chunks, channels averaged to mono and clamped to
+ * Decodes `input` with `decoder`: a file in small chunks, or the given packets one by one, channels averaged to mono and clamped to
  * [-1, 1]; stops with AudioTooLongError as soon as more than `maxSeconds` came out, so time and
  * memory stay bounded by the limit whatever the file claims. A decoder error (a damaged or cut
  * frame) or no audio at all is an AudioDecodeError naming `what`. Frees the decoder.
  */
 export async function decodeInChunks(
   decoder: WasmChunkDecoder,
-  bytes: Uint8Array,
+  input: Uint8Array | readonly Uint8Array[],
   what: string,
   maxSeconds: number,
 ): Promise<PcmAudio> {
@@ -51,8 +51,8 @@ export async function decodeInChunks(
         throw new AudioTooLongError(length / sampleRate, true, maxSeconds);
       }
     };
-    for (let offset = 0; offset < bytes.length; offset += FEED_BYTES) {
-      take(await decoder.decode(bytes.subarray(offset, offset + FEED_BYTES)));
+    for (const chunk of Array.isArray(input) ? input : chunksOf(input as Uint8Array)) {
+      take(await decoder.decode(chunk));
     }
     take(await decoder.flush());
     if (length === 0) {
@@ -72,6 +72,12 @@ export async function decodeInChunks(
     });
   } finally {
     decoder.free();
+  }
+}
+
+function* chunksOf(bytes: Uint8Array): Generator<Uint8Array> {
+  for (let offset = 0; offset < bytes.length; offset += FEED_BYTES) {
+    yield bytes.subarray(offset, offset + FEED_BYTES);
   }
 }
 

@@ -8,7 +8,8 @@ import { oggCodecOf } from './ogg.decoder.js';
  *
  * 1. `RIFF....WAVE` → `wav`.
  * 2. An ID3v2 tag, or an MPEG Layer III frame header followed by a second one → `mp3`.
- * 3. `fLaC` → `flac`; `OggS` whose first packet is `OpusHead` → `opus`, `\x01vorbis` → `vorbis`.
+ * 3. `fLaC` → `flac`; `OggS` whose first packet is `OpusHead` → `opus`, `\x01vorbis` → `vorbis`;
+ *    an EBML header (WebM/Matroska) → `webm` (its demuxer refuses codecs other than Opus).
  * 4. Anything else is taken as raw 16-bit little-endian mono PCM, unless it is clearly not
  *    PCM audio: empty, an odd number of bytes, a known non-audio or unsupported file signature
  *    (see `KNOWN_SIGNATURES`), or text (the first 4 KiB are all printable UTF-8 / whitespace
@@ -30,7 +31,7 @@ function ascii(text: string): number[] {
 }
 
 /** The upload formats, as the refusals list them. */
-export const SUPPORTED_UPLOADS = 'WAV, MP3, FLAC, Ogg Opus, Ogg Vorbis or raw PCM';
+export const SUPPORTED_UPLOADS = 'WAV, MP3, FLAC, Ogg Opus, Ogg Vorbis, WebM Opus or raw PCM';
 
 /** How to turn a file of an unsupported container into one this service reads. */
 const CONVERT_HINT = (extension: string): string =>
@@ -58,11 +59,6 @@ const KNOWN_SIGNATURES: FileSignature[] = [
     name: `MP4/M4A/AAC audio or video, which is not supported (${CONVERT_HINT('m4a')})`,
     offset: 4,
     bytes: ascii('ftyp'),
-  },
-  {
-    name: `a Matroska/WebM file, which is not supported (${CONVERT_HINT('webm')})`,
-    offset: 0,
-    bytes: [0x1a, 0x45, 0xdf, 0xa3],
   },
   { name: 'AIFF audio, which is not supported', offset: 0, bytes: ascii('FORM') },
   { name: 'AU audio, which is not supported', offset: 0, bytes: ascii('.snd') },
@@ -126,6 +122,9 @@ export function detectInputFormat(bytes: Buffer): FormatDetection {
   if (matchesSignature(bytes, { name: 'Ogg', offset: 0, bytes: ascii('OggS') })) {
     const codec = oggCodecOf(bytes);
     if (codec) return { format: codec };
+  }
+  if (matchesSignature(bytes, { name: 'WebM', offset: 0, bytes: [0x1a, 0x45, 0xdf, 0xa3] })) {
+    return { format: 'webm' };
   }
   for (const signature of KNOWN_SIGNATURES) {
     if (matchesSignature(bytes, signature)) {

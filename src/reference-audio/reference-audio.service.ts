@@ -233,6 +233,8 @@ function mediaTypeOf(row: ReferenceAudioEntity): string {
       return 'audio/ogg; codecs=opus';
     case 'vorbis':
       return 'audio/ogg; codecs=vorbis';
+    case 'webm':
+      return 'audio/webm; codecs=opus';
   }
 }
 

@@ -29,7 +29,7 @@ export function checkUploadFilename(filename: string | undefined): string | unde
 
 /**
  * The container a file name promises: `.wav` (or `.wave`) → WAV, `.mp3` → MP3, `.flac` → FLAC,
- * `.opus` → Ogg Opus, any case; no promise for other names (raw PCM has no standard extension,
+ * `.opus` → Ogg Opus, `.webm` → WebM, any case; no promise for other names (raw PCM has no standard extension,
  * `.ogg` may hold Opus or Vorbis).
  */
 export function claimedFormatOf(filename: string | undefined): InputAudioFormat | undefined {
@@ -38,6 +38,7 @@ export function claimedFormatOf(filename: string | undefined): InputAudioFormat 
   if (extension === 'mp3') return 'mp3';
   if (extension === 'flac') return 'flac';
   if (extension === 'opus') return 'opus';
+  if (extension === 'webm') return 'webm';
   return undefined;
 }
 

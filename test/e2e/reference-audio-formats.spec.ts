@@ -21,9 +21,10 @@ const FILES = [
   },
   { name: 'voice.opus', args: ['-c:a', 'libopus'], type: 'audio/ogg; codecs=opus' },
   { name: 'voice.ogg', args: ['-c:a', 'libvorbis'], type: 'audio/ogg; codecs=vorbis' },
+  { name: 'recording.webm', args: ['-c:a', 'libopus'], type: 'audio/webm; codecs=opus' },
 ] as const;
 
-describe('POST reference_audio with FLAC, Ogg Opus and Ogg Vorbis files (real engine on the tiny pack)', () => {
+describe('POST reference_audio with FLAC, Ogg Opus, Ogg Vorbis and WebM Opus files (real engine on the tiny pack)', () => {
   let app: TestApp;
   let dir: string;
   const bytes = new Map<string, Buffer>();
