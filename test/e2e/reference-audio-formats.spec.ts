@@ -5,11 +5,27 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authHeaders, REFERENCE_AUDIO_PATH, uploadReferenceAudio } from '../support/http-client.js';
+import { launchChromium } from '../support/playground-browser.js';
 import { postSpeech, type SpeechEvent } from '../support/speech-clients.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { prepareTinyPack } from '../support/tiny-pack.js';
 
 const run = promisify(execFile);
+
+/** Records 2.5 s of the fake microphone with MediaRecorder as a web app would; base64 WebM. */
+const RECORD_IN_PAGE = `(async () => {
+  const stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+  const recorder = new MediaRecorder(stream, { mimeType: 'audio/webm;codecs=opus' });
+  const parts = [];
+  recorder.ondataavailable = (event) => parts.push(event.data);
+  recorder.start(250);
+  await new Promise((resolve) => setTimeout(resolve, 2500));
+  await new Promise((resolve) => { recorder.onstop = resolve; recorder.stop(); });
+  const bytes = new Uint8Array(await new Blob(parts).arrayBuffer());
+  let text = '';
+  for (const byte of bytes) text += String.fromCharCode(byte);
+  return btoa(text);
+})()`;
 
 /** Each new upload format, made by ffmpeg from espeak-ng speech, with its file name. */
 const FILES = [
@@ -88,6 +104,37 @@ describe('POST reference_audio with FLAC, Ogg Opus, Ogg Vorbis and WebM Opus fil
     expect(response.status).toBe(400);
     expect(body.code).toBe('InvalidAudio');
     expect(body.message).toMatch(message);
+  });
+
+  it("a browser's MediaRecorder recording (Chromium, WebM Opus, no duration, unknown sizes) is accepted", async () => {
+    const microphone = join(dir, 'microphone.wav');
+    await run('espeak-ng', [
+      '-v',
+      'en',
+      '-w',
+      microphone,
+      'Hello, this is my voice, recorded in the browser.',
+    ]);
+    const browser = await launchChromium(microphone);
+    let recording: Buffer;
+    try {
+      const page = await browser.newPage();
+      // a page of the service's origin: loopback is a secure context, where getUserMedia exists
+      await page.goto(`${app.baseUrl}/health`);
+      const base64 = await page.evaluate<string>(RECORD_IN_PAGE);
+      recording = Buffer.from(base64, 'base64');
+    } finally {
+      await browser.close();
+    }
+    expect(recording.subarray(0, 4)).toEqual(Buffer.from([0x1a, 0x45, 0xdf, 0xa3]));
+    const response = await uploadReferenceAudio(app, {
+      bytes: recording,
+      filename: 'recording.webm',
+      text: 'Hello, this is my voice, recorded in the browser.',
+    });
+    const body = (await response.json()) as { duration: number };
+    expect(response.status, JSON.stringify(body)).toBe(200);
+    expect(body.duration).toBeGreaterThan(1.5);
   });
 
   it('an M4A voice memo: 400 InvalidAudio that says how to convert it', async () => {
