@@ -58,7 +58,8 @@ export class ReferenceAudioController {
   @Post()
   @HttpCode(200)
   @ApiOperation({
-    summary: 'Upload a reference audio (WAV, MP3, FLAC, Ogg Opus/Vorbis or raw PCM, 0.5–30 s)',
+    summary:
+      'Upload a reference audio (WAV, MP3, FLAC, Ogg Opus/Vorbis, WebM Opus or raw PCM, 0.5–30 s)',
   })
   @ApiConsumes('multipart/form-data')
   @ApiBody({ type: UploadReferenceAudioBodyDto })

@@ -78,7 +78,7 @@ export class UploadReferenceAudioFieldsDto {
 export class UploadReferenceAudioBodyDto extends UploadReferenceAudioFieldsDto {
   @ApiProperty({
     description:
-      'The audio: WAV, MP3, FLAC, Ogg Opus, Ogg Vorbis or raw PCM (format recognised from the bytes), 0.5–30 s',
+      'The audio: WAV, MP3, FLAC, Ogg Opus, Ogg Vorbis, WebM Opus or raw PCM (format recognised from the bytes), 0.5–30 s',
     type: 'string',
     format: 'binary',
   })
