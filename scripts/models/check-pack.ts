@@ -1,6 +1,6 @@
 /**
- * npm run models:check
- * Loads the model pack in MODEL_DIR exactly as the service does (same settings from the
+ * npm run models:check [-- <dir>]
+ * Loads the model pack in <dir> (default MODEL_DIR) exactly as the service does (same settings from the
  * environment and .env, same loader and contract), reports every file, graph and derived size,
  * runs one short synthesis per mode on the bundled prompt voice with a fixed seed and judges the
  * audio. Exit status: 0 = a real pack whose
@@ -72,17 +72,24 @@ function printSizes(runtime: EngineRuntime): void {
 
 async function main(): Promise<number> {
   Logger.overrideLogger(['fatal', 'error', 'warn', 'log']);
+  const args = process.argv.slice(2);
+  if (args.length > 1) {
+    console.error('usage: npm run models:check [-- <dir>]   (default: MODEL_DIR)');
+    return CHECK_EXIT.settings;
+  }
   let config: InferenceConfig;
   try {
     loadEnvFile();
-    config = loadConfig().inference;
+    config = loadConfig(
+      args[0] === undefined ? process.env : { ...process.env, MODEL_DIR: args[0] },
+    ).inference;
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     console.error(error.message);
     return CHECK_EXIT.settings;
   }
   const dir = resolve(config.modelDir);
-  console.log(`CosyVoice2 model pack check: MODEL_DIR=${dir}, device ${describeDevice(config)}`);
+  console.log(`CosyVoice2 model pack check: ${dir}, device ${describeDevice(config)}`);
   const manifest = await readManifestFile(dir).catch(() => undefined);
   if (manifest?.testPack) {
     console.log(

@@ -1,8 +1,11 @@
 import { AudioDecodeError, AudioTooLongError } from './audio-decode.error.js';
 import { DecodedAudio, InputAudioFormat, PcmAudio } from './audio.types.js';
+import { decodeFlac } from './flac.decoder.js';
 import { detectInputFormat } from './input-format.detector.js';
 import { scanMp3Frames } from './mp3-frame-scan.js';
 import { decodeMp3 } from './mp3.decoder.js';
+import { decodeOgg } from './ogg.decoder.js';
+import { decodeWebmOpus } from './webm-opus.decoder.js';
 import { pcm16BytesToFloat } from './sample-conversion.js';
 import { decodeWav, MAX_WAV_SAMPLE_RATE, MIN_WAV_SAMPLE_RATE } from './wav.decoder.js';
 
@@ -11,7 +14,9 @@ export interface DecodeAudioOptions {
   pcmSampleRate?: number;
   /**
    * Audio longer than this is refused with AudioTooLongError before it is decoded (WAV, PCM:
-   * from the size; MP3: from the frame headers, and decoding stops at the limit).
+   * from the size; MP3: from the frame headers; FLAC: from STREAMINFO's sample count unless it
+   * is 0; Ogg: from the last granule position; WebM: from its Duration when it has one), and
+   * decoding of MP3, FLAC, Ogg and WebM stops at the limit.
    */
   maxSeconds?: number;
   /** The container the file claims to be (from its name); bytes of another kind are refused. */
@@ -31,12 +36,17 @@ const CONTAINER_NAMES: Record<InputAudioFormat, string> = {
   wav: 'a WAV file (no RIFF/WAVE header)',
   mp3: 'an MP3 file (no ID3 tag or MPEG audio frame header)',
   pcm: 'raw PCM',
+  flac: 'a FLAC file (no fLaC header)',
+  opus: 'an Ogg Opus file (no OggS page with OpusHead)',
+  vorbis: 'an Ogg Vorbis file (no OggS page with a Vorbis header)',
+  webm: 'a WebM file (no EBML header)',
 };
 
 /**
  * Decodes an uploaded audio file to mono float samples in [-1, 1] at the file's own rate.
- * The format is detected from the bytes (rules in `input-format.detector.ts`): WAV, MP3, or
- * raw 16-bit little-endian mono PCM at `pcmSampleRate`. Supported rates: 8–48 kHz.
+ * The format is detected from the bytes (rules in `input-format.detector.ts`): WAV, MP3, FLAC,
+ * Ogg Opus, Ogg Vorbis, WebM Opus, or raw 16-bit little-endian mono PCM at `pcmSampleRate`. Supported
+ * rates: 8–48 kHz (Opus always decodes at 48 kHz).
  * MP3 data must be mostly MPEG audio frames (see `mp3-frame-scan.ts`).
  *
  * @throws AudioDecodeError with a message for the API client when the bytes are not usable audio.
@@ -64,6 +74,16 @@ export async function decodeAudio(
       break;
     case 'pcm':
       audio = decodePcm(bytes, options.pcmSampleRate ?? DEFAULT_PCM_SAMPLE_RATE, maxSeconds);
+      break;
+    case 'flac':
+      audio = await decodeFlac(bytes, maxSeconds);
+      break;
+    case 'opus':
+    case 'vorbis':
+      audio = await decodeOgg(bytes, detection.format, maxSeconds);
+      break;
+    case 'webm':
+      audio = await decodeWebmOpus(bytes, maxSeconds);
       break;
   }
   return {

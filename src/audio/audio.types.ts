@@ -5,7 +5,7 @@ export interface PcmAudio {
 }
 
 /** Container formats recognised from the bytes of an upload. */
-export type InputAudioFormat = 'wav' | 'mp3' | 'pcm';
+export type InputAudioFormat = 'wav' | 'mp3' | 'pcm' | 'flac' | 'opus' | 'vorbis' | 'webm';
 
 export interface DecodedAudio extends PcmAudio {
   format: InputAudioFormat;

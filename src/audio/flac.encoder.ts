@@ -56,6 +56,7 @@ const abandoned = new FinalizationRegistry<{ flac: LibFlac; encoder: number }>(
  * block; every later one holds the frames libFLAC completed (a frame is 4096 samples, so `push`
  * often returns nothing). A stream cannot seek back, so STREAMINFO leaves the total sample count
  * and MD5 unknown (0), as the FLAC format allows; decoders then read the frames to the end.
+ * A whole file gets its exact count afterwards (`withExactFlacLength`).
  */
 export class FlacStreamEncoder implements StreamingAudioEncoder {
   private ended = false;

@@ -1,13 +1,16 @@
 import { InputAudioFormat } from './audio.types.js';
 import { isWav } from './wav.decoder.js';
 import { looksLikeMp3 } from './mpeg-frame-header.js';
+import { oggCodecOf } from './ogg.decoder.js';
 
 /**
  * Recognises the container of an upload from its bytes (never from a file name):
  *
  * 1. `RIFF....WAVE` → `wav`.
  * 2. An ID3v2 tag, or an MPEG Layer III frame header followed by a second one → `mp3`.
- * 3. Anything else is taken as raw 16-bit little-endian mono PCM, unless it is clearly not
+ * 3. `fLaC` → `flac`; `OggS` whose first packet is `OpusHead` → `opus`, `\x01vorbis` → `vorbis`;
+ *    an EBML header (WebM/Matroska) → `webm` (its demuxer refuses codecs other than Opus).
+ * 4. Anything else is taken as raw 16-bit little-endian mono PCM, unless it is clearly not
  *    PCM audio: empty, an odd number of bytes, a known non-audio or unsupported file signature
  *    (see `KNOWN_SIGNATURES`), or text (the first 4 KiB are all printable UTF-8 / whitespace
  *    with no NUL byte, which real PCM audio practically never is).
@@ -27,6 +30,13 @@ function ascii(text: string): number[] {
   return [...text].map((char) => char.charCodeAt(0));
 }
 
+/** The upload formats, as the refusals list them. */
+export const SUPPORTED_UPLOADS = 'WAV, MP3, FLAC, Ogg Opus, Ogg Vorbis, WebM Opus or raw PCM';
+
+/** How to turn a file of an unsupported container into one this service reads. */
+const CONVERT_HINT = (extension: string): string =>
+  `convert it first, e.g. ffmpeg -i voice.${extension} voice.flac`;
+
 const KNOWN_SIGNATURES: FileSignature[] = [
   { name: 'a PNG image', offset: 0, bytes: [0x89, ...ascii('PNG')] },
   { name: 'a JPEG image', offset: 0, bytes: [0xff, 0xd8, 0xff] },
@@ -40,21 +50,31 @@ const KNOWN_SIGNATURES: FileSignature[] = [
   { name: 'a RAR archive', offset: 0, bytes: ascii('Rar!') },
   { name: 'an executable (ELF)', offset: 0, bytes: [0x7f, ...ascii('ELF')] },
   { name: 'a WebAssembly module', offset: 0, bytes: [0x00, ...ascii('asm')] },
-  { name: 'Ogg audio (Vorbis/Opus), which is not supported', offset: 0, bytes: ascii('OggS') },
-  { name: 'FLAC audio, which is not supported', offset: 0, bytes: ascii('fLaC') },
-  { name: 'MP4/M4A/AAC audio or video, which is not supported', offset: 4, bytes: ascii('ftyp') },
   {
-    name: 'a Matroska/WebM file, which is not supported',
+    name: 'Ogg with a codec other than Opus or Vorbis, which is not supported',
     offset: 0,
-    bytes: [0x1a, 0x45, 0xdf, 0xa3],
+    bytes: ascii('OggS'),
+  },
+  {
+    name: `MP4/M4A/AAC audio or video, which is not supported (${CONVERT_HINT('m4a')})`,
+    offset: 4,
+    bytes: ascii('ftyp'),
   },
   { name: 'AIFF audio, which is not supported', offset: 0, bytes: ascii('FORM') },
   { name: 'AU audio, which is not supported', offset: 0, bytes: ascii('.snd') },
   { name: 'AMR audio, which is not supported', offset: 0, bytes: ascii('#!AMR') },
   { name: 'CAF audio, which is not supported', offset: 0, bytes: ascii('caff') },
   { name: 'a MIDI file, which is not audio', offset: 0, bytes: ascii('MThd') },
-  { name: 'ADTS AAC audio, which is not supported', offset: 0, bytes: [0xff, 0xf1] },
-  { name: 'ADTS AAC audio, which is not supported', offset: 0, bytes: [0xff, 0xf9] },
+  {
+    name: `ADTS AAC audio, which is not supported (${CONVERT_HINT('aac')})`,
+    offset: 0,
+    bytes: [0xff, 0xf1],
+  },
+  {
+    name: `ADTS AAC audio, which is not supported (${CONVERT_HINT('aac')})`,
+    offset: 0,
+    bytes: [0xff, 0xf9],
+  },
 ];
 
 const TEXT_PROBE_BYTES = 4096;
@@ -96,17 +116,27 @@ export function detectInputFormat(bytes: Buffer): FormatDetection {
   if (bytes.length === 0) return { rejection: 'the audio file is empty' };
   if (isWav(bytes)) return { format: 'wav' };
   if (looksLikeMp3(bytes)) return { format: 'mp3' };
+  if (matchesSignature(bytes, { name: 'FLAC', offset: 0, bytes: ascii('fLaC') })) {
+    return { format: 'flac' };
+  }
+  if (matchesSignature(bytes, { name: 'Ogg', offset: 0, bytes: ascii('OggS') })) {
+    const codec = oggCodecOf(bytes);
+    if (codec) return { format: codec };
+  }
+  if (matchesSignature(bytes, { name: 'WebM', offset: 0, bytes: [0x1a, 0x45, 0xdf, 0xa3] })) {
+    return { format: 'webm' };
+  }
   for (const signature of KNOWN_SIGNATURES) {
     if (matchesSignature(bytes, signature)) {
-      return { rejection: `the file looks like ${signature.name}; expected WAV, MP3 or raw PCM` };
+      return { rejection: `the file looks like ${signature.name}; expected ${SUPPORTED_UPLOADS}` };
     }
   }
   if (looksLikeText(bytes)) {
-    return { rejection: 'the file is text, not audio; expected WAV, MP3 or raw PCM' };
+    return { rejection: `the file is text, not audio; expected ${SUPPORTED_UPLOADS}` };
   }
   if (bytes.length % 2 !== 0) {
     return {
-      rejection: `not WAV or MP3, and not raw 16-bit PCM either (odd length ${bytes.length} bytes)`,
+      rejection: `not ${SUPPORTED_UPLOADS.replace(' or raw PCM', '')}, and not raw 16-bit PCM either (odd length ${bytes.length} bytes)`,
     };
   }
   return { format: 'pcm' };

@@ -1,4 +1,5 @@
 import { HttpStatus } from '@nestjs/common';
+import { withoutServerPaths } from './server-paths.js';
 
 /** Machine-readable error codes of the common error shape `{code, message, request_id}`. */
 export type ApiErrorCode =
@@ -82,9 +83,12 @@ export class ApiError extends Error {
     );
   }
 
-  /** 503 ModelNotLoaded with Retry-After; `reason` says why (missing file, ...) and how to fix it. */
+  /**
+   * 503 ModelNotLoaded with Retry-After; `reason` says why (missing file, ...) and how to fix it,
+   * with server paths reduced to file names (the log has the whole path).
+   */
   static modelNotLoaded(reason: string | undefined): ApiError {
-    const message = `the CosyVoice2 model is not loaded${reason ? `: ${reason}` : ''}`;
+    const message = `the CosyVoice2 model is not loaded${reason ? `: ${withoutServerPaths(reason)}` : ''}`;
     return new ApiError(HttpStatus.SERVICE_UNAVAILABLE, 'ModelNotLoaded', message, {
       retryAfter: MODEL_NOT_LOADED_RETRY_AFTER_SECONDS,
     });

@@ -27,9 +27,16 @@ export interface TaskEventMessage {
 export interface ResultMetrics {
   /** Seconds of speech in this chunk (> 0). */
   speech_len: number;
-  /** Wall-clock seconds the server spent producing this chunk. */
+  /**
+   * Wall-clock seconds from the previous chunk (or, for the first, from the task's first text)
+   * to this one: everything the server did for it, waiting for text included.
+   */
   server_cost_time: number;
-  /** Model (engine) seconds in this chunk. */
+  /**
+   * Wall-clock seconds the engine took to generate this chunk's audio (from asking for it to
+   * receiving it; encoding and sending excluded). Part of `server_cost_time`, so the chunks of a
+   * task add up to at most its wall time.
+   */
   generate_time: number;
   /** Seconds from the first text of the task to its first audio. */
   first_package_time: number;

@@ -354,7 +354,7 @@ export class TtsTaskSession {
           resultGenerated(task.id, chunk.audio, {
             speech_len: metrics.speechSeconds,
             server_cost_time: metrics.serverCostSeconds,
-            generate_time: metrics.modelSeconds,
+            generate_time: metrics.generateSeconds,
             first_package_time: metrics.firstPackageSeconds,
           }),
         );

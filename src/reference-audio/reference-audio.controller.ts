@@ -57,7 +57,10 @@ export class ReferenceAudioController {
 
   @Post()
   @HttpCode(200)
-  @ApiOperation({ summary: 'Upload a reference audio (WAV, MP3 or raw PCM, 0.5–30 s)' })
+  @ApiOperation({
+    summary:
+      'Upload a reference audio (WAV, MP3, FLAC, Ogg Opus/Vorbis, WebM Opus or raw PCM, 0.5–30 s)',
+  })
   @ApiConsumes('multipart/form-data')
   @ApiBody({ type: UploadReferenceAudioBodyDto })
   @ApiOkResponse({ type: ReferenceAudioDto })

@@ -347,6 +347,14 @@ function mediaTypeOf(row: ReferenceAudioEntity): string {
       return 'audio/mpeg';
     case 'pcm':
       return `audio/L16; rate=${row.sampleRate}; channels=1`;
+    case 'flac':
+      return 'audio/flac';
+    case 'opus':
+      return 'audio/ogg; codecs=opus';
+    case 'vorbis':
+      return 'audio/ogg; codecs=vorbis';
+    case 'webm':
+      return 'audio/webm; codecs=opus';
   }
 }
 

@@ -28,13 +28,17 @@ export function checkUploadFilename(filename: string | undefined): string | unde
 }
 
 /**
- * The container a file name promises: `.wav` (or `.wave`) → WAV, `.mp3` → MP3, any case; no
- * promise for other names (raw PCM has no standard extension).
+ * The container a file name promises: `.wav` (or `.wave`) → WAV, `.mp3` → MP3, `.flac` → FLAC,
+ * `.opus` → Ogg Opus, `.webm` → WebM, any case; no promise for other names (raw PCM has no standard extension,
+ * `.ogg` may hold Opus or Vorbis).
  */
 export function claimedFormatOf(filename: string | undefined): InputAudioFormat | undefined {
   const extension = /\.([A-Za-z0-9]+)$/.exec(filename ?? '')?.[1]?.toLowerCase();
   if (extension === 'wav' || extension === 'wave') return 'wav';
   if (extension === 'mp3') return 'mp3';
+  if (extension === 'flac') return 'flac';
+  if (extension === 'opus') return 'opus';
+  if (extension === 'webm') return 'webm';
   return undefined;
 }
 

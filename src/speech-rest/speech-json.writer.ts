@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type { FastifyReply } from 'fastify';
 import type { OutputAudioFormat } from '../audio/audio.types.js';
-import { withExactWavSizesInPieces } from '../audio/wav.encoder.js';
+import { asCompleteAudioFile } from '../audio/complete-audio-file.js';
 import { writeDrained } from '../http-streaming/synthesis-reply.js';
 import { errorEvent } from './speech-answer.js';
 import { wholeSpeechBody } from './whole-speech.body.js';
@@ -14,7 +14,8 @@ import type { EncodedAudioChunk } from '../synthesis/synthesis-request.js';
 export const WHOLE_ANSWER_HEARTBEAT_MS = 5000;
 
 /**
- * Sends the answer of stream=false: one JSON with the whole file (a WAV with its exact sizes),
+ * Sends the answer of stream=false: one JSON with the whole file (a WAV with its exact sizes, a
+ * FLAC with its exact sample count),
  * its length bounded by SynthesisService (MAX_WHOLE_ANSWER_SECONDS) and its base64 written in
  * pieces (wholeSpeechBody), so no step blocks the event loop for long. A synthesis that is
  * done within `heartbeatMs` gets an ordinary reply with a Content-Length, and its errors the
@@ -48,7 +49,7 @@ export async function sendWholeSpeech(
     }
     reply.raw.write(' ');
   }, heartbeatMs);
-  let audio: Buffer[] = [];
+  const audio: Buffer[] = [];
   try {
     for (let next = await chunks.next(); !next.done; next = await chunks.next()) {
       audio.push(next.value.audio);
@@ -62,10 +63,7 @@ export async function sendWholeSpeech(
     reply.raw.end(signal.aborted ? undefined : JSON.stringify(errorEvent(requestId, error)));
     return;
   }
-  if (format === 'wav') {
-    audio = withExactWavSizesInPieces(audio);
-  }
-  const body = wholeSpeechBody(requestId, audio);
+  const body = wholeSpeechBody(requestId, asCompleteAudioFile(format, audio));
   if (!streaming) {
     await reply
       .status(200)

@@ -45,8 +45,13 @@ export interface ChunkMetrics {
   speechSeconds: number;
   /** Wall-clock seconds since the previous piece (or since the first text, for the first). */
   serverCostSeconds: number;
-  /** Seconds of model (engine) time spent on this piece. */
-  modelSeconds: number;
+  /**
+   * Wall-clock seconds the engine took to produce this piece's audio: from asking it for more
+   * audio to receiving it, added up over the engine chunks in this piece. Encoding, sending and
+   * waiting for the client are not in it, and the intervals never overlap, so the pieces of one
+   * synthesis add up to at most its wall time, however many syntheses share the engine.
+   */
+  generateSeconds: number;
   /** Seconds from the first text to the first piece of audio of this synthesis. */
   firstPackageSeconds: number;
 }

@@ -7,7 +7,12 @@ import { ApiError } from '../common/api-error.js';
 import { isUnexpected, toApiError } from '../common/to-api-error.js';
 import { APP_CONFIG, AppConfig } from '../config/app-config.js';
 import { INFERENCE_PROVIDER, InferenceProvider } from '../inference/inference.provider.js';
-import { ENGINE_SAMPLE_RATE, SynthesisInput, VoiceFeatures } from '../inference/inference.types.js';
+import {
+  ENGINE_SAMPLE_RATE,
+  SpeechChunk,
+  SynthesisInput,
+  VoiceFeatures,
+} from '../inference/inference.types.js';
 import { AdmittedSynthesis, SynthesisDrain } from '../lifecycle/synthesis-drain.js';
 import { ReferenceAudioService } from '../reference-audio/reference-audio.service.js';
 import type {
@@ -229,9 +234,11 @@ export class SynthesisService {
       const output = await EncodedOutput.create(request.output);
       // Leaving this loop early awaits the engine iterator's `return`: the handle frees the
       // slot only once the engine has stopped.
-      for await (const chunk of this.inference.synthesize(input)) {
+      for await (const { chunk, generateSeconds } of timedChunks(
+        this.inference.synthesize(input),
+      )) {
         signal.throwIfAborted();
-        const piece = output.push(chunk.samples, chunk.modelSeconds, clock);
+        const piece = output.push(chunk.samples, generateSeconds, clock);
         if (piece) {
           yield deliver(piece);
         }
@@ -277,6 +284,21 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
     }
     signal.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/**
+ * The engine's chunks, each with the wall seconds from asking the engine for it to receiving it
+ * (the time the consumer spends between chunks is not counted). Leaving early returns the
+ * engine's iterator.
+ */
+async function* timedChunks(
+  chunks: AsyncIterable<SpeechChunk>,
+): AsyncGenerator<{ chunk: SpeechChunk; generateSeconds: number }> {
+  let askedAt = performance.now();
+  for await (const chunk of chunks) {
+    yield { chunk, generateSeconds: (performance.now() - askedAt) / 1000 };
+    askedAt = performance.now();
+  }
 }
 
 /** The pieces of a text whose first piece has already been read. */
@@ -335,7 +357,7 @@ class EncodedOutput {
   private readonly resampler: StreamingResampler | undefined;
   private readonly heldBackSeconds: number;
   private pendingSpeechSeconds = 0;
-  private pendingModelSeconds = 0;
+  private pendingGenerateSeconds = 0;
 
   private constructor(
     private readonly output: AudioOutput,
@@ -355,11 +377,11 @@ class EncodedOutput {
 
   push(
     samples: Float32Array,
-    modelSeconds: number,
+    generateSeconds: number,
     clock: SynthesisClock,
   ): EncodedAudioChunk | undefined {
     this.pendingSpeechSeconds += samples.length / ENGINE_SAMPLE_RATE;
-    this.pendingModelSeconds += modelSeconds;
+    this.pendingGenerateSeconds += generateSeconds;
     const audio = this.encode(samples);
     if (audio.length === 0) {
       return undefined;
@@ -387,11 +409,11 @@ class EncodedOutput {
     const metrics: ChunkMetrics = {
       speechSeconds,
       serverCostSeconds: costSeconds,
-      modelSeconds: this.pendingModelSeconds,
+      generateSeconds: this.pendingGenerateSeconds,
       firstPackageSeconds,
     };
     this.pendingSpeechSeconds -= speechSeconds;
-    this.pendingModelSeconds = 0;
+    this.pendingGenerateSeconds = 0;
     return { audio, metrics };
   }
 }

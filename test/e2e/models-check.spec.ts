@@ -7,14 +7,21 @@ import { prepareTinyPack } from '../support/tiny-pack.js';
 
 const PROJECT_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-/** Runs `npm run models:check`'s script with only the given settings. */
-function runCheck(env: Record<string, string>): Promise<{ code: number | null; stdout: string }> {
+/** Runs `npm run models:check -- ...args`'s script with only the given settings. */
+function runCheck(
+  env: Record<string, string>,
+  args: string[] = [],
+): Promise<{ code: number | null; stdout: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/models/check-pack.ts'], {
-      cwd: PROJECT_DIR,
-      env: { PATH: process.env.PATH ?? '', INFERENCE_THREADS: '1', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'scripts/models/check-pack.ts', ...args],
+      {
+        cwd: PROJECT_DIR,
+        env: { PATH: process.env.PATH ?? '', INFERENCE_THREADS: '1', ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stdout = '';
     child.stdout.on('data', (data: Buffer) => (stdout += data.toString()));
     child.stderr.on('data', (data: Buffer) => (stdout += data.toString()));
@@ -75,6 +82,22 @@ describe('npm run models:check', () => {
       'Model directory /nonexistent/pack does not exist (MODEL_DIR) — run: npm run models:download',
     );
     expect(code).toBe(1);
+  }, 60_000);
+
+  it('checks the directory given as its argument, not MODEL_DIR', async () => {
+    const dir = await prepareTinyPack();
+    await truncate(join(dir, 'CosyVoice2-0.5B_llm_decoder_bias.npy'), 100);
+    const { code, stdout } = await runCheck({ MODEL_DIR: '/nonexistent/pack' }, [dir]);
+    expect(stdout).toContain(`CosyVoice2 model pack check: ${dir},`);
+    expect(stdout).toMatch(/FAIL CosyVoice2-0\.5B_llm_decoder_bias\.npy: 100 B, size mismatch/);
+    expect(stdout).not.toContain('/nonexistent/pack');
+    expect(code).toBe(1);
+  }, 60_000);
+
+  it('more than one argument: prints its usage and exits 2', async () => {
+    const { code, stdout } = await runCheck({}, ['a', 'b']);
+    expect(stdout).toContain('usage: npm run models:check [-- <dir>]');
+    expect(code).toBe(2);
   }, 60_000);
 
   it('bad settings: exits 2 with the variable named', async () => {

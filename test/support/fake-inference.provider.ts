@@ -34,7 +34,8 @@ export function fakeVoice(frequency: number): VoiceFeatures {
  *
  * Synthesis speaks every text piece as a tone at the voice's frequency (speakerEmbedding[0]),
  * FAKE_SECONDS_PER_CHARACTER per character divided by the speed, in chunks of `chunkSamples`;
- * it records every input and honours the abort signal.
+ * a piece that is a key of `signals` is spoken as that signal instead (its samples as they are,
+ * whatever the speed). It records every input and honours the abort signal.
  *
  * `loaded = false` makes both answer as an engine without a model pack.
  */
@@ -51,6 +52,8 @@ export class FakeInferenceProvider implements InferenceProvider {
   /** Synthesis throws this error after that many chunks. */
   failure: { afterChunks: number; error: Error } | undefined;
   readonly inputs: SynthesisInput[] = [];
+  /** 24 kHz signals played for a text piece equal to their key (e.g. "tone" → a test tone). */
+  readonly signals = new Map<string, Float32Array>();
 
   status(): InferenceStatus {
     return this.loaded
@@ -86,9 +89,12 @@ export class FakeInferenceProvider implements InferenceProvider {
     let position = 0;
     let produced = 0;
     for await (const piece of pieces) {
-      const length = Math.round(
-        ([...piece].length * FAKE_SECONDS_PER_CHARACTER * ENGINE_SAMPLE_RATE) / input.speed,
-      );
+      const signal = this.signals.get(piece);
+      const length =
+        signal?.length ??
+        Math.round(
+          ([...piece].length * FAKE_SECONDS_PER_CHARACTER * ENGINE_SAMPLE_RATE) / input.speed,
+        );
       for (let start = 0; start < length; start += this.chunkSamples) {
         if (this.delayMs > 0) {
           await new Promise((resolve) => setTimeout(resolve, this.delayMs));
@@ -97,8 +103,9 @@ export class FakeInferenceProvider implements InferenceProvider {
         if (this.failure && produced === this.failure.afterChunks) {
           throw this.failure.error;
         }
-        const samples = new Float32Array(Math.min(this.chunkSamples, length - start));
-        for (let i = 0; i < samples.length; i++, position++) {
+        const end = Math.min(start + this.chunkSamples, length);
+        const samples = signal ? signal.slice(start, end) : new Float32Array(end - start);
+        for (let i = 0; !signal && i < samples.length; i++, position++) {
           samples[i] =
             FAKE_AMPLITUDE * Math.sin((2 * Math.PI * frequency * position) / ENGINE_SAMPLE_RATE);
         }

@@ -87,7 +87,8 @@ export class UploadReferenceAudioFieldsDto {
 /** The whole multipart body as documented in OpenAPI (`file` + the fields above). */
 export class UploadReferenceAudioBodyDto extends UploadReferenceAudioFieldsDto {
   @ApiProperty({
-    description: 'The audio: WAV, MP3 or raw PCM (format recognised from the bytes), 0.5–30 s',
+    description:
+      'The audio: WAV, MP3, FLAC, Ogg Opus, Ogg Vorbis, WebM Opus or raw PCM (format recognised from the bytes), 0.5–30 s',
     type: 'string',
     format: 'binary',
   })

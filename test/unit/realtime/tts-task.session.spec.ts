@@ -37,7 +37,7 @@ class EchoSynthesizer implements TaskSynthesizer {
           metrics: {
             speechSeconds: 0.5,
             serverCostSeconds: 0.1,
-            modelSeconds: 0.05,
+            generateSeconds: 0.05,
             firstPackageSeconds: 0.1,
           },
         };

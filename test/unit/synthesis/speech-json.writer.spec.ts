@@ -56,7 +56,7 @@ class FakeReply {
 
 const chunk = (text: string): EncodedAudioChunk => ({
   audio: Buffer.from(text),
-  metrics: { speechSeconds: 1, serverCostSeconds: 0, modelSeconds: 0, firstPackageSeconds: 0 },
+  metrics: { speechSeconds: 1, serverCostSeconds: 0, generateSeconds: 0, firstPackageSeconds: 0 },
 });
 
 async function* slowly(delayMs: number, ...items: (EncodedAudioChunk | Error)[]) {
