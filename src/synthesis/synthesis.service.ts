@@ -16,6 +16,7 @@ import type {
   EncodedAudioChunk,
   SynthesisRequest,
 } from './synthesis-request.js';
+import { engineModeOf } from './engine-mode.js';
 import { characterCount } from './synthesis-text.limits.js';
 import { SynthesisHandle } from './synthesis.handle.js';
 import { ReleaseSlot, SynthesisLimiter } from './synthesis.limiter.js';
@@ -154,7 +155,7 @@ export class SynthesisService {
       clock.start();
     }
     const input: SynthesisInput = {
-      mode: request.mode,
+      mode: engineModeOf(request.mode),
       text,
       promptText: voice.promptText,
       instruct: request.instruct,

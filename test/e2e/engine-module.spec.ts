@@ -41,7 +41,7 @@ function expectNotLoaded(provider: InferenceProvider, message: string): void {
   });
   expect(() =>
     provider.synthesize({
-      mode: 'fast_replication',
+      mode: 'zero_shot',
       text: 'hello',
       promptText: 'hi',
       voice,

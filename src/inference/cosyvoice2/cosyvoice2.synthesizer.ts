@@ -44,12 +44,12 @@ export class CosyVoice2Synthesizer {
   async *synthesize(input: SynthesisInput): AsyncGenerator<SpeechChunk> {
     const { signal } = input;
     signal?.throwIfAborted();
-    const promptText = input.mode === 'fast_replication' ? this.text.prompt(input.promptText) : '';
+    const promptText = input.mode === 'zero_shot' ? this.text.prompt(input.promptText) : '';
     const parts = llmPromptParts(input.mode, promptText, input.instruct);
     const promptTextIds = this.text.encode(parts.promptText);
     checkPromptTextTokens(
       promptTextIds.length,
-      input.mode === 'fast_replication' ? "the voice's transcript" : 'instruct',
+      input.mode === 'zero_shot' ? "the voice's transcript" : 'instruct',
     );
     const context: RequestContext = {
       input,
