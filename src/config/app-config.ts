@@ -35,6 +35,20 @@ export interface AppConfig {
   logLevel: string;
   /** Serve the web playground at `/` (UI_ENABLED). */
   uiEnabled: boolean;
+  /** Separated API and engine nodes: ENGINE_NODES, ENGINE_LISTEN, ENGINE_SECRET, ENGINE_SLOTS. */
+  engine: EngineConfig;
+}
+
+/** Separated API and engine nodes. */
+export interface EngineConfig {
+  /** API service: the engine nodes' addresses; empty = the engine runs in-process. */
+  nodes: string[];
+  /** Engine node: `host:port` it listens on. */
+  listen: string;
+  /** The shared secret in every call's metadata; required for a non-loopback ENGINE_LISTEN. */
+  secret?: string;
+  /** Engine node: syntheses it runs at once (ENGINE_SLOTS, or INFERENCE_WORKERS). */
+  slots: number;
 }
 
 export type TrustProxy = boolean | number | string[];

@@ -73,6 +73,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     trustProxy: trustProxyOf(vars.TRUST_PROXY),
     logLevel: vars.LOG_LEVEL,
     uiEnabled: vars.UI_ENABLED === 'true',
+    engine: {
+      nodes: vars.ENGINE_NODES ? vars.ENGINE_NODES.split(',') : [],
+      listen: vars.ENGINE_LISTEN,
+      secret: vars.ENGINE_SECRET,
+      slots: vars.ENGINE_SLOTS > 0 ? vars.ENGINE_SLOTS : vars.INFERENCE_WORKERS,
+    },
   };
 }
 
