@@ -5,6 +5,7 @@ import {
 } from '../database/database-unavailable.js';
 import {
   EngineFailedError,
+  EngineUnavailableError,
   InputRejectedError,
   ModelNotLoadedError,
 } from '../inference/inference.provider.js';
@@ -35,7 +36,8 @@ export const INTERNAL_ERROR_MESSAGE = 'internal server error';
  * (REST and SSE answers, WebSocket task-failed), so the same failure reads the same everywhere:
  * - an ApiError as it is;
  * - the engine's ModelNotLoadedError (503 ModelNotLoaded), InputRejectedError (400
- *   InvalidParameter with its reason) and EngineFailedError (500 EngineFailed: its worker died);
+ *   InvalidParameter with its reason), EngineFailedError (500 EngineFailed: its worker or engine
+ *   node died) and EngineUnavailableError (503 ServerBusy, Retry-After: no engine node can take it);
  * - a database that cannot be reached or does not answer (503 DatabaseUnavailable, Retry-After);
  * - a blob storage that cannot be used (503 StorageUnavailable, Retry-After);
  * - a Nest HttpException or a Fastify 4xx error with its status and message;
@@ -53,6 +55,11 @@ export function toApiError(error: unknown): ApiError {
   }
   if (error instanceof EngineFailedError) {
     return ApiError.engineFailed(error.message);
+  }
+  if (error instanceof EngineUnavailableError) {
+    return new ApiError(HttpStatus.SERVICE_UNAVAILABLE, 'ServerBusy', error.message, {
+      'Retry-After': String(error.retryAfterSeconds),
+    });
   }
   if (isDatabaseUnavailable(error)) {
     return new ApiError(

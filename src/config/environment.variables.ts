@@ -204,7 +204,9 @@ export class EnvironmentVariables {
   ENGINE_NODES?: string;
 
   /** Engine node: the address it listens on. */
-  @Matches(/^[^\s]+:\d{1,5}$/, { message: 'ENGINE_LISTEN must be host:port (e.g. 127.0.0.1:50051)' })
+  @Matches(/^[^\s]+:\d{1,5}$/, {
+    message: 'ENGINE_LISTEN must be host:port (e.g. 127.0.0.1:50051)',
+  })
   ENGINE_LISTEN = '127.0.0.1:50051';
 
   /** Both sides: the shared secret every call carries. */

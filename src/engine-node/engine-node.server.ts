@@ -88,7 +88,10 @@ export class EngineNodeServer {
       ) => {
         const status = this.healthOf(call.request.service);
         if (status === 'SERVICE_UNKNOWN') {
-          callback({ code: GrpcStatus.NOT_FOUND, details: `unknown service ${call.request.service}` });
+          callback({
+            code: GrpcStatus.NOT_FOUND,
+            details: `unknown service ${call.request.service}`,
+          });
         } else {
           callback(null, { status });
         }

@@ -31,9 +31,13 @@ export class NodeSynthesisCall {
   ) {
     this.first = new Promise((resolve, reject) => {
       this.requestReceived = resolve;
-      this.controller.signal.addEventListener('abort', () => reject(this.controller.signal.reason), {
-        once: true,
-      });
+      this.controller.signal.addEventListener(
+        'abort',
+        () => reject(this.controller.signal.reason),
+        {
+          once: true,
+        },
+      );
     });
     this.first.catch(() => undefined);
     call.on('data', (message: SynthesizeIn) => this.receive(message));
@@ -47,7 +51,9 @@ export class NodeSynthesisCall {
     try {
       const first = await this.first;
       if (first.message !== 'request') {
-        throw new Error(`the first message of a synthesis must be its request, not ${first.message}`);
+        throw new Error(
+          `the first message of a synthesis must be its request, not ${first.message}`,
+        );
       }
       synthesis = this.pool.synthesize(requestFromWire(first.request, this.pieces, signal));
       for (;;) {

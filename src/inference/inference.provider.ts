@@ -1,4 +1,5 @@
 import type { PcmAudio } from '../audio/audio.types.js';
+import type { EngineNodeUsage } from './engine-fleet/engine-node.client.js';
 import type {
   InferenceStatus,
   InferenceWorkerUsage,
@@ -22,6 +23,8 @@ export interface InferenceProvider {
   synthesize(input: SynthesisInput): AsyncIterable<SpeechChunk>;
   /** Per worker thread, when the provider runs the model in workers (for /metrics). */
   workerUsage?(): InferenceWorkerUsage[];
+  /** Per engine node, when the provider dispatches to engine nodes (for /metrics). */
+  engineNodeUsage?(): EngineNodeUsage[];
 }
 
 /** Raised by a provider whose model pack is missing or broken. */
@@ -43,4 +46,19 @@ export class InputRejectedError extends Error {
  */
 export class EngineFailedError extends Error {
   override name = 'EngineFailedError';
+}
+
+/**
+ * Raised when no engine node can take a synthesis now (none is ready, or every one is busy past
+ * the queue wait): the client is asked to retry after `retryAfterSeconds`.
+ */
+export class EngineUnavailableError extends Error {
+  override name = 'EngineUnavailableError';
+
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+  }
 }

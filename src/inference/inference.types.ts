@@ -69,6 +69,8 @@ export interface InferenceStatus {
   testPack: boolean;
   /** The inference worker threads: how many there are, have loaded the pack, are restarting. */
   workers?: { total: number; loaded: number; restarting: number };
+  /** The engine nodes, when synthesis runs on them (ENGINE_NODES). */
+  fleet?: { nodes: number; ready: number; slotsFree: number; slotsTotal: number };
 }
 
 /** What one inference worker slot has done so far (a replaced thread keeps its slot). */
