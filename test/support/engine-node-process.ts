@@ -1,9 +1,15 @@
-import { credentials, type ServiceError } from '@grpc/grpc-js';
+import { credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { HealthService, type HealthStatus } from '../../src/inference/grpc/engine-proto.js';
+import {
+  EngineService,
+  HealthService,
+  type HealthStatus,
+  type NodeStatus,
+  SECRET_METADATA_KEY,
+} from '../../src/inference/grpc/engine-proto.js';
 import { REPOSITORY_DIR } from './compose-project.js';
 import { freePort } from './service-process.js';
 
@@ -93,4 +99,31 @@ export async function startEngineNode(
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   return node;
+}
+
+/** Describe of the node at `address` with `secret` (null: none): its status, or the gRPC error. */
+export function describeNode(
+  address: string,
+  secret: string | null,
+): Promise<{ status?: NodeStatus; error?: ServiceError }> {
+  const client = new EngineService(address, credentials.createInsecure());
+  const metadata = new Metadata();
+  if (secret !== null) metadata.set(SECRET_METADATA_KEY, secret);
+  const describe = (
+    client as unknown as Record<
+      string,
+      (
+        request: object,
+        metadata: Metadata,
+        options: object,
+        callback: (error: ServiceError | null, status?: NodeStatus) => void,
+      ) => void
+    >
+  ).Describe;
+  return new Promise((resolve) => {
+    describe.call(client, {}, metadata, { deadline: Date.now() + 2000 }, (error, status) => {
+      client.close();
+      resolve(error ? { error } : { status });
+    });
+  });
 }

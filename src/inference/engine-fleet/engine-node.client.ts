@@ -10,6 +10,11 @@ import {
 /** How often a node is asked for its state, and the deadline of that question. */
 export const DESCRIBE_INTERVAL_MS = 1000;
 const DESCRIBE_DEADLINE_MS = 1000;
+/**
+ * Answers in a row a node may miss by the deadline before it counts as down: one late answer on
+ * a loaded host is not a hung node, two are (a node that refuses the connection is down at once).
+ */
+const LATE_ANSWERS_UNTIL_DOWN = 2;
 
 /**
  * The channel's HTTP/2 keepalive: a ping every 2 s on a connection, which fails its calls when no
@@ -59,6 +64,7 @@ export class EngineNodeClient {
   retries = 0;
   /** Dispatches since the node's last answer (its `slotsFree` does not count them yet). */
   private dispatchedSinceStatus = 0;
+  private lateAnswers = 0;
   private readonly timer: NodeJS.Timeout;
   private closed = false;
 
@@ -154,6 +160,8 @@ export class EngineNodeClient {
       { deadline: Date.now() + DESCRIBE_DEADLINE_MS },
       (error, status) => {
         if (this.closed) return;
+        this.lateAnswers = error?.code === GrpcStatus.DEADLINE_EXCEEDED ? this.lateAnswers + 1 : 0;
+        if (error && this.lateAnswers > 0 && this.lateAnswers < LATE_ANSWERS_UNTIL_DOWN) return;
         this.status = error ? undefined : status;
         this.lastError = error ? error.details || error.message : undefined;
         this.dispatchedSinceStatus = 0;
