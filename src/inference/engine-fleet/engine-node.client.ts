@@ -1,4 +1,10 @@
-import { type Client, credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
+import {
+  type Client,
+  credentials,
+  Metadata,
+  type ServiceError,
+  status as GrpcStatus,
+} from '@grpc/grpc-js';
 import {
   ENGINE_PROTO_VERSION,
   EngineService,
