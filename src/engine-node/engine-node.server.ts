@@ -26,6 +26,9 @@ import type { ListenAddress } from './engine-node.config.js';
 import { refuseWithoutSecret } from './engine-secret.js';
 import { NodeSynthesisCall, type SynthesisCall } from './node-synthesis.call.js';
 
+/** How long a drained node waits for its ended calls to flush before it closes them. */
+const CLOSE_WAIT_MS = 2000;
+
 /** The Engine service's name, as a health check names it. */
 const ENGINE_SERVICE_NAME = `${ENGINE_PROTO_VERSION}.Engine`;
 
@@ -149,7 +152,25 @@ export class EngineNodeServer {
       this.logger.warn(`grace period over: ${this.running.size} syntheses are cut off`);
     }
     for (const watcher of this.watchers) watcher.end();
-    this.server.forceShutdown();
+    await this.shutdown();
+  }
+
+  /**
+   * Closes the listener and lets the calls that have ended flush their last message and status
+   * (a forced shutdown could cut off the `done` of a synthesis that has just finished); what
+   * still runs after CLOSE_WAIT_MS is cut off.
+   */
+  private shutdown(): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.server.forceShutdown();
+        resolve();
+      }, CLOSE_WAIT_MS);
+      this.server.tryShutdown(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 
   private synthesize(call: SynthesisCall): void {

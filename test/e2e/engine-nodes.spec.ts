@@ -73,6 +73,7 @@ describe('engine nodes over gRPC (2 engine processes, slow tiny pack)', () => {
       expect({ status: response.status, body: await response.text() }).toBe({ status: 200 });
     }
     const events = await readSpeechEvents(response);
+    expect(events.at(-1)?.error).toBeNull();
     expect(events.at(-1)?.output.finish_reason).toBe('stop');
     return events;
   }
