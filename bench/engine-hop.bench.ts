@@ -150,6 +150,11 @@ async function main(): Promise<void> {
           `${percentile(differences, 0.5).toFixed(1)} | | |`,
       );
     }
+    const trips = await unaryRoundTrips(node.address, 200);
+    console.log(
+      `unary round trip on the channel (200 calls): p50 ${percentile(trips, 0.5).toFixed(2)} ms, ` +
+        `p95 ${percentile(trips, 0.95).toFixed(2)} ms`,
+    );
     console.log(
       `rounds per concurrency: ${ROUNDS}; load average at the end: ${loadavg()
         .map((v) => v.toFixed(2))
