@@ -26,8 +26,11 @@ import type { ListenAddress } from './engine-node.config.js';
 import { refuseWithoutSecret } from './engine-secret.js';
 import { NodeSynthesisCall, type SynthesisCall } from './node-synthesis.call.js';
 
-/** How long a drained node waits for its ended calls to flush before it closes them. */
-const CLOSE_WAIT_MS = 2000;
+/**
+ * The least a drained node waits for its ended calls to be read before it closes them (it waits
+ * for what is left of the grace period, and at least this).
+ */
+const MIN_CLOSE_WAIT_MS = 2000;
 
 /** The Engine service's name, as a health check names it. */
 const ENGINE_SERVICE_NAME = `${ENGINE_PROTO_VERSION}.Engine`;
@@ -139,6 +142,7 @@ export class EngineNodeServer {
    * then closes every call and the listener.
    */
   async drain(graceMs: number): Promise<void> {
+    const deadline = Date.now() + graceMs;
     this.draining = true;
     this.notifyHealth();
     this.logger.log(`draining: ${this.running.size} syntheses running, up to ${graceMs} ms`);
@@ -152,20 +156,21 @@ export class EngineNodeServer {
       this.logger.warn(`grace period over: ${this.running.size} syntheses are cut off`);
     }
     for (const watcher of this.watchers) watcher.end();
-    await this.shutdown();
+    await this.shutdown(Math.max(MIN_CLOSE_WAIT_MS, deadline - Date.now()));
   }
 
   /**
    * Closes the listener and lets the calls that have ended flush their last message and status
-   * (a forced shutdown could cut off the `done` of a synthesis that has just finished); what
-   * still runs after CLOSE_WAIT_MS is cut off.
+   * (a forced shutdown could cut off the last chunks and `done` of a synthesis that has just
+   * finished but that a slow client has not read yet); what is still open after `waitMs` is cut
+   * off.
    */
-  private shutdown(): Promise<void> {
+  private shutdown(waitMs: number): Promise<void> {
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.server.forceShutdown();
         resolve();
-      }, CLOSE_WAIT_MS);
+      }, waitMs);
       this.server.tryShutdown(() => {
         clearTimeout(timer);
         resolve();

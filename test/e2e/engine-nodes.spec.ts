@@ -25,6 +25,8 @@ const TEXT = 'Hello there. This goes through an engine node.';
 const LONG_TEXT =
   'The first sentence is here. The second one follows. A third comes after it. ' +
   'Then there is a fourth. And a fifth one ends it.';
+/** Long enough to be still running when a test interrupts it, however fast the machine is. */
+const VERY_LONG_TEXT = Array.from({ length: 4 }, () => LONG_TEXT).join(' ');
 const VOICE_TEXT = 'A gliding tone.';
 
 /**
@@ -177,7 +179,7 @@ describe('engine nodes over gRPC (2 engine processes, slow tiny pack)', () => {
 
   it('frees the node slot when the client leaves mid-stream', async () => {
     const controller = new AbortController();
-    const response = await sse(fleet, fleetVoice, LONG_TEXT, controller.signal);
+    const response = await sse(fleet, fleetVoice, VERY_LONG_TEXT, controller.signal);
     expect(response.status).toBe(200);
     await readSpeechEvents(response, () => false);
     const busy = await Promise.all(nodes.map(slotsFree));
@@ -267,7 +269,7 @@ describe('engine nodes over gRPC (2 engine processes, slow tiny pack)', () => {
   }, 120_000);
 
   it("ends only the killed node's stream with EngineFailed; other requests succeed", async () => {
-    const running = await Promise.all([0, 1].map(() => sse(fleet, fleetVoice, LONG_TEXT)));
+    const running = await Promise.all([0, 1].map(() => sse(fleet, fleetVoice, VERY_LONG_TEXT)));
     const readers = running.map((response) => {
       expect(response.status).toBe(200);
       let first: () => void = () => undefined;
