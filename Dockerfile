@@ -59,6 +59,7 @@ WORKDIR /app
 COPY package.json ./
 COPY --from=cpu-dependencies /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+COPY proto ./proto
 COPY --from=build /app/web/dist ./web/dist
 USER cosyvoice
 EXPOSE 8080
@@ -81,6 +82,7 @@ WORKDIR /app
 COPY package.json ./
 COPY --from=gpu-dependencies /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+COPY proto ./proto
 COPY --from=build /app/web/dist ./web/dist
 USER cosyvoice
 EXPOSE 8080

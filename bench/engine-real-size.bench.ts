@@ -134,7 +134,7 @@ async function measureEndToEnd(
     let samples = 0;
     let chunks = 0;
     for await (const chunk of runtime.synthesizer.synthesize({
-      mode: 'fast_replication',
+      mode: 'zero_shot',
       text: SENTENCE,
       promptText: PROMPT_TEXT,
       voice,

@@ -48,6 +48,8 @@ export interface AppConfig {
   openai: OpenAiVoiceConfig;
   /** Input limits (issue 20): whole answers, upload admission, free storage for /ready. */
   inputLimits: InputLimits;
+  /** Separated API and engine nodes: ENGINE_NODES, ENGINE_LISTEN, ENGINE_SECRET, ENGINE_SLOTS. */
+  engine: EngineConfig;
 }
 
 /** OPENAI_VOICE_ALIASES and OPENAI_DEFAULT_VOICE, names lower-cased. */
@@ -70,6 +72,18 @@ export interface InputLimits {
   uploadQueueWaitMs: number;
   /** Local storage with less free space fails /ready (STORAGE_MIN_FREE_BYTES); 0 = not checked. */
   minFreeStorageBytes: number;
+}
+
+/** Separated API and engine nodes. */
+export interface EngineConfig {
+  /** API service: the engine nodes' addresses; empty = the engine runs in-process. */
+  nodes: string[];
+  /** Engine node: `host:port` it listens on. */
+  listen: string;
+  /** The shared secret in every call's metadata; required for a non-loopback ENGINE_LISTEN. */
+  secret?: string;
+  /** Engine node: syntheses it runs at once (ENGINE_SLOTS, or INFERENCE_WORKERS). */
+  slots: number;
 }
 
 export type TrustProxy = boolean | number | string[];

@@ -275,4 +275,32 @@ export class EnvironmentVariables {
   @IsInt()
   @Min(0)
   STORAGE_MIN_FREE_BYTES = 256 * 1024 * 1024;
+
+  // Separated API and engine nodes (README: "Separated API and engine nodes").
+  /** API service: engine nodes to dispatch to (`host:port` or `dns:///name:port`, comma-separated). */
+  @IsOptional()
+  @Matches(/^(dns:\/\/\/)?[^\s,:]+:\d{1,5}(,(dns:\/\/\/)?[^\s,:]+:\d{1,5})*$/, {
+    message:
+      'ENGINE_NODES must be a comma-separated list of host:port or dns:///name:port ' +
+      '(e.g. engine-1:50051,dns:///engine.default.svc.cluster.local:50051)',
+  })
+  ENGINE_NODES?: string;
+
+  /** Engine node: the address it listens on. */
+  @Matches(/^[^\s]+:\d{1,5}$/, {
+    message: 'ENGINE_LISTEN must be host:port (e.g. 127.0.0.1:50051)',
+  })
+  ENGINE_LISTEN = '127.0.0.1:50051';
+
+  /** Both sides: the shared secret every call carries. */
+  @IsOptional()
+  @MinLength(16, { message: 'ENGINE_SECRET must have at least 16 characters' })
+  ENGINE_SECRET?: string;
+
+  /** Engine node: syntheses it runs at once (its slots); 0 = INFERENCE_WORKERS. */
+  @Transform(({ value }: { value: unknown }) => Number(value))
+  @IsInt()
+  @Min(0)
+  @Max(256)
+  ENGINE_SLOTS = 0;
 }

@@ -96,6 +96,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       uploadQueueWaitMs: vars.UPLOAD_QUEUE_WAIT_MS,
       minFreeStorageBytes: vars.STORAGE_MIN_FREE_BYTES,
     },
+    engine: {
+      nodes: vars.ENGINE_NODES ? vars.ENGINE_NODES.split(',') : [],
+      listen: vars.ENGINE_LISTEN,
+      secret: vars.ENGINE_SECRET,
+      slots: vars.ENGINE_SLOTS > 0 ? vars.ENGINE_SLOTS : vars.INFERENCE_WORKERS,
+    },
   };
 }
 

@@ -78,6 +78,14 @@ export class ReadinessService {
   /** Ok once every inference worker has loaded; `workers` says how many have (e.g. "2/2 loaded"). */
   private modelCheck(): ReadinessCheckDto {
     const status = this.inference.status();
+    if (status.fleet) {
+      return {
+        status: 'ok',
+        device: status.device,
+        test_pack: status.testPack,
+        engines: fleetText(status.fleet),
+      };
+    }
     const workers = status.workers && workersText(status.workers);
     const pool = workers ? { workers } : {};
     if (!status.loaded) {
@@ -168,4 +176,16 @@ function publicReason(error: unknown): string {
   return name && name !== 'Error'
     ? `failed: ${name} (the service log has the details)`
     : 'failed (the service log has the details)';
+}
+
+/**
+ * The engine nodes in one line, e.g. `3 nodes, 2 ready, 5/8 slots free`. The check stays ok with
+ * no ready node: the service still answers (syntheses get 503 ServerBusy with Retry-After), and
+ * an orchestrator that pulled every API replica would give clients connection errors instead.
+ */
+function fleetText(fleet: NonNullable<InferenceStatus['fleet']>): string {
+  return (
+    `${fleet.nodes} node${fleet.nodes === 1 ? '' : 's'}, ${fleet.ready} ready, ` +
+    `${fleet.slotsFree}/${fleet.slotsTotal} slots free`
+  );
 }

@@ -1,6 +1,8 @@
+import { HttpStatus } from '@nestjs/common';
 import { registerApiErrorTranslator } from '../common/api-error-translators.js';
 import { ApiError } from '../common/api-error.js';
 import type { PcmAudio } from '../audio/audio.types.js';
+import type { EngineNodeUsage } from './engine-fleet/engine-node.client.js';
 import type {
   InferenceStatus,
   InferenceWorkerUsage,
@@ -24,6 +26,8 @@ export interface InferenceProvider {
   synthesize(input: SynthesisInput): AsyncIterable<SpeechChunk>;
   /** Per worker thread, when the provider runs the model in workers (for /metrics). */
   workerUsage?(): InferenceWorkerUsage[];
+  /** Per engine node, when the provider dispatches to engine nodes (for /metrics). */
+  engineNodeUsage?(): EngineNodeUsage[];
 }
 
 /** Raised by a provider whose model pack is missing or broken. */
@@ -55,13 +59,36 @@ export class EngineFailedError extends Error {
   override name = 'EngineFailedError';
 }
 
-/** 503 ModelNotLoaded (Retry-After), 400 InvalidParameter with the reason, 500 EngineFailed. */
+/**
+ * Raised when no engine node can take a synthesis now (none is ready, or every one is busy past
+ * the queue wait): the client is asked to retry after `retryAfterSeconds`.
+ */
+export class EngineUnavailableError extends Error {
+  override name = 'EngineUnavailableError';
+
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * 503 ModelNotLoaded (Retry-After), 400 InvalidParameter with the reason, 500 EngineFailed (its
+ * worker or engine node died), 503 ServerBusy with Retry-After (no engine node can take it).
+ */
 function engineErrorAsApiError(error: unknown): ApiError | undefined {
   if (error instanceof ModelNotLoadedError) return ApiError.modelNotLoaded(error.message);
   if (error instanceof InputRejectedError) {
     return ApiError.invalidParameter(error.message, error.field);
   }
   if (error instanceof EngineFailedError) return ApiError.engineFailed(error.message);
+  if (error instanceof EngineUnavailableError) {
+    return new ApiError(HttpStatus.SERVICE_UNAVAILABLE, 'ServerBusy', error.message, {
+      retryAfter: error.retryAfterSeconds,
+    });
+  }
   return undefined;
 }
 

@@ -2,6 +2,14 @@
 export type SynthesisMode =
   'fast_replication' | 'cross_lingual_replication' | 'natural_language_replication';
 
+/**
+ * The engine's own inference modes (CosyVoice2's zero-shot, cross-lingual and instruct2), as the
+ * `Mode` enum of proto/cosyvoice2/engine/v1/engine.proto names them (lower case): the API's modes
+ * are mapped onto these once, in the synthesis use case.
+ */
+export const ENGINE_MODES = ['zero_shot', 'cross_lingual', 'instruct2'] as const;
+export type EngineMode = (typeof ENGINE_MODES)[number];
+
 /** Mel bins per frame of `VoiceFeatures.promptMel`. */
 export const PROMPT_MEL_BINS = 80;
 
@@ -19,16 +27,20 @@ export interface VoiceFeatures {
   promptMelFrames: number;
 }
 
+/**
+ * One synthesis in the engine's own terms: the request value of the in-process path and, field
+ * for field, the `SynthesisRequest` message that carries it to an engine node.
+ */
 export interface SynthesisInput {
-  mode: SynthesisMode;
+  mode: EngineMode;
   /**
    * Text to speak: a whole string, or pieces arriving over time (WebSocket duplex),
    * which the engine synthesises as they arrive.
    */
   text: string | AsyncIterable<string>;
-  /** Transcript of the reference audio (used by fast_replication). */
+  /** Transcript of the reference audio (used by zero_shot). */
   promptText: string;
-  /** Style instruction (natural_language_replication). */
+  /** Style instruction (instruct2). */
   instruct?: string;
   voice: VoiceFeatures;
   /** 0.5..2.0 */
@@ -57,6 +69,8 @@ export interface InferenceStatus {
   testPack: boolean;
   /** The inference worker threads: how many there are, have loaded the pack, are restarting. */
   workers?: { total: number; loaded: number; restarting: number };
+  /** The engine nodes, when synthesis runs on them (ENGINE_NODES). */
+  fleet?: { nodes: number; ready: number; slotsFree: number; slotsTotal: number };
 }
 
 /** What one inference worker slot has done so far (a replaced thread keeps its slot). */

@@ -21,6 +21,7 @@ import type {
   EncodedAudioChunk,
   SynthesisRequest,
 } from './synthesis-request.js';
+import { engineModeOf } from './engine-mode.js';
 import { characterCount } from './synthesis-text.limits.js';
 import { instructionProblem, type TextRefusal, wholeTextProblem } from './speech-text.js';
 import {
@@ -205,7 +206,7 @@ export class SynthesisService {
       clock.start();
     }
     const input: SynthesisInput = {
-      mode: request.mode,
+      mode: engineModeOf(request.mode),
       text,
       promptText: voice.promptText,
       instruct: request.instruct,

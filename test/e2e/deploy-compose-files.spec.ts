@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ConfigError, loadConfig } from '../../src/config/load-config.js';
+import { engineNodeListenAddress } from '../../src/engine-node/engine-node.config.js';
 import {
   type ComposeProject,
   REPOSITORY_DIR,
@@ -237,4 +238,52 @@ describe('Dockerfile runtime targets', () => {
       expect(stage.body).toContain(`INFERENCE_DEVICE=${target === 'gpu' ? 'cuda' : 'cpu'}`);
     },
   );
+});
+
+describe('docker-compose.engines.yml on top (separated API and engine nodes)', () => {
+  const WITH_SECRET = { ...DOT_ENV, ENGINE_SECRET: 'engine-secret-from-dot-env' };
+  let split: ComposeProject;
+
+  beforeAll(async () => {
+    split = await resolveComposeProject(WITH_SECRET, 'docker-compose.engines.yml');
+  });
+
+  it('runs the API service without a GPU, dispatching to the `engine` replicas by DNS', () => {
+    const api = split.services.cosyvoice;
+    expect(api.deploy).toBeUndefined();
+    const config = loadConfig(serviceEnvironment(split));
+    expect(config.engine).toMatchObject({
+      nodes: ['dns:///engine:50051'],
+      secret: WITH_SECRET.ENGINE_SECRET,
+    });
+  });
+
+  it('runs `engine` nodes on the GPU with replicas, the secret from .env, no published port', () => {
+    const engine = split.services.engine;
+    expect(engine.build?.target).toBe('gpu');
+    expect(engine.command).toEqual(['node', 'dist/engine-node/main.js']);
+    expect(engine.ports).toBeUndefined();
+    expect(engine.deploy?.replicas).toBe(1);
+    expect(engine.deploy?.resources?.reservations?.devices).toEqual([
+      { driver: 'nvidia', count: 1, capabilities: ['gpu'] },
+    ]);
+    const config = loadConfig(engine.environment ?? {});
+    expect(config.engine).toMatchObject({
+      listen: '0.0.0.0:50051',
+      secret: WITH_SECRET.ENGINE_SECRET,
+    });
+    expect(engineNodeListenAddress(config)).toEqual({ host: '0.0.0.0', port: 50051 });
+    expect(config.inference).toMatchObject({
+      device: 'cuda',
+      modelDir: '/app/models/CosyVoice2-0.5B',
+    });
+  });
+
+  it('an engine node without ENGINE_SECRET refuses to start on 0.0.0.0', async () => {
+    const withoutSecret = await resolveComposeProject(DOT_ENV, 'docker-compose.engines.yml');
+    const config = loadConfig(withoutSecret.services.engine.environment ?? {});
+    expect(() => engineNodeListenAddress(config)).toThrow(
+      /ENGINE_SECRET is required when ENGINE_LISTEN=0\.0\.0\.0:50051 is not a loopback address/,
+    );
+  });
 });

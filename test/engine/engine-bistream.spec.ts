@@ -51,7 +51,7 @@ describe('CosyVoice2Engine with TEXT_STREAM_MODE=bistream on the tiny pack', () 
   let voice: VoiceFeatures;
 
   const input = (overrides: Partial<SynthesisInput>): SynthesisInput => ({
-    mode: 'fast_replication',
+    mode: 'zero_shot',
     text: pieces().text,
     promptText: 'This is the reference speaker talking.',
     voice,
@@ -111,7 +111,7 @@ describe('CosyVoice2Engine with TEXT_STREAM_MODE=bistream on the tiny pack', () 
   it('gives the whole utterance as one chunk when not streaming', async () => {
     const bistream = spyOnTokenGenerator(BistreamLlmDecoder);
     const chunks = await collectSamples(
-      engine.synthesize(input({ stream: false, mode: 'cross_lingual_replication' })),
+      engine.synthesize(input({ stream: false, mode: 'cross_lingual' })),
     );
     expect(chunks.length).toBe(1);
     expect(bistream.requests[0].promptSpeechTokens.length).toBe(0);
@@ -122,9 +122,7 @@ describe('CosyVoice2Engine with TEXT_STREAM_MODE=bistream on the tiny pack', () 
   it('instruct2 starts the text cache with instruct<|endofprompt|>, without prompt speech', async () => {
     const bistream = spyOnTokenGenerator(BistreamLlmDecoder);
     await collectSamples(
-      engine.synthesize(
-        input({ mode: 'natural_language_replication', instruct: 'Speak slowly and calmly.' }),
-      ),
+      engine.synthesize(input({ mode: 'instruct2', instruct: 'Speak slowly and calmly.' })),
     );
     const [request] = bistream.requests;
     expect(request.promptSpeechTokens.length).toBe(0);

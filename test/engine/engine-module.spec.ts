@@ -19,7 +19,10 @@ import { labelExpectedCudaFailure } from '../support/expected-cuda-failure.js';
 /** Boots InferenceModule alone with `inference` settings and returns its provider. */
 async function bootInference(inference: InferenceConfig): Promise<InferenceProvider> {
   const moduleRef = await Test.createTestingModule({
-    imports: [ConfigModule.forRoot({ inference } as AppConfig), InferenceModule],
+    imports: [
+      ConfigModule.forRoot({ inference, engine: { nodes: [] } } as unknown as AppConfig),
+      InferenceModule,
+    ],
   }).compile();
   await moduleRef.init();
   return moduleRef.get<InferenceProvider>(INFERENCE_PROVIDER);
@@ -41,7 +44,7 @@ function expectNotLoaded(provider: InferenceProvider, message: string): void {
   });
   expect(() =>
     provider.synthesize({
-      mode: 'fast_replication',
+      mode: 'zero_shot',
       text: 'hello',
       promptText: 'hi',
       voice,

@@ -46,7 +46,7 @@ describe('CosyVoice2Engine on the tiny pack', () => {
   let voice: VoiceFeatures;
 
   const input = (overrides: Partial<SynthesisInput>): SynthesisInput => ({
-    mode: 'fast_replication',
+    mode: 'zero_shot',
     text: TEXT,
     promptText: 'This is the reference speaker talking.',
     voice,
@@ -103,9 +103,7 @@ describe('CosyVoice2Engine on the tiny pack', () => {
 
     it('cross-lingual drops the prompt text and the prompt speech tokens', async () => {
       const llm = spyOnTokenGenerator(LlmDecoder);
-      const chunks = await collectSamples(
-        engine.synthesize(input({ mode: 'cross_lingual_replication' })),
-      );
+      const chunks = await collectSamples(engine.synthesize(input({ mode: 'cross_lingual' })));
       expect(chunks.length).toBe(1);
       const [request] = llm.requests;
       expect(request.promptSpeechTokens.length).toBe(0);
@@ -115,14 +113,12 @@ describe('CosyVoice2Engine on the tiny pack', () => {
     it('instruct2 uses the instruction + <|endofprompt|> as prompt text, without prompt speech', async () => {
       const llm = spyOnTokenGenerator(LlmDecoder);
       await collectSamples(
-        engine.synthesize(
-          input({ mode: 'natural_language_replication', instruct: 'Speak slowly and calmly.' }),
-        ),
+        engine.synthesize(input({ mode: 'instruct2', instruct: 'Speak slowly and calmly.' })),
       );
       await collectSamples(
         engine.synthesize(
           input({
-            mode: 'natural_language_replication',
+            mode: 'instruct2',
             instruct: 'Speak slowly and calmly.<|endofprompt|>',
           }),
         ),

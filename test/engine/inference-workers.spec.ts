@@ -30,7 +30,7 @@ describe('inference in worker threads (tiny pack)', () => {
 
   function input(overrides: Partial<SynthesisInput> = {}): SynthesisInput {
     return {
-      mode: 'fast_replication',
+      mode: 'zero_shot',
       text: 'Hello there, this is a test of the worker threads.',
       promptText: 'A gliding tone.',
       voice,

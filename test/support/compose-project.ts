@@ -17,8 +17,9 @@ export interface ComposeService {
   profiles?: string[];
   environment?: Record<string, string>;
   depends_on?: Record<string, { condition: string }>;
-  healthcheck?: { test: string[] };
+  healthcheck?: { test: string[]; disable?: boolean };
   deploy?: {
+    replicas?: number;
     resources?: {
       reservations?: { devices?: { driver: string; count: number; capabilities: string[] }[] };
     };
@@ -139,6 +140,8 @@ function isMapping(value: unknown): value is Record<string, unknown> {
 
 function mergeOverride(base: unknown, override: unknown): unknown {
   if (Array.isArray(override)) {
+    // a sequence the base file does not have is taken as it is; appending to one is not emulated
+    if (base === undefined) return override;
     throw new Error('sequences in an override (appended by Compose) are not emulated here');
   }
   if (!isMapping(override) || !isMapping(base)) return override;

@@ -1,6 +1,7 @@
 import type { EngineRuntime } from '../../../src/inference/cosyvoice2/runtime/engine-runtime.js';
 import type { LlmRequest } from '../../../src/inference/cosyvoice2/llm/llm-decoder.js';
 import type { SynthesisMode, VoiceFeatures } from '../../../src/inference/inference.types.js';
+import { engineModeOf } from '../../../src/synthesis/engine-mode.js';
 import { ENGINE_SAMPLE_RATE } from '../../../src/inference/inference.types.js';
 
 /** What one mode is asked to say. */
@@ -68,7 +69,7 @@ export async function runCheckSynthesis(
   let firstAudio: number | undefined;
   try {
     const stream = runtime.synthesizer.synthesize({
-      mode: utterance.mode,
+      mode: engineModeOf(utterance.mode),
       text: utterance.text,
       promptText,
       instruct: utterance.instruct,

@@ -23,6 +23,14 @@ export class ReadinessCheckDto {
 
   @ApiPropertyOptional({
     description:
+      'Model only, with ENGINE_NODES: the engine nodes, the ready ones and their free slots ' +
+      '(the check stays ok with none ready: syntheses then get 503 ServerBusy)',
+    example: '3 nodes, 2 ready, 5/8 slots free',
+  })
+  engines?: string;
+
+  @ApiPropertyOptional({
+    description:
       'Model only: the loaded pack is a test pack (tiny or random weights), whose audio is not speech',
     example: false,
   })

@@ -44,10 +44,10 @@ export class CosyVoice2Synthesizer {
   async *synthesize(input: SynthesisInput): AsyncGenerator<SpeechChunk> {
     const { signal } = input;
     signal?.throwIfAborted();
-    const promptText = input.mode === 'fast_replication' ? this.text.prompt(input.promptText) : '';
+    const promptText = input.mode === 'zero_shot' ? this.text.prompt(input.promptText) : '';
     const parts = llmPromptParts(input.mode, promptText, input.instruct);
     const promptTextIds = this.text.encode(parts.promptText);
-    if (input.mode === 'fast_replication') {
+    if (input.mode === 'zero_shot') {
       checkPromptTextTokens(promptTextIds.length, "the voice's transcript");
     } else {
       checkPromptTextTokens(promptTextIds.length, 'instruct', 'instruct');

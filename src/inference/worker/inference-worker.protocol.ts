@@ -1,6 +1,6 @@
 import type { PcmAudio } from '../../audio/audio.types.js';
 import type { InferenceConfig } from '../../config/app-config.js';
-import type { SynthesisMode, VoiceFeatures } from '../inference.types.js';
+import type { SynthesisInput, VoiceFeatures } from '../inference.types.js';
 
 /**
  * The messages between the main thread and one inference worker. Every request carries an `id`
@@ -14,18 +14,13 @@ export interface InferenceWorkerData {
   config: InferenceConfig;
 }
 
-/** A synthesis request without what cannot cross threads (the signal, a text iterable). */
-export interface WorkerSynthesisInput {
-  mode: SynthesisMode;
-  /** The whole text, or null when it follows in `text-piece` messages ended by `text-end`. */
+/**
+ * A synthesis request without what cannot cross threads (the signal, a text iterable): the text
+ * is the whole text, or null when it follows in `text-piece` messages ended by `text-end`.
+ */
+export type WorkerSynthesisInput = Omit<SynthesisInput, 'text' | 'signal'> & {
   text: string | null;
-  promptText: string;
-  instruct?: string;
-  voice: VoiceFeatures;
-  speed: number;
-  stream: boolean;
-  seed?: number;
-}
+};
 
 /** How many chunks a worker may send ahead of what the consumer has taken. */
 export const RUN_AHEAD_CHUNKS = 2;

@@ -39,24 +39,15 @@ export class RemoteSynthesis {
   }
 
   start(): void {
-    const { input } = this;
-    input.signal?.addEventListener('abort', this.onAbort, { once: true });
+    const { signal, text, ...request } = this.input;
+    signal?.addEventListener('abort', this.onAbort, { once: true });
     this.channel.post({
       type: 'synthesize',
       id: this.id,
-      input: {
-        mode: input.mode,
-        text: typeof input.text === 'string' ? input.text : null,
-        promptText: input.promptText,
-        instruct: input.instruct,
-        voice: input.voice,
-        speed: input.speed,
-        stream: input.stream,
-        seed: input.seed,
-      },
+      input: { ...request, text: typeof text === 'string' ? text : null },
     });
-    if (typeof input.text !== 'string') void this.forwardText(input.text);
-    if (input.signal?.aborted) this.abort();
+    if (typeof text !== 'string') void this.forwardText(text);
+    if (signal?.aborted) this.abort();
   }
 
   /** The next chunk, or undefined at the end; throws what failed the run. */

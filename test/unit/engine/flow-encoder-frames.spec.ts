@@ -33,7 +33,7 @@ async function chunkLengths(dir: string): Promise<{ whole: number[]; streamed: n
   try {
     const run = async (stream: boolean) => {
       const input: SynthesisInput = {
-        mode: 'cross_lingual_replication',
+        mode: 'cross_lingual',
         text: TEXT,
         promptText: '',
         voice,

@@ -6,33 +6,27 @@ import {
 
 describe('llmPromptParts', () => {
   it('zero-shot: transcript as prompt text, prompt speech tokens kept', () => {
-    expect(llmPromptParts('fast_replication', '希望你以后能够做的比我还好呦。', undefined)).toEqual(
-      {
-        promptText: '希望你以后能够做的比我还好呦。',
-        usePromptSpeech: true,
-      },
-    );
+    expect(llmPromptParts('zero_shot', '希望你以后能够做的比我还好呦。', undefined)).toEqual({
+      promptText: '希望你以后能够做的比我还好呦。',
+      usePromptSpeech: true,
+    });
   });
 
   it('cross-lingual: no prompt text and no prompt speech tokens', () => {
-    expect(llmPromptParts('cross_lingual_replication', 'ignored transcript', 'ignored')).toEqual({
+    expect(llmPromptParts('cross_lingual', 'ignored transcript', 'ignored')).toEqual({
       promptText: '',
       usePromptSpeech: false,
     });
   });
 
   it('instruct2: the instruction ending in <|endofprompt|>, no prompt speech tokens', () => {
-    expect(
-      llmPromptParts('natural_language_replication', 'transcript', '用四川话说这句话'),
-    ).toEqual({
+    expect(llmPromptParts('instruct2', 'transcript', '用四川话说这句话')).toEqual({
       promptText: '用四川话说这句话<|endofprompt|>',
       usePromptSpeech: false,
     });
     expect(instructionPromptText('Speak softly.<|endofprompt|>')).toBe(
       'Speak softly.<|endofprompt|>',
     );
-    expect(() => llmPromptParts('natural_language_replication', 'transcript', ' ')).toThrow(
-      /instruct/,
-    );
+    expect(() => llmPromptParts('instruct2', 'transcript', ' ')).toThrow(/instruct/);
   });
 });

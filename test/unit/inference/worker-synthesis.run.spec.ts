@@ -33,7 +33,7 @@ const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
 
 describe('WorkerSynthesisRun', () => {
   const input = {
-    mode: 'fast_replication' as const,
+    mode: 'zero_shot' as const,
     text: 'hello',
     promptText: 'hi',
     voice: {

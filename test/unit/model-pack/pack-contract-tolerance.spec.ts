@@ -19,7 +19,7 @@ async function synthesize(dir: string): Promise<Float32Array> {
   const { engine, voice } = await loadCpuEngine(dir);
   try {
     const input: SynthesisInput = {
-      mode: 'fast_replication',
+      mode: 'zero_shot',
       text: 'A short check.',
       promptText: 'A gliding tone.',
       voice,

@@ -63,7 +63,7 @@ describe.skipIf(!available)('npm run models:quantize (int8 pack)', () => {
     const { engine, voice } = await loadCpuEngine(join(work, 'int8'));
     let samples = 0;
     for await (const chunk of engine.synthesize({
-      mode: 'fast_replication',
+      mode: 'zero_shot',
       text: 'The quick brown fox jumps over the lazy dog.',
       promptText: 'This is the reference speaker talking.',
       voice,

@@ -1,4 +1,4 @@
-import type { SynthesisMode } from '../../inference.types.js';
+import type { EngineMode } from '../../inference.types.js';
 import { END_OF_PROMPT_TEXT } from '../cosyvoice2.constants.js';
 
 /** What a mode puts in front of the target text in the LLM input (internals §3.2). */
@@ -15,24 +15,24 @@ export function instructionPromptText(instruct: string): string {
 }
 
 /**
- * - fast_replication (zero-shot): [sos, prompt_text + text, task_id, prompt speech tokens]
- * - cross_lingual_replication: [sos, text, task_id]
- * - natural_language_replication (instruct2): [sos, instruct<|endofprompt|> + text, task_id]
+ * - zero_shot: [sos, prompt_text + text, task_id, prompt speech tokens]
+ * - cross_lingual: [sos, text, task_id]
+ * - instruct2: [sos, instruct<|endofprompt|> + text, task_id]
  * The flow receives the prompt tokens, prompt mel and speaker embedding in every mode.
  */
 export function llmPromptParts(
-  mode: SynthesisMode,
+  mode: EngineMode,
   normalizedPromptText: string,
   instruct: string | undefined,
 ): LlmPromptParts {
   switch (mode) {
-    case 'fast_replication':
+    case 'zero_shot':
       return { promptText: normalizedPromptText, usePromptSpeech: true };
-    case 'cross_lingual_replication':
+    case 'cross_lingual':
       return { promptText: '', usePromptSpeech: false };
-    case 'natural_language_replication':
+    case 'instruct2':
       if (!instruct || instruct.trim() === '') {
-        throw new Error('natural_language_replication needs an instruct text');
+        throw new Error('instruct2 needs an instruct text');
       }
       return { promptText: instructionPromptText(instruct), usePromptSpeech: false };
   }

@@ -1,0 +1,178 @@
+import {
+  type Client,
+  credentials,
+  Metadata,
+  type ServiceError,
+  status as GrpcStatus,
+} from '@grpc/grpc-js';
+import {
+  ENGINE_PROTO_VERSION,
+  EngineService,
+  MAX_MESSAGE_BYTES,
+  type NodeStatus,
+  SECRET_METADATA_KEY,
+} from '../grpc/engine-proto.js';
+
+/** How often a node is asked for its state, and the deadline of that question. */
+export const DESCRIBE_INTERVAL_MS = 1000;
+const DESCRIBE_DEADLINE_MS = 1000;
+/**
+ * Answers in a row a node may miss by the deadline before it counts as down: one late answer on
+ * a loaded host is not a hung node, two are (a node that refuses the connection is down at once).
+ */
+const LATE_ANSWERS_UNTIL_DOWN = 2;
+
+/**
+ * The channel's HTTP/2 keepalive: a ping every 2 s on a connection, which fails its calls when no
+ * answer comes within 2 s, so a node that hangs or vanishes without a FIN ends its calls in
+ * about 4 s (the node's server allows pings that often).
+ */
+const CHANNEL_OPTIONS = {
+  'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
+  'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
+  'grpc.keepalive_time_ms': 2000,
+  'grpc.keepalive_timeout_ms': 2000,
+  'grpc.keepalive_permit_without_calls': 1,
+  'grpc.initial_reconnect_backoff_ms': 250,
+  'grpc.max_reconnect_backoff_ms': 2000,
+};
+
+/** What the API service knows of one engine node. */
+export interface EngineNodeUsage {
+  /** `host:port` of the node. */
+  node: string;
+  ready: boolean;
+  /** Its slots, and the syntheses this API service runs on it now. */
+  slotsTotal: number;
+  slotsInUse: number;
+  dispatches: number;
+  failures: number;
+  retries: number;
+}
+
+/** A typed Engine client (proto-loader's clients are untyped). */
+export type EngineClient = Client & Record<string, (...args: unknown[]) => unknown>;
+
+/**
+ * One engine node address: its own channel, its state asked every second (Describe: ready, free
+ * slots, pack hash, proto version; a node that does not answer within the deadline counts as not
+ * ready), and what this API service dispatched to it.
+ */
+export class EngineNodeClient {
+  readonly client: EngineClient;
+  /** The node's last answer, or undefined while it does not answer. */
+  status: NodeStatus | undefined;
+  /** Why the last Describe failed. */
+  lastError: string | undefined;
+  inFlight = 0;
+  dispatches = 0;
+  failures = 0;
+  retries = 0;
+  /** Dispatches since the node's last answer (its `slotsFree` does not count them yet). */
+  private dispatchedSinceStatus = 0;
+  private lateAnswers = 0;
+  private readonly timer: NodeJS.Timeout;
+  private closed = false;
+
+  constructor(
+    readonly address: string,
+    private readonly secret: string | undefined,
+    private readonly changed: () => void,
+  ) {
+    this.client = new EngineService(
+      address,
+      credentials.createInsecure(),
+      CHANNEL_OPTIONS,
+    ) as unknown as EngineClient;
+    this.timer = setInterval(() => this.describe(), DESCRIBE_INTERVAL_MS);
+    this.timer.unref();
+    this.describe();
+  }
+
+  /** The metadata of every call: the shared secret. */
+  metadata(): Metadata {
+    const metadata = new Metadata();
+    if (this.secret !== undefined) metadata.set(SECRET_METADATA_KEY, this.secret);
+    return metadata;
+  }
+
+  /** Answers Describe, serves this proto version and takes work. */
+  get ready(): boolean {
+    return this.status?.ready === true && this.status.protoVersion === ENGINE_PROTO_VERSION;
+  }
+
+  /** Slots free as far as this API service knows (the node's report less what it sent since). */
+  get freeSlots(): number {
+    if (!this.status) return 0;
+    return Math.max(
+      0,
+      Math.min(
+        this.status.slotsFree - this.dispatchedSinceStatus,
+        this.status.slotsTotal - this.inFlight,
+      ),
+    );
+  }
+
+  /** A synthesis goes to this node; call the returned function once it has ended. */
+  dispatch(retry: boolean): () => void {
+    this.dispatches++;
+    if (retry) this.retries++;
+    this.dispatchedSinceStatus++;
+    this.inFlight++;
+    let ended = false;
+    return () => {
+      if (ended) return;
+      ended = true;
+      this.inFlight--;
+      this.changed();
+    };
+  }
+
+  /** A dispatch to this node failed (refused, broken off, or the node's worker died). */
+  failed(): void {
+    this.failures++;
+  }
+
+  usage(): EngineNodeUsage {
+    return {
+      node: this.address,
+      ready: this.ready,
+      slotsTotal: this.status?.slotsTotal ?? 0,
+      slotsInUse: this.inFlight,
+      dispatches: this.dispatches,
+      failures: this.failures,
+      retries: this.retries,
+    };
+  }
+
+  close(): void {
+    this.closed = true;
+    clearInterval(this.timer);
+    this.client.close();
+  }
+
+  private describe(): void {
+    if (this.closed) return;
+    const describe = this.client.Describe as (
+      request: object,
+      metadata: Metadata,
+      options: { deadline: number },
+      callback: (error: ServiceError | null, status?: NodeStatus) => void,
+    ) => void;
+    describe.call(
+      this.client,
+      {},
+      this.metadata(),
+      { deadline: Date.now() + DESCRIBE_DEADLINE_MS },
+      (error, status) => {
+        if (this.closed) return;
+        this.lateAnswers = error?.code === GrpcStatus.DEADLINE_EXCEEDED ? this.lateAnswers + 1 : 0;
+        if (error && this.lateAnswers > 0 && this.lateAnswers < LATE_ANSWERS_UNTIL_DOWN) return;
+        this.status = error ? undefined : status;
+        this.lastError = error ? error.details || error.message : undefined;
+        this.dispatchedSinceStatus = 0;
+        this.changed();
+      },
+    );
+  }
+}
