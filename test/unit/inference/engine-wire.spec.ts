@@ -1,3 +1,4 @@
+import { ExecutionDeviceUnavailableError } from '../../../src/inference/execution-device-unavailable.error.js';
 import { loadSync } from '@grpc/proto-loader';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -83,12 +84,16 @@ describe('the engine request in its own terms, defined once', () => {
     expect(errorFromWire('MODEL_NOT_LOADED', 'm')).toBeInstanceOf(ModelNotLoadedError);
     expect(errorFromWire('INPUT_REJECTED', 'm')).toBeInstanceOf(InputRejectedError);
     expect(errorFromWire('ENGINE_FAILED', 'm')).toBeInstanceOf(EngineFailedError);
+    expect(errorFromWire('DEVICE_UNAVAILABLE', 'm')).toBeInstanceOf(
+      ExecutionDeviceUnavailableError,
+    );
     expect(protoEnum('ErrorKind')).toEqual([
       'MODEL_NOT_LOADED',
       'INPUT_REJECTED',
       'ABORTED',
       'ENGINE',
       'ENGINE_FAILED',
+      'DEVICE_UNAVAILABLE',
     ]);
   });
 });
