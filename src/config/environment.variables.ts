@@ -10,6 +10,7 @@ import {
   Min,
   MinLength,
 } from 'class-validator';
+import { INFERENCE_DEVICES, type InferenceDevice } from './app-config.js';
 
 /** Every setting the service reads from the environment, with its default and its rule. */
 export class EnvironmentVariables {
@@ -89,8 +90,8 @@ export class EnvironmentVariables {
   @MinLength(1)
   MODEL_DIR = './models/CosyVoice2-0.5B';
 
-  @IsIn(['cpu', 'cuda'])
-  INFERENCE_DEVICE: 'cpu' | 'cuda' = 'cpu';
+  @IsIn(INFERENCE_DEVICES)
+  INFERENCE_DEVICE: InferenceDevice = 'cpu';
 
   @Transform(({ value }: { value: unknown }) => Number(value))
   @IsInt()

@@ -13,6 +13,7 @@ import { loadModelPack } from '../model-pack/model-pack.loader.js';
 import { GRAPH_ROLES } from '../model-pack/model-pack.manifest.js';
 import type { LoadedModelPack } from '../model-pack/model-pack.types.js';
 import { buildEngineRuntime, type EngineRuntime } from './runtime/engine-runtime.js';
+import { describeDevice } from './runtime/execution-device.js';
 import { probeExecutionDevice } from './runtime/execution-device.probe.js';
 import { randomOperatorsIn } from './runtime/random-op.scan.js';
 import { SessionTimer } from './runtime/session-timer.js';
@@ -20,8 +21,8 @@ import { SessionTimer } from './runtime/session-timer.js';
 /**
  * The CosyVoice2-0.5B engine on onnxruntime-node. It loads the model pack once (at module init);
  * a missing or broken pack leaves it unloaded with the loader's message (status, and a
- * ModelNotLoadedError from every call) instead of stopping the service. A CUDA device that
- * cannot be used fails the load loudly.
+ * ModelNotLoadedError from every call) instead of stopping the service. A GPU device (CUDA,
+ * WebGPU) that cannot be used fails the load loudly.
  */
 export class CosyVoice2Engine implements InferenceProvider, OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('CosyVoice2Engine');
@@ -42,7 +43,7 @@ export class CosyVoice2Engine implements InferenceProvider, OnModuleInit, OnAppl
     await runtime?.release();
   }
 
-  /** Loads the pack of `config.modelDir`; throws only when a requested CUDA device is unusable. */
+  /** Loads the pack of `config.modelDir`; throws only when a requested GPU device is unusable. */
   async load(): Promise<void> {
     await probeExecutionDevice(this.config);
     try {
@@ -52,7 +53,7 @@ export class CosyVoice2Engine implements InferenceProvider, OnModuleInit, OnAppl
         throw error;
       });
       this.logger.log(
-        `CosyVoice2 engine ready on ${pack.device} (${pack.dims.numLayers} LLM layers, hidden ${pack.dims.hiddenSize})`,
+        `CosyVoice2 engine ready on ${describeDevice(this.config)} (${pack.dims.numLayers} LLM layers, hidden ${pack.dims.hiddenSize})`,
       );
       if (pack.manifest.testPack) {
         this.logger.warn(
@@ -65,7 +66,10 @@ export class CosyVoice2Engine implements InferenceProvider, OnModuleInit, OnAppl
       });
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      if (this.config.device === 'cuda' && /INFERENCE_DEVICE=cuda/.test(message)) {
+      if (
+        this.config.device !== 'cpu' &&
+        message.includes(`INFERENCE_DEVICE=${this.config.device}`)
+      ) {
         throw error;
       }
       this.loadError = message;

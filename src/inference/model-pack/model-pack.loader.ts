@@ -3,6 +3,12 @@ import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { InferenceSession } from 'onnxruntime-node';
 import type { InferenceConfig } from '../../config/app-config.js';
+import {
+  describeDevice,
+  type OutputLocations,
+  sessionOptionsFor,
+} from '../cosyvoice2/runtime/execution-device.js';
+import { deviceUnavailableMessage } from '../cosyvoice2/runtime/execution-device.probe.js';
 import { validateGraphContract } from './graph-contract.validator.js';
 import { ModelPackError } from './model-pack.error.js';
 import { readManifestFile } from './model-pack.manifest-file.js';
@@ -105,15 +111,12 @@ async function checkFilesPresent(dir: string, manifest: ModelPackManifest): Prom
   }
 }
 
-function sessionOptions(config: InferenceConfig): InferenceSession.SessionOptions {
-  if (config.device === 'cuda') {
-    return { executionProviders: ['cuda'], graphOptimizationLevel: 'all' };
-  }
-  return {
-    executionProviders: ['cpu'],
-    graphOptimizationLevel: 'all',
-    ...(config.threads > 0 ? { intraOpNumThreads: config.threads } : {}),
-  };
+/**
+ * Per graph, where its outputs stay: on WebGPU the LLM leaves its hidden states and KV caches on
+ * the device (the engine feeds them back and reads the states through the head graph there).
+ */
+function outputLocations(role: GraphRole): OutputLocations | undefined {
+  return role === 'llm' ? 'gpu-buffer' : undefined;
 }
 
 async function createSessions(
@@ -121,11 +124,11 @@ async function createSessions(
   manifest: ModelPackManifest,
   config: InferenceConfig,
 ): Promise<Record<GraphRole, InferenceSession>> {
-  const options = sessionOptions(config);
   const created: Partial<Record<GraphRole, InferenceSession>> = {};
   try {
     for (const role of GRAPH_ROLES) {
       const file = manifest.roles[role].file;
+      const options = sessionOptionsFor(config, outputLocations(role));
       const session = await createSession(join(dir, file), file, options, config);
       created[role] = session;
       const { layers, extraOutputs } = validateGraphContract(file, GRAPH_CONTRACTS[role], session);
@@ -153,12 +156,8 @@ async function createSession(
     return await InferenceSession.create(path, options);
   } catch (error) {
     const reason = (error as Error).message;
-    if (config.device === 'cuda' && /cuda|provider/i.test(reason)) {
-      throw new ModelPackError(
-        `INFERENCE_DEVICE=cuda but onnxruntime could not create the CUDA execution provider ` +
-          `(${reason}). Install a CUDA-enabled onnxruntime-node with its CUDA/cuDNN runtime, or set INFERENCE_DEVICE=cpu`,
-        file,
-      );
+    if (config.device !== 'cpu' && /cuda|webgpu|adapter|provider/i.test(reason)) {
+      throw new ModelPackError(deviceUnavailableMessage(config, reason), file);
     }
     throw new ModelPackError(
       `${file}: onnxruntime could not load it (${reason}) — run: ${DOWNLOAD_COMMAND}`,
@@ -341,9 +340,4 @@ function numericDim(
   if (typeof dim === 'number') return dim;
   logger.warn(`${file}: ${what} not declared in the graph; assuming ${fallback} (Qwen2-0.5B)`);
   return fallback;
-}
-
-function describeDevice(config: InferenceConfig): string {
-  if (config.device === 'cuda') return 'CUDA execution provider';
-  return `CPU execution provider (${config.threads > 0 ? `${config.threads} intra-op threads` : 'default threads'})`;
 }

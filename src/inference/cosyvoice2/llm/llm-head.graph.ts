@@ -8,6 +8,7 @@
 const WIRE_VARINT = 0;
 const WIRE_BYTES = 2;
 const FLOAT_ELEMENT = 1;
+const INT64_ELEMENT = 7;
 const ATTRIBUTE_INT = 2;
 const IR_VERSION = 8;
 const OPSET = 17;
@@ -50,9 +51,13 @@ function stringField(field: number, text: string): Uint8Array {
   return bytesField(field, encoder.encode(text));
 }
 
-/** ValueInfoProto of a float tensor; dimensions are fixed sizes. */
-function floatValueInfo(name: string, dims: readonly number[]): Uint8Array {
-  const shape = concat(dims.map((dim) => bytesField(1, intField(1, dim))));
+/** ValueInfoProto of a float tensor; a dimension is a fixed size or a symbolic name. */
+function floatValueInfo(name: string, dims: ReadonlyArray<number | string>): Uint8Array {
+  const shape = concat(
+    dims.map((dim) =>
+      bytesField(1, typeof dim === 'number' ? intField(1, dim) : stringField(2, dim)),
+    ),
+  );
   const tensorType = concat([intField(1, FLOAT_ELEMENT), bytesField(2, shape)]);
   return concat([stringField(1, name), bytesField(2, bytesField(1, tensorType))]);
 }
@@ -66,6 +71,13 @@ function floatInitializer(name: string, dims: readonly number[], data: Float32Ar
     stringField(8, name),
     bytesField(9, raw),
   ]);
+}
+
+/** A scalar int64 initializer (raw little-endian bytes). */
+function int64ScalarInitializer(name: string, value: number): Uint8Array {
+  const raw = new Uint8Array(8);
+  new DataView(raw.buffer).setBigInt64(0, BigInt(value), true);
+  return concat([intField(2, INT64_ELEMENT), stringField(8, name), bytesField(9, raw)]);
 }
 
 function node(
@@ -87,7 +99,8 @@ function intAttribute(name: string, value: number): Uint8Array {
 }
 
 /**
- * The serialized model: input `hidden` [1, H], output `log_probs` [1, V].
+ * The serialized model: input `states` [1, positions, H] (the LLM's hidden states as it returns
+ * them, so on a GPU device they never leave it), output `log_probs` [1, V] after the last position.
  * @param weight [V, H] row-major, as nn.Linear stores it
  * @param bias [V]
  */
@@ -98,6 +111,7 @@ export function buildLlmHeadModel(weight: Float32Array, bias: Float32Array): Uin
     throw new Error(`LLM head weight of ${weight.length} values does not fit a bias of ${vocab}`);
   }
   const graph = concat([
+    bytesField(1, node('Gather', ['states', 'last'], ['hidden'], [intAttribute('axis', 1)])),
     bytesField(
       1,
       node('Gemm', ['hidden', 'weight', 'bias'], ['logits'], [intAttribute('transB', 1)]),
@@ -107,7 +121,8 @@ export function buildLlmHeadModel(weight: Float32Array, bias: Float32Array): Uin
     stringField(2, 'cosyvoice2_llm_head'),
     bytesField(5, floatInitializer('weight', [vocab, hidden], weight)),
     bytesField(5, floatInitializer('bias', [vocab], bias)),
-    bytesField(11, floatValueInfo('hidden', [1, hidden])),
+    bytesField(5, int64ScalarInitializer('last', -1)),
+    bytesField(11, floatValueInfo('states', [1, 'positions', hidden])),
     bytesField(12, floatValueInfo('log_probs', [1, vocab])),
   ]);
   return concat([intField(1, IR_VERSION), bytesField(8, intField(2, OPSET)), bytesField(7, graph)]);

@@ -1,4 +1,3 @@
-import type { InferenceSession } from 'onnxruntime-node';
 import type { InferenceConfig } from '../../../config/app-config.js';
 import type { LoadedModelPack } from '../../model-pack/model-pack.types.js';
 import { TextFrontend } from '../../text/text-frontend.js';
@@ -15,6 +14,7 @@ import { LlmHead } from '../llm/llm-head.js';
 import { SynthesisTextSource } from '../text/synthesis-text.source.js';
 import { TokenToWav } from '../token2wav/token-to-wav.js';
 import { VoiceFeatureExtractor } from '../voice-feature.extractor.js';
+import { sessionOptionsFor } from './execution-device.js';
 
 /** The engine stages built over one loaded model pack. */
 export interface EngineRuntime {
@@ -33,15 +33,6 @@ function table(source: { data: Float32Array; shape: number[] }): EmbeddingTable 
   return { data: source.data, rows, cols };
 }
 
-/** Session options of the engine's own graphs: the pack's execution provider and threads. */
-function headSessionOptions(config: InferenceConfig): InferenceSession.SessionOptions {
-  return {
-    executionProviders: [config.device],
-    graphOptimizationLevel: 'all',
-    ...(config.device === 'cpu' && config.threads > 0 ? { intraOpNumThreads: config.threads } : {}),
-  };
-}
-
 /** Builds every engine stage over the sessions and tables of a loaded pack. */
 export async function buildEngineRuntime(
   pack: LoadedModelPack,
@@ -51,7 +42,7 @@ export async function buildEngineRuntime(
   const head = await LlmHead.create(
     table(tables.llmDecoderWeight),
     tables.llmDecoderBias.data,
-    headSessionOptions(config),
+    sessionOptionsFor(config),
   );
   const llmResources: LlmResources = {
     llm: sessions.llm,
