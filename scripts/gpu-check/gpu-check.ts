@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { TINY_PACK_PYTHON } from '../models/tiny-pack.js';
 import { BUNDLE_LIMIT_BYTES, buildBundle } from './bundle.builder.js';
 
 /** Debian chromium's software Vulkan driver: the dry run's adapter. */
@@ -50,6 +51,7 @@ async function main(): Promise<void> {
   const code = await runBundle(dir, {
     VK_DRIVER_FILES: SWIFTSHADER_ICD,
     GPU_CHECK_PACK: 'tiny',
+    TINY_PACK_PYTHON,
     GPU_CHECK_LEVELS: process.env.GPU_CHECK_LEVELS ?? '1,2',
     GPU_CHECK_REQUESTS: process.env.GPU_CHECK_REQUESTS ?? '2',
     GPU_CHECK_POSITIONS: process.env.GPU_CHECK_POSITIONS ?? '40',
