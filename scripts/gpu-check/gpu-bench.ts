@@ -5,6 +5,7 @@
  * syntheses. Writes results.json and results.md into GPU_CHECK_OUT. Run by run.sh in the bundle
  * (and by `npm run gpu-check -- --dry-run` here).
  */
+import { Logger } from '@nestjs/common';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { InferenceConfig } from '../../src/config/app-config.js';
@@ -47,6 +48,7 @@ async function runtimeOn(config: InferenceConfig): Promise<EngineRuntime> {
 }
 
 async function main(): Promise<void> {
+  Logger.overrideLogger(['fatal', 'error', 'warn']);
   const packDir = resolve(process.env.GPU_CHECK_PACK_DIR ?? 'bench-pack');
   const outDir = resolve(process.env.GPU_CHECK_OUT ?? 'gpu-check-results');
   const levels = integerList(process.env.GPU_CHECK_LEVELS, [1, 2, 4, 8]);
