@@ -15,6 +15,7 @@ import {
   type EngineRuntime,
 } from '../../src/inference/cosyvoice2/runtime/engine-runtime.js';
 import { SessionTimer } from '../../src/inference/cosyvoice2/runtime/session-timer.js';
+import type { VoiceFeatures } from '../../src/inference/inference.types.js';
 import { loadModelPack } from '../../src/inference/model-pack/model-pack.loader.js';
 import { firstAudioColdWarm, nvidiaSmiMemoryMiB, runLoadLevel } from './engine-load.js';
 import { compareGraphs, recordGraphFeeds } from './graph-comparison.js';
@@ -62,11 +63,12 @@ async function main(): Promise<void> {
   log(`pack ${packDir}; loading it on cpu and webgpu`);
   const cpu = await runtimeOn({ modelDir: packDir, device: 'cpu', threads: 0 });
   const gpu = await runtimeOn({ modelDir: packDir, device: 'webgpu', threads: 0 });
-  const voice = await cpu.voiceFeatures.extract(
-    { samples: referenceTone(), sampleRate: 16000 },
-    new SessionTimer(),
-  );
+  let voice: VoiceFeatures | undefined;
   const feeds = await recordGraphFeeds(cpu, async () => {
+    voice = await cpu.voiceFeatures.extract(
+      { samples: referenceTone(), sampleRate: 16000 },
+      new SessionTimer(),
+    );
     const input = {
       mode: 'cross_lingual_replication' as const,
       text: 'Hello there, this is a test.',
@@ -77,11 +79,8 @@ async function main(): Promise<void> {
       seed: 1,
     };
     for await (const chunk of cpu.synthesizer.synthesize(input)) void chunk;
-    await gpu.voiceFeatures.extract(
-      { samples: referenceTone(), sampleRate: 16000 },
-      new SessionTimer(),
-    );
   });
+  if (!voice) throw new Error('the reference voice was not extracted');
   log('comparing every graph on cpu and webgpu');
   const graphs = await compareGraphs(cpu, gpu, feeds);
   log('counting the bytes per token and per chunk');
