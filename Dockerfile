@@ -75,7 +75,13 @@ ENV NODE_ENV=production \
     DATABASE_URL=sqlite:/app/data/cosyvoice.db \
     STORAGE_DIR=/app/data/audio \
     MODEL_DIR=/app/models/CosyVoice2-0.5B \
-    INFERENCE_DEVICE=cuda
+    INFERENCE_DEVICE=cuda \
+    NVIDIA_DRIVER_CAPABILITIES=compute,utility,graphics
+# INFERENCE_DEVICE=webgpu: the Vulkan loader and glvnd (the NVIDIA container runtime mounts the
+# Vulkan driver itself when NVIDIA_DRIVER_CAPABILITIES includes graphics).
+RUN apt-get update \
+  && apt-get install -y --no-install-recommends libvulkan1 libglvnd0 libglx0 libegl1 \
+  && rm -rf /var/lib/apt/lists/*
 RUN useradd --uid 10001 --user-group --home-dir /app --no-create-home --shell /usr/sbin/nologin cosyvoice \
   && mkdir -p /app/data /app/models && chown cosyvoice:cosyvoice /app/data
 WORKDIR /app

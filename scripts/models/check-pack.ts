@@ -19,6 +19,7 @@ import {
   buildEngineRuntime,
   type EngineRuntime,
 } from '../../src/inference/cosyvoice2/runtime/engine-runtime.js';
+import { describeDevice } from '../../src/inference/cosyvoice2/runtime/execution-device.js';
 import { probeExecutionDevice } from '../../src/inference/cosyvoice2/runtime/execution-device.probe.js';
 import { SessionTimer } from '../../src/inference/cosyvoice2/runtime/session-timer.js';
 import { loadModelPack } from '../../src/inference/model-pack/model-pack.loader.js';
@@ -37,13 +38,6 @@ import { checkPackFiles, formatBytes, isFileFault } from './pack-check/pack-file
 const CHECK_EXIT = { plausible: 0, fault: 1, settings: 2, testPack: 3 } as const;
 
 const VOICE_DIR = join(dirname(fileURLToPath(import.meta.url)), 'check-voice');
-
-function describeDevice(config: InferenceConfig): string {
-  if (config.device === 'cuda') return 'cuda (CUDA execution provider)';
-  const threads =
-    config.threads > 0 ? `${config.threads} intra-op threads` : "onnxruntime's default threads";
-  return `cpu (${threads})`;
-}
 
 async function loadRuntime(
   config: InferenceConfig,

@@ -12,6 +12,7 @@ Writes the seven .onnx graphs and the four .npy tables; tokenizer.json and
 cosyvoice2-pack.json are written by scripts/models/make-tiny-pack.ts.
 """
 
+import inspect
 import math
 import os
 import sys
@@ -280,6 +281,14 @@ class Hift(nn.Module):
         return magnitude, phase
 
 
+def exporter_options():
+    """Pins the TorchScript exporter: torch 2.x defaults to the dynamo exporter, which writes
+    other graphs (and ignores dynamic_axes); torch 1.13 has only the TorchScript one."""
+    if "dynamo" in inspect.signature(torch.onnx.export).parameters:
+        return {"dynamo": False}
+    return {}
+
+
 def export(module, args, path, input_names, output_names, dynamic_axes):
     with torch.no_grad():
         torch.onnx.export(
@@ -291,6 +300,7 @@ def export(module, args, path, input_names, output_names, dynamic_axes):
             dynamic_axes=dynamic_axes,
             opset_version=OPSET,
             do_constant_folding=True,
+            **exporter_options(),
         )
 
 

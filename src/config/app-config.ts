@@ -118,9 +118,13 @@ export type StorageConfig =
  */
 export type TextStreamMode = 'sentence' | 'bistream';
 
+/** The onnxruntime execution providers INFERENCE_DEVICE can name (webgpu: Dawn over Vulkan). */
+export const INFERENCE_DEVICES = ['cpu', 'cuda', 'webgpu'] as const;
+export type InferenceDevice = (typeof INFERENCE_DEVICES)[number];
+
 export interface InferenceConfig {
   modelDir: string;
-  device: 'cpu' | 'cuda';
+  device: InferenceDevice;
   /** CPU intra-op threads per session; 0 = the cores split between the workers. */
   threads: number;
   /** Worker threads, each with its own sessions of the pack; 1 when not given. */

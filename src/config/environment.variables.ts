@@ -10,6 +10,7 @@ import {
   Min,
   MinLength,
 } from 'class-validator';
+import { INFERENCE_DEVICES, type InferenceDevice } from './app-config.js';
 
 /** A voice id or name as a setting gives it (names in any case; see VOICE_NAME_PATTERN). */
 const OPENAI_VOICE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -94,8 +95,8 @@ export class EnvironmentVariables {
   @MinLength(1)
   MODEL_DIR = './models/CosyVoice2-0.5B';
 
-  @IsIn(['cpu', 'cuda'])
-  INFERENCE_DEVICE: 'cpu' | 'cuda' = 'cpu';
+  @IsIn(INFERENCE_DEVICES)
+  INFERENCE_DEVICE: InferenceDevice = 'cpu';
 
   @Transform(({ value }: { value: unknown }) => Number(value))
   @IsInt()

@@ -58,7 +58,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       modelDir: vars.MODEL_DIR,
       device: vars.INFERENCE_DEVICE,
       threads: vars.INFERENCE_THREADS,
-      workers: vars.INFERENCE_WORKERS,
+      workers: inferenceWorkers(vars, defined),
       textStreamMode: vars.TEXT_STREAM_MODE,
     },
     synthesis: {
@@ -146,6 +146,26 @@ function requestHeadersTimeout(vars: EnvironmentVariables): number {
     );
   }
   return vars.HEADERS_TIMEOUT_MS;
+}
+
+// WebGPU device (issue 23): one WebGPU thread per process.
+/**
+ * onnxruntime-node shares one WebGPU device between the threads of a process, and two worker
+ * threads using it crash the process (SIGSEGV, "Command encoding already finished"). With
+ * INFERENCE_DEVICE=webgpu the pool therefore has one worker: the default 2 becomes 1, and an
+ * explicit INFERENCE_WORKERS above 1 is refused. Concurrent syntheses interleave in that worker.
+ */
+function inferenceWorkers(vars: EnvironmentVariables, defined: Record<string, unknown>): number {
+  if (vars.INFERENCE_DEVICE !== 'webgpu') return vars.INFERENCE_WORKERS;
+  if (defined.INFERENCE_WORKERS !== undefined && vars.INFERENCE_WORKERS > 1) {
+    throw new ConfigError(
+      `INFERENCE_WORKERS=${vars.INFERENCE_WORKERS} with INFERENCE_DEVICE=webgpu: onnxruntime shares ` +
+        'one WebGPU device per process and two threads using it crash the process, so webgpu runs ' +
+        'one inference worker (concurrent syntheses interleave in it). Set INFERENCE_WORKERS=1 or ' +
+        'leave it unset; for more throughput run more service processes on the GPU',
+    );
+  }
+  return 1;
 }
 
 function databaseConfig(vars: EnvironmentVariables): DatabaseConfig {

@@ -21,7 +21,7 @@ export class ModelMetrics {
     });
     new Gauge({
       name: 'model_info',
-      help: 'The loaded model: execution_provider is the onnxruntime provider in use (cpu, cuda)',
+      help: 'The loaded model: execution_provider is the onnxruntime provider in use (cpu, cuda, webgpu)',
       labelNames: ['execution_provider'] as const,
       registers,
       collect() {

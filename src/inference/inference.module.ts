@@ -8,8 +8,8 @@ import { WorkerPoolInferenceProvider } from './worker/worker-pool.inference-prov
  * Provides INFERENCE_PROVIDER = the CosyVoice2 ONNX engine in INFERENCE_WORKERS worker threads.
  * Each loads the model pack of `APP_CONFIG.inference` when the module initialises; a missing or
  * broken pack is reported by `status()` instead of stopping the app, while an unusable
- * INFERENCE_DEVICE=cuda fails boot. With ENGINE_NODES, the provider dispatches to those engine
- * nodes instead and this process loads no model.
+ * GPU device (INFERENCE_DEVICE=cuda or webgpu) fails boot. With ENGINE_NODES, the provider
+ * dispatches to those engine nodes instead and this process loads no model.
  */
 @Module({
   providers: [

@@ -61,7 +61,7 @@ export interface SpeechChunk {
 
 export interface InferenceStatus {
   loaded: boolean;
-  /** Execution provider actually used, e.g. "cpu" or "cuda". */
+  /** Execution provider actually used: "cpu", "cuda" or "webgpu". */
   device?: string;
   /** Why the model is not loaded (missing file, wrong input name, ...) and how to fix it. */
   error?: string;

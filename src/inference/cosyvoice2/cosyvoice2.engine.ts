@@ -14,14 +14,15 @@ import { loadModelPack } from '../model-pack/model-pack.loader.js';
 import { GRAPH_ROLES } from '../model-pack/model-pack.manifest.js';
 import type { LoadedModelPack } from '../model-pack/model-pack.types.js';
 import { buildEngineRuntime, type EngineRuntime } from './runtime/engine-runtime.js';
+import { describeDevice } from './runtime/execution-device.js';
 import { randomOperatorsIn } from './runtime/random-op.scan.js';
 import { SessionTimer } from './runtime/session-timer.js';
 
 /**
  * The CosyVoice2-0.5B engine on onnxruntime-node. It loads the model pack once (at module init);
  * a missing or broken pack leaves it unloaded with the loader's message (status, and a
- * ModelNotLoadedError from every call) instead of stopping the service. A CUDA device that
- * cannot be used fails the load loudly.
+ * ModelNotLoadedError from every call) instead of stopping the service. A GPU device (CUDA,
+ * WebGPU) that cannot be used fails the load loudly.
  */
 export class CosyVoice2Engine implements InferenceProvider, OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('CosyVoice2Engine');
@@ -42,7 +43,7 @@ export class CosyVoice2Engine implements InferenceProvider, OnModuleInit, OnAppl
     await runtime?.release();
   }
 
-  /** Loads the pack of `config.modelDir`; throws only when a requested CUDA device is unusable. */
+  /** Loads the pack of `config.modelDir`; throws only when a requested GPU device is unusable. */
   async load(): Promise<void> {
     try {
       const pack = await loadModelPack(this.config);
@@ -51,7 +52,7 @@ export class CosyVoice2Engine implements InferenceProvider, OnModuleInit, OnAppl
         throw error;
       });
       this.logger.log(
-        `CosyVoice2 engine ready on ${pack.device} (${pack.dims.numLayers} LLM layers, hidden ${pack.dims.hiddenSize})`,
+        `CosyVoice2 engine ready on ${describeDevice(this.config)} (${pack.dims.numLayers} LLM layers, hidden ${pack.dims.hiddenSize})`,
       );
       if (pack.manifest.testPack) {
         this.logger.warn(

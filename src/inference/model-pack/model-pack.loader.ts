@@ -4,6 +4,11 @@ import { join, resolve } from 'node:path';
 import { InferenceSession } from 'onnxruntime-node';
 import type { InferenceConfig } from '../../config/app-config.js';
 import { probeExecutionDevice } from '../cosyvoice2/runtime/execution-device.probe.js';
+import {
+  describeDevice,
+  type OutputLocations,
+  sessionOptionsFor,
+} from '../cosyvoice2/runtime/execution-device.js';
 import { validateGraphContract } from './graph-contract.validator.js';
 import { ModelPackError } from './model-pack.error.js';
 import { readManifestFile } from './model-pack.manifest-file.js';
@@ -107,15 +112,12 @@ async function checkFilesPresent(dir: string, manifest: ModelPackManifest): Prom
   }
 }
 
-function sessionOptions(config: InferenceConfig): InferenceSession.SessionOptions {
-  if (config.device === 'cuda') {
-    return { executionProviders: ['cuda'], graphOptimizationLevel: 'all' };
-  }
-  return {
-    executionProviders: ['cpu'],
-    graphOptimizationLevel: 'all',
-    ...(config.threads > 0 ? { intraOpNumThreads: config.threads } : {}),
-  };
+/**
+ * Per graph, where its outputs stay: on WebGPU the LLM leaves its hidden states and KV caches on
+ * the device (the engine feeds them back and reads the states through the head graph there).
+ */
+function outputLocations(role: GraphRole): OutputLocations | undefined {
+  return role === 'llm' ? 'gpu-buffer' : undefined;
 }
 
 async function createSessions(
@@ -123,11 +125,11 @@ async function createSessions(
   manifest: ModelPackManifest,
   config: InferenceConfig,
 ): Promise<Record<GraphRole, InferenceSession>> {
-  const options = sessionOptions(config);
   const created: Partial<Record<GraphRole, InferenceSession>> = {};
   try {
     for (const role of GRAPH_ROLES) {
       const file = manifest.roles[role].file;
+      const options = sessionOptionsFor(config, outputLocations(role));
       const session = await createSession(join(dir, file), file, options);
       created[role] = session;
       const { layers, extraOutputs } = validateGraphContract(file, GRAPH_CONTRACTS[role], session);
@@ -336,9 +338,4 @@ function numericDim(
   if (typeof dim === 'number') return dim;
   logger.warn(`${file}: ${what} not declared in the graph; assuming ${fallback} (Qwen2-0.5B)`);
   return fallback;
-}
-
-function describeDevice(config: InferenceConfig): string {
-  if (config.device === 'cuda') return 'CUDA execution provider';
-  return `CPU execution provider (${config.threads > 0 ? `${config.threads} intra-op threads` : 'default threads'})`;
 }

@@ -1,3 +1,4 @@
+import type { InferenceDevice } from '../../config/app-config.js';
 import type { InferenceSession } from 'onnxruntime-node';
 import type { GraphRole, ModelPackManifest, TokenElementType } from './model-pack.manifest.js';
 
@@ -48,7 +49,7 @@ export interface LoadedModelPack {
   /** Absolute MODEL_DIR. */
   dir: string;
   /** Execution provider the sessions were created with. */
-  device: 'cpu' | 'cuda';
+  device: InferenceDevice;
   manifest: ModelPackManifest;
   sessions: Record<GraphRole, InferenceSession>;
   tables: ModelPackTables;

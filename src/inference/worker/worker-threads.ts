@@ -3,7 +3,7 @@ import type { InferenceConfig } from '../../config/app-config.js';
 
 /**
  * The intra-op threads of each worker's sessions: INFERENCE_THREADS when set; otherwise, on the
- * CPU, the cores split evenly between the workers (at least one each); on CUDA onnxruntime's
+ * CPU, the cores split evenly between the workers (at least one each); on a GPU onnxruntime's
  * default.
  */
 export function threadsPerWorker(

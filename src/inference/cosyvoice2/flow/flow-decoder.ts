@@ -6,6 +6,7 @@ import { solveFlowEuler, type EstimatorBatch } from './flow-matching.solver.js';
 import { FlowNoise } from './flow-noise.js';
 import { sliceMel, type MelChunk } from '../hift/hift-stream.crossfade.js';
 import { tensorToFloat32, type TokenTensorType } from '../runtime/onnx-tensors.js';
+import type { DeviceUpload, UploadedInput } from '../runtime/device-upload.js';
 import type { SessionTimer } from '../runtime/session-timer.js';
 
 /** What the flow stage needs from the model pack. */
@@ -21,6 +22,26 @@ export interface FlowResources {
    * that drops the look-ahead tokens; see flow-encoder.probe.ts).
    */
   trimmedTokens: number;
+  /**
+   * On a GPU device, copies the estimator inputs that stay the same over the Euler steps
+   * (`mask`, `mu`, `spks`, `cond`) into device memory once per chunk.
+   */
+  upload?: DeviceUpload;
+}
+
+/** Estimator inputs that are the same on every Euler step of one chunk, with their ranks. */
+export const FLOW_STEP_CONSTANTS: readonly UploadedInput[] = [
+  { name: 'mask', rank: 3 },
+  { name: 'mu', rank: 3 },
+  { name: 'spks', rank: 2 },
+  { name: 'cond', rank: 3 },
+];
+
+/** Releases the device memory of tensors this stage uploaded. */
+function disposeOnDevice(tensors: Record<string, Tensor> | undefined): void {
+  for (const tensor of Object.values(tensors ?? {})) {
+    if (tensor.location === 'gpu-buffer') tensor.dispose();
+  }
 }
 
 /**
@@ -70,29 +91,48 @@ export class FlowDecoder {
       );
     }
 
+    // The solver fills mask/mu/spks/cond before the first step and never changes them.
+    let constants: Record<string, Tensor> | undefined;
     const runEstimator = async (batch: EstimatorBatch): Promise<Float32Array> => {
-      const dims3 = [2, MEL_BINS, batch.frames];
+      constants ??= await this.stepConstants(batch, timer);
       const outputs = await timer.run(estimator, {
-        x: new Tensor('float32', batch.x, dims3),
-        mask: new Tensor('float32', batch.mask, [2, 1, batch.frames]),
-        mu: new Tensor('float32', batch.mu, dims3),
+        ...constants,
+        x: new Tensor('float32', batch.x, [2, MEL_BINS, batch.frames]),
         t: new Tensor('float32', batch.t, [2]),
-        spks: new Tensor('float32', batch.spks, [2, MEL_BINS]),
-        cond: new Tensor('float32', batch.cond, dims3),
       });
       return tensorToFloat32(outputs[estimator.outputNames[0]]);
     };
 
-    const mel = await solveFlowEuler({
-      noise: this.noise.firstFrames(frames),
-      mu: tensorToFloat32(mu),
-      mask: tensorToFloat32(encoded[maskName]),
-      spks: tensorToFloat32(encoded[spksName]),
-      cond: tensorToFloat32(encoded[condName]),
-      frames,
-      estimator: runEstimator,
-      signal,
-    });
-    return sliceMel({ data: mel, frames }, voice.promptMelFrames, frames);
+    try {
+      const mel = await solveFlowEuler({
+        noise: this.noise.firstFrames(frames),
+        mu: tensorToFloat32(mu),
+        mask: tensorToFloat32(encoded[maskName]),
+        spks: tensorToFloat32(encoded[spksName]),
+        cond: tensorToFloat32(encoded[condName]),
+        frames,
+        estimator: runEstimator,
+        signal,
+      });
+      return sliceMel({ data: mel, frames }, voice.promptMelFrames, frames);
+    } finally {
+      disposeOnDevice(constants);
+    }
+  }
+
+  /** The step-invariant estimator inputs: in device memory when the device keeps them there. */
+  private async stepConstants(
+    batch: EstimatorBatch,
+    timer: SessionTimer,
+  ): Promise<Record<string, Tensor>> {
+    const dims3 = [2, MEL_BINS, batch.frames];
+    const tensors: Record<string, Tensor> = {
+      mask: new Tensor('float32', batch.mask, [2, 1, batch.frames]),
+      mu: new Tensor('float32', batch.mu, dims3),
+      spks: new Tensor('float32', batch.spks, [2, MEL_BINS]),
+      cond: new Tensor('float32', batch.cond, dims3),
+    };
+    const { upload } = this.resources;
+    return upload ? upload.upload(tensors, (session, feeds) => timer.run(session, feeds)) : tensors;
   }
 }

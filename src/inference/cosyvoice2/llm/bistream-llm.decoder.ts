@@ -92,81 +92,86 @@ export class BistreamLlmDecoder {
     const { llmEmbedding, speechEmbedding } = resources;
     const { sampler, timer, signal } = request;
     const session = new LlmCacheSession(resources, timer);
-    const pending = new EmbeddingRows(llmEmbedding.cols);
-    const textCache = new EmbeddingRows(llmEmbedding.cols);
-    const promptSpeech = new EmbeddingRows(llmEmbedding.cols);
-    pending.push(gatherRows(llmEmbedding, [SOS_EMBEDDING_ROW]));
-    textCache.push(await embedTextIds(resources, request.promptTextIds, timer));
-    promptSpeech.push(gatherRows(speechEmbedding, request.promptSpeechTokens));
+    try {
+      const pending = new EmbeddingRows(llmEmbedding.cols);
+      const textCache = new EmbeddingRows(llmEmbedding.cols);
+      const promptSpeech = new EmbeddingRows(llmEmbedding.cols);
+      pending.push(gatherRows(llmEmbedding, [SOS_EMBEDDING_ROW]));
+      textCache.push(await embedTextIds(resources, request.promptTextIds, timer));
+      promptSpeech.push(gatherRows(speechEmbedding, request.promptSpeechTokens));
 
-    const promptTokens = request.promptSpeechTokens.length;
-    let nextFillIndex =
-      (Math.floor(promptTokens / BISTREAM_SPEECH_GROUP) + 1) * BISTREAM_SPEECH_GROUP - promptTokens;
-    /** Every output of the LLM, fill tokens included (as the official `out_tokens`). */
-    const outputs: number[] = [];
-    let speechTokens = 0;
-    let targetTextTokens = 0;
+      const promptTokens = request.promptSpeechTokens.length;
+      let nextFillIndex =
+        (Math.floor(promptTokens / BISTREAM_SPEECH_GROUP) + 1) * BISTREAM_SPEECH_GROUP -
+        promptTokens;
+      /** Every output of the LLM, fill tokens included (as the official `out_tokens`). */
+      const outputs: number[] = [];
+      let speechTokens = 0;
+      let targetTextTokens = 0;
 
-    const emit = (token: number): number => {
-      if (speechTokens >= request.maxSpeechTokens) {
-        throw new UtteranceTooLongError(
-          `the text in pieces needs more than ${request.maxSpeechTokens} speech tokens, ` +
-            'the longest utterance the flow can render; send shorter tasks',
-        );
-      }
-      speechTokens++;
-      pending.push(gatherRows(speechEmbedding, [token]));
-      return token;
-    };
-
-    for await (const ids of request.textPieces) {
-      const embedded = await embedTextIds(resources, ids, timer);
-      for (let i = 0; i < ids.length; i++) {
-        targetTextTokens++;
-        textCache.push(embedded.subarray(i * llmEmbedding.cols, (i + 1) * llmEmbedding.cols));
-        while (promptSpeech.rows > 0 && textCache.rows >= BISTREAM_TEXT_GROUP) {
-          pending.push(textCache.take(BISTREAM_TEXT_GROUP));
-          pending.push(promptSpeech.take(BISTREAM_SPEECH_GROUP));
+      const emit = (token: number): number => {
+        if (speechTokens >= request.maxSpeechTokens) {
+          throw new UtteranceTooLongError(
+            `the text in pieces needs more than ${request.maxSpeechTokens} speech tokens, ` +
+              'the longest utterance the flow can render; send shorter tasks',
+          );
         }
-        if (promptSpeech.rows > 0) continue;
-        const waitingForText =
-          outputs.at(-1) === FILL_TOKEN || (outputs.length === 0 && pending.rows === 1);
-        if (waitingForText) {
-          if (textCache.rows < BISTREAM_TEXT_GROUP) continue;
-          pending.push(textCache.take(BISTREAM_TEXT_GROUP));
-        }
-        for (;;) {
-          signal?.throwIfAborted();
-          const logProbs = await session.append(pending.takeAll());
-          let token: number;
-          if (outputs.length === nextFillIndex) {
-            token = FILL_TOKEN;
-          } else {
-            token = sampler.sample(logProbs, outputs, true);
+        speechTokens++;
+        pending.push(gatherRows(speechEmbedding, [token]));
+        return token;
+      };
+
+      for await (const ids of request.textPieces) {
+        const embedded = await embedTextIds(resources, ids, timer);
+        for (let i = 0; i < ids.length; i++) {
+          targetTextTokens++;
+          textCache.push(embedded.subarray(i * llmEmbedding.cols, (i + 1) * llmEmbedding.cols));
+          while (promptSpeech.rows > 0 && textCache.rows >= BISTREAM_TEXT_GROUP) {
+            pending.push(textCache.take(BISTREAM_TEXT_GROUP));
+            pending.push(promptSpeech.take(BISTREAM_SPEECH_GROUP));
           }
-          if (token === FILL_TOKEN) nextFillIndex = outputs.length + BISTREAM_SPEECH_GROUP + 1;
-          outputs.push(token);
-          if (token === FILL_TOKEN) break;
-          if (token >= EOS_TOKEN) {
-            throw new Error(`the LLM produced token ${token} while text was still arriving`);
+          if (promptSpeech.rows > 0) continue;
+          const waitingForText =
+            outputs.at(-1) === FILL_TOKEN || (outputs.length === 0 && pending.rows === 1);
+          if (waitingForText) {
+            if (textCache.rows < BISTREAM_TEXT_GROUP) continue;
+            pending.push(textCache.take(BISTREAM_TEXT_GROUP));
           }
-          yield emit(token);
+          for (;;) {
+            signal?.throwIfAborted();
+            const logProbs = await session.append(pending.takeAll());
+            let token: number;
+            if (outputs.length === nextFillIndex) {
+              token = FILL_TOKEN;
+            } else {
+              token = sampler.sample(logProbs, outputs, true);
+            }
+            if (token === FILL_TOKEN) nextFillIndex = outputs.length + BISTREAM_SPEECH_GROUP + 1;
+            outputs.push(token);
+            if (token === FILL_TOKEN) break;
+            if (token >= EOS_TOKEN) {
+              throw new Error(`the LLM produced token ${token} while text was still arriving`);
+            }
+            yield emit(token);
+          }
         }
       }
-    }
 
-    if (targetTextTokens === 0) return;
-    pending.push(textCache.takeAll());
-    pending.push(gatherRows(llmEmbedding, [TASK_ID_EMBEDDING_ROW]));
-    pending.push(promptSpeech.takeAll());
-    const maxLength = targetTextTokens * MAX_TOKEN_TEXT_RATIO;
-    while (speechTokens < maxLength) {
-      signal?.throwIfAborted();
-      const logProbs = await session.append(pending.takeAll());
-      const token = sampler.sample(logProbs, outputs, false);
-      outputs.push(token);
-      if (STOP_TOKENS.has(token)) return;
-      yield emit(token);
+      if (targetTextTokens === 0) return;
+      pending.push(textCache.takeAll());
+      pending.push(gatherRows(llmEmbedding, [TASK_ID_EMBEDDING_ROW]));
+      pending.push(promptSpeech.takeAll());
+      const maxLength = targetTextTokens * MAX_TOKEN_TEXT_RATIO;
+      while (speechTokens < maxLength) {
+        signal?.throwIfAborted();
+        const logProbs = await session.append(pending.takeAll());
+        const token = sampler.sample(logProbs, outputs, false);
+        outputs.push(token);
+        if (STOP_TOKENS.has(token)) return;
+        yield emit(token);
+      }
+    } finally {
+      session.release();
     }
   }
 }

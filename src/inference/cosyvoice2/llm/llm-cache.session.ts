@@ -24,10 +24,19 @@ export async function embedTextIds(
   return embedded;
 }
 
+/** Releases a tensor's device memory; a CPU tensor is left to the garbage collector. */
+function disposeOnDevice(tensor: Tensor): void {
+  if (tensor.location === 'gpu-buffer') tensor.dispose();
+}
+
 /**
  * One LLM decoding session over the KV cache: every `append` feeds new input embeddings after the
  * cached positions (a causal mask over the new positions, the past caches as they were returned)
- * and gives the log-probabilities of the speech vocabulary at the last new position.
+ * and gives the log-probabilities of the speech vocabulary at the last new position. On WebGPU
+ * the caches and the hidden states stay on the device (the LLM session leaves its outputs there):
+ * the caches are fed back as they are and the head reads the hidden states there, so only the
+ * new embeddings go up and the log-probabilities come back. Call `release()` when done (also on
+ * abort): it frees the device memory of the caches this session holds.
  */
 export class LlmCacheSession {
   private cache: Record<string, Tensor>;
@@ -51,8 +60,23 @@ export class LlmCacheSession {
       masks: causalMask(length),
       ...this.cache,
     });
-    const lastHidden = this.readOutputs(outputs, hidden);
-    return this.resources.head.logProbs(lastHidden, this.timer);
+    const states = this.keepCaches(outputs);
+    try {
+      return await this.resources.head.logProbs(states, this.timer);
+    } finally {
+      disposeOnDevice(states);
+    }
+  }
+
+  /** Where the cache tensors are (`cpu`, or `gpu-buffer` on WebGPU): for tests and diagnostics. */
+  cacheLocations(): Tensor.DataLocation[] {
+    return Object.values(this.cache).map((tensor) => tensor.location);
+  }
+
+  /** Frees the caches' device memory; the session cannot be appended to afterwards. */
+  release(): void {
+    for (const tensor of Object.values(this.cache)) disposeOnDevice(tensor);
+    this.cache = {};
   }
 
   private emptyCache(): Record<string, Tensor> {
@@ -77,17 +101,17 @@ export class LlmCacheSession {
 
   /**
    * Output 0 is the hidden state [1, L, hidden]; then key/value per layer, interleaved. Keeps the
-   * new caches and returns the last hidden state.
+   * new caches (freeing the old ones) and returns the hidden states.
    */
-  private readOutputs(outputs: InferenceSession.ReturnType, hidden: number): Float32Array {
+  private keepCaches(outputs: InferenceSession.ReturnType): Tensor {
     const names = this.resources.llm.outputNames;
-    const states = tensorToFloat32(outputs[names[0]]);
     const nextCache: Record<string, Tensor> = {};
     for (let layer = 0; layer < this.resources.layers; layer++) {
       nextCache[`key_cache${layer}`] = outputs[names[1 + 2 * layer]];
       nextCache[`value_cache${layer}`] = outputs[names[2 + 2 * layer]];
     }
+    this.release();
     this.cache = nextCache;
-    return states.subarray(states.length - hidden);
+    return outputs[names[0]];
   }
 }

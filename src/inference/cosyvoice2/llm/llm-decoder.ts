@@ -51,16 +51,20 @@ export class LlmDecoder {
     const maxLength = Math.trunc(request.targetTextTokens * MAX_TOKEN_TEXT_RATIO);
 
     const session = new LlmCacheSession(this.resources, request.timer);
-    let xs = await this.buildInput(request);
-    const decoded: number[] = [];
-    for (let step = 0; step < maxLength; step++) {
-      request.signal?.throwIfAborted();
-      const logProbs = await session.append(xs);
-      const token = request.sampler.sample(logProbs, decoded, step < minLength);
-      if (STOP_TOKENS.has(token)) return;
-      decoded.push(token);
-      yield token;
-      xs = gatherRows(this.resources.speechEmbedding, [token]);
+    try {
+      let xs = await this.buildInput(request);
+      const decoded: number[] = [];
+      for (let step = 0; step < maxLength; step++) {
+        request.signal?.throwIfAborted();
+        const logProbs = await session.append(xs);
+        const token = request.sampler.sample(logProbs, decoded, step < minLength);
+        if (STOP_TOKENS.has(token)) return;
+        decoded.push(token);
+        yield token;
+        xs = gatherRows(this.resources.speechEmbedding, [token]);
+      }
+    } finally {
+      session.release();
     }
   }
 }

@@ -6,7 +6,8 @@ import type { SessionTimer } from '../runtime/session-timer.js';
 
 /**
  * `llm_decoder` + log-softmax of CosyVoice2 (logits = hidden · Wᵀ + b over the 6564 speech ids),
- * run as a small onnxruntime session on the same execution provider as the pack.
+ * run as a small onnxruntime session on the same execution provider as the pack. Its output
+ * always comes back to the CPU: sampling needs it.
  */
 export class LlmHead {
   private constructor(
@@ -26,11 +27,17 @@ export class LlmHead {
     return new LlmHead(session, weight.cols);
   }
 
-  /** Log-probabilities over the speech vocabulary for one hidden state. */
-  async logProbs(hidden: Float32Array, timer: SessionTimer): Promise<Float32Array> {
-    const outputs = await timer.run(this.session, {
-      hidden: new Tensor('float32', hidden, [1, this.hiddenSize]),
-    });
+  /**
+   * Log-probabilities over the speech vocabulary after the last of the hidden states: a tensor
+   * [1, positions, H] as the LLM returned it (on the CPU or, on WebGPU, still on the device), or
+   * its rows as plain data.
+   */
+  async logProbs(states: Float32Array | Tensor, timer: SessionTimer): Promise<Float32Array> {
+    const input =
+      states instanceof Float32Array
+        ? new Tensor('float32', states, [1, states.length / this.hiddenSize, this.hiddenSize])
+        : states;
+    const outputs = await timer.run(this.session, { states: input });
     return tensorToFloat32(outputs.log_probs);
   }
 

@@ -1,11 +1,10 @@
-import type { InferenceSession } from 'onnxruntime-node';
 import type { InferenceConfig } from '../../../config/app-config.js';
 import type { LoadedModelPack } from '../../model-pack/model-pack.types.js';
 import { TextFrontend } from '../../text/text-frontend.js';
 import { TextTokenizer } from '../../text/text-tokenizer.js';
 import { CosyVoice2Synthesizer } from '../cosyvoice2.synthesizer.js';
 import type { EmbeddingTable } from '../llm/embedding-table.js';
-import { FlowDecoder } from '../flow/flow-decoder.js';
+import { FLOW_STEP_CONSTANTS, FlowDecoder } from '../flow/flow-decoder.js';
 import { probeFlowEncoderTrimmedTokens } from '../flow/flow-encoder.probe.js';
 import { HiftVocoder } from '../hift/hift-vocoder.js';
 import { BistreamLlmDecoder } from '../llm/bistream-llm.decoder.js';
@@ -15,6 +14,8 @@ import { LlmHead } from '../llm/llm-head.js';
 import { SynthesisTextSource } from '../text/synthesis-text.source.js';
 import { TokenToWav } from '../token2wav/token-to-wav.js';
 import { VoiceFeatureExtractor } from '../voice-feature.extractor.js';
+import { DeviceUpload } from './device-upload.js';
+import { keepsOutputsOnDevice, sessionOptionsFor } from './execution-device.js';
 
 /** The engine stages built over one loaded model pack. */
 export interface EngineRuntime {
@@ -22,6 +23,8 @@ export interface EngineRuntime {
   /** Releases every session (the pack's and the engine's own). */
   release(): Promise<void>;
   llm: LlmDecoder;
+  /** What the LLM decoders run on (sessions, tables, head): for tests and benchmarks. */
+  llmResources: LlmResources;
   flow: FlowDecoder;
   tokenToWav: TokenToWav;
   voiceFeatures: VoiceFeatureExtractor;
@@ -33,15 +36,6 @@ function table(source: { data: Float32Array; shape: number[] }): EmbeddingTable 
   return { data: source.data, rows, cols };
 }
 
-/** Session options of the engine's own graphs: the pack's execution provider and threads. */
-function headSessionOptions(config: InferenceConfig): InferenceSession.SessionOptions {
-  return {
-    executionProviders: [config.device],
-    graphOptimizationLevel: 'all',
-    ...(config.device === 'cpu' && config.threads > 0 ? { intraOpNumThreads: config.threads } : {}),
-  };
-}
-
 /** Builds every engine stage over the sessions and tables of a loaded pack. */
 export async function buildEngineRuntime(
   pack: LoadedModelPack,
@@ -51,7 +45,7 @@ export async function buildEngineRuntime(
   const head = await LlmHead.create(
     table(tables.llmDecoderWeight),
     tables.llmDecoderBias.data,
-    headSessionOptions(config),
+    sessionOptionsFor(config),
   );
   const llmResources: LlmResources = {
     llm: sessions.llm,
@@ -77,11 +71,18 @@ export async function buildEngineRuntime(
     await head.release();
     throw error;
   });
+  const upload = keepsOutputsOnDevice(config.device)
+    ? await DeviceUpload.create(config, FLOW_STEP_CONSTANTS).catch(async (error: unknown) => {
+        await head.release();
+        throw error;
+      })
+    : undefined;
   const flow = new FlowDecoder({
     encoder: sessions.flowEncoder,
     estimator: sessions.flowEstimator,
     ...flowTokenTypes,
     trimmedTokens,
+    upload,
   });
   const frontend = new TextFrontend(new TextTokenizer(pack.tokenizerJson));
   const tokenToWav = new TokenToWav(flow, new HiftVocoder(sessions.hift));
@@ -89,9 +90,11 @@ export async function buildEngineRuntime(
     pack,
     release: async () => {
       await head.release();
+      await upload?.release();
       await pack.release();
     },
     llm,
+    llmResources,
     flow,
     tokenToWav,
     voiceFeatures: new VoiceFeatureExtractor({
