@@ -42,11 +42,13 @@ export class OpenAiVoiceResolver {
           'mean a voice here only when a stored reference audio has that name, ' +
           'OPENAI_VOICE_ALIASES maps it or OPENAI_DEFAULT_VOICE is set ' +
           '(GET /v1/audio/voices lists the voices)',
+        'voice',
       );
     }
     throw ApiError.notFound(
       `voice ${JSON.stringify(voice)} not found: use the id or the name of a stored ` +
         'reference audio (GET /v1/audio/voices lists them)',
+      'voice',
     );
   }
 
@@ -85,6 +87,7 @@ export class OpenAiVoiceResolver {
     throw ApiError.notFound(
       `voice ${JSON.stringify(voice)} not found: ${setting} maps it to ` +
         `${JSON.stringify(target)}, which is not the id or name of a stored reference audio`,
+      'voice',
     );
   }
 }

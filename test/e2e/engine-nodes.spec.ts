@@ -171,6 +171,8 @@ describe('engine nodes over gRPC (2 engine processes, slow tiny pack)', () => {
   it('places two syntheses sent at once on the two nodes (the most free slots first)', async () => {
     const dispatches = () =>
       Promise.all(nodes.map((node) => metric('engine_node_dispatches_total', node)));
+    // Both nodes idle in the fleet's own view first (a run of an earlier test may still end).
+    await until(async () => (await engines()) === '2 nodes, 2 ready, 4/4 slots free', 'idle nodes');
     const before = await dispatches();
     await Promise.all([0, 1].map(async () => completed(await sse(fleet, fleetVoice, LONG_TEXT))));
     const after = await dispatches();

@@ -69,7 +69,7 @@ describe('deploy/kubernetes (separated API and engine nodes)', () => {
   it('points the API service at every engine pod through the headless Service', async () => {
     const [api, engine] = await Promise.all([resources('api.yaml'), resources('engine.yaml')]);
     const pod = find(api, 'Deployment').spec.template!.spec;
-    const config = loadConfig({ ...environment(pod.containers[0]), API_TOKENS: 'token' });
+    const config = loadConfig({ ...environment(pod.containers[0]), API_TOKENS: 'k'.repeat(32) });
     const service = find(engine, 'Service');
     expect(config.engine.nodes).toEqual([
       `dns:///${service.metadata.name}:${service.spec.ports?.[0].port}`,
