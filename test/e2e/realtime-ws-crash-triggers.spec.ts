@@ -22,7 +22,7 @@ import {
 import { prepareTinyPack } from '../support/tiny-pack.js';
 import { until } from '../support/until.js';
 
-const TOKEN = 'crash-triggers-token';
+const TOKEN = 'crash-triggers-token-0123456789abcdef';
 const MAX_TEXT_LENGTH = 40;
 
 /** The task's end events: task-finished and task-failed. */

@@ -18,7 +18,8 @@ describe('INFERENCE_DEVICE=webgpu without a usable adapter', () => {
       imports: [
         ConfigModule.forRoot({
           inference: { modelDir, device: 'webgpu', threads: 0, workers: 1 },
-        } as AppConfig),
+          engine: { nodes: [] },
+        } as unknown as AppConfig),
         InferenceModule,
       ],
     })

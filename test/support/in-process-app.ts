@@ -55,7 +55,7 @@ export async function startInProcessApp(
   options: CreateAppOptions = {},
 ): Promise<InProcessApp> {
   const tempDir = await mkdtemp(join(tmpdir(), 'cosyvoice-inproc-'));
-  const token = `test-token-${randomBytes(8).toString('hex')}`;
+  const token = `test-token-${randomBytes(16).toString('hex')}`;
   const config = loadConfig({
     HOST: '127.0.0.1',
     PORT: '0',
