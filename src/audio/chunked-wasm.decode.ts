@@ -1,5 +1,6 @@
 import { AudioDecodeError, AudioTooLongError } from './audio-decode.error.js';
 import type { PcmAudio } from './audio.types.js';
+import { toMono } from './to-mono.js';
 
 /** Bytes fed to a decoder at a time; the length limit is checked after each chunk. */
 const FEED_BYTES = 16 * 1024;
@@ -79,14 +80,4 @@ function* chunksOf(bytes: Uint8Array): Generator<Uint8Array> {
   for (let offset = 0; offset < bytes.length; offset += FEED_BYTES) {
     yield bytes.subarray(offset, offset + FEED_BYTES);
   }
-}
-
-function toMono(channelData: Float32Array[], length: number): Float32Array {
-  const channels = channelData.filter((channel) => channel.length > 0);
-  const samples = new Float32Array(length);
-  for (const channel of channels) {
-    for (let i = 0; i < length; i++) samples[i] += channel[i] / channels.length;
-  }
-  for (let i = 0; i < length; i++) samples[i] = Math.max(-1, Math.min(1, samples[i]));
-  return samples;
 }

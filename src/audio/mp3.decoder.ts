@@ -1,6 +1,7 @@
 import { MPEGDecoder } from 'mpg123-decoder';
 import { AudioDecodeError, AudioTooLongError } from './audio-decode.error.js';
 import { PcmAudio } from './audio.types.js';
+import { toMono } from './to-mono.js';
 
 /** Bytes fed to the decoder at a time; the length limit is checked after each chunk. */
 const FEED_BYTES = 16 * 1024;
@@ -48,17 +49,6 @@ export async function decodeMp3(
   } finally {
     decoder.free();
   }
-}
-
-/** Channels averaged to one, clamped to [-1, 1] (MPEG decoding can overshoot full scale). */
-function toMono(channelData: Float32Array[], length: number): Float32Array {
-  const channels = channelData.filter((channel) => channel.length > 0);
-  const samples = new Float32Array(length);
-  for (const channel of channels) {
-    for (let i = 0; i < length; i++) samples[i] += channel[i] / channels.length;
-  }
-  for (let i = 0; i < length; i++) samples[i] = Math.max(-1, Math.min(1, samples[i]));
-  return samples;
 }
 
 /**
