@@ -23,6 +23,7 @@ import { registerPlayground } from './playground/playground.js';
 import { bindRequestIdToLogs } from './logging/request-log-context.js';
 import { trustedHops } from './common/client-address.js';
 import { markRouteAccess } from './common/route-access.js';
+import { continueWhenBodyIsRead } from './common/expect-continue.js';
 
 export interface CreateAppOptions {
   /** Where the JSON log lines go (default stdout). */
@@ -113,6 +114,7 @@ export async function configureApp(
     }),
   );
   const fastify = app.getHttpAdapter().getInstance();
+  continueWhenBodyIsRead(fastify);
   bindRequestIdToLogs(fastify);
   fastify.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);

@@ -21,6 +21,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ContinueAfterAdmission, sendContinue } from '../common/expect-continue.js';
 import { ApiErrorResponse, ApiUnauthorizedResponse } from '../common/openapi.js';
 import { APP_CONFIG, AppConfig } from '../config/app-config.js';
 import { ListReferenceAudioQueryDto } from './dto/list-reference-audio.query.dto.js';
@@ -89,8 +90,15 @@ export class ReferenceAudioController {
         'the audio storage is unavailable or does not answer; nothing was changed, retry later',
     },
   )
-  async uploadReferenceAudio(@Req() request: FastifyRequest): Promise<ReferenceAudioDto> {
-    return this.service.upload(() => readReferenceAudioUpload(request, this.config.maxUploadBytes));
+  @ContinueAfterAdmission()
+  async uploadReferenceAudio(
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<ReferenceAudioDto> {
+    return this.service.upload(() => {
+      sendContinue(request, reply);
+      return readReferenceAudioUpload(request, this.config.maxUploadBytes);
+    });
   }
 
   @Get()
