@@ -1,5 +1,4 @@
 import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
-import { decodeAudio } from '../audio/audio-decoder.js';
 import type { PcmAudio } from '../audio/audio.types.js';
 import { ApiError } from '../common/api-error.js';
 import {
@@ -11,6 +10,7 @@ import {
 } from '../inference/inference.provider.js';
 import type { VoiceFeatures } from '../inference/inference.types.js';
 import { decodeVoiceFeatures, encodeVoiceFeatures } from '../inference/voice-features.codec.js';
+import { decodeUploadOffThread } from './upload-audio.decoder.js';
 import { BLOB_STORAGE, BlobNotFoundError, BlobStorage } from '../storage/blob-storage.js';
 import { BlobCleanupService } from './blob-cleanup.service.js';
 import { ReferenceAudioEntity } from './reference-audio.entity.js';
@@ -126,7 +126,7 @@ export class VoiceFeaturesService {
     if (!status.loaded) {
       throw ApiError.modelNotLoaded(status.error);
     }
-    const audio = await decodeAudio(await this.storage.get(row.storageKey), {
+    const { audio } = await decodeUploadOffThread(await this.storage.get(row.storageKey), {
       pcmSampleRate: row.sampleRate,
     });
     let features: VoiceFeatures;
