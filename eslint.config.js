@@ -29,6 +29,7 @@ export default tseslint.config(
             'scripts/lint/module-table.js',
             'vitest.config.ts',
             'src/inference/worker/typescript-worker.bootstrap.mjs',
+            'src/inference/worker/typescript-pool-worker.bootstrap.mjs',
           ],
         },
         tsconfigRootDir: import.meta.dirname,

@@ -9,6 +9,7 @@ import { ReferenceAudioController } from './reference-audio.controller.js';
 import { ReferenceAudioEntity } from './reference-audio.entity.js';
 import { ReferenceAudioRepository } from './reference-audio.repository.js';
 import { ReferenceAudioService } from './reference-audio.service.js';
+import { UploadAudioDecoder } from './upload-audio.decoder.js';
 import { UploadNameReservations } from './upload-name.reservations.js';
 import { UploadLimiter } from './upload.limiter.js';
 import { UploadMetrics } from './upload.metrics.js';
@@ -27,6 +28,7 @@ import { VoiceFeaturesService } from './voice-features.service.js';
     BlobCleanupService,
     VoiceFeaturesService,
     ReferenceAudioService,
+    UploadAudioDecoder,
     UploadLimiter,
     UploadMetrics,
     UploadNameReservations,

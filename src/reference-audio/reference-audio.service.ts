@@ -21,7 +21,7 @@ import type { ReferenceAudioUpload } from './reference-audio-upload.reader.js';
 import { ReferenceAudioEntity } from './reference-audio.entity.js';
 import { ReferenceAudioRepository } from './reference-audio.repository.js';
 import { checkUploadFilename, claimedFormatOf } from './upload-filename.js';
-import { decodeUploadOffThread } from './upload-audio.decoder.js';
+import { type AnalysedUploadAudio, UploadAudioDecoder } from './upload-audio.decoder.js';
 import { type ReleaseName, UploadNameReservations } from './upload-name.reservations.js';
 import { UploadLimiter } from './upload.limiter.js';
 import { UploadMetrics, type UploadRefusal } from './upload.metrics.js';
@@ -46,6 +46,7 @@ export class ReferenceAudioService {
     private readonly uploads: UploadLimiter,
     private readonly names: UploadNameReservations,
     private readonly metrics: UploadMetrics,
+    private readonly decoder: UploadAudioDecoder,
   ) {}
 
   /**
@@ -174,9 +175,9 @@ export class ReferenceAudioService {
     if (upload.bytes.length === 0) {
       throw invalidAudio('the audio file is empty');
     }
-    let decoded: Awaited<ReturnType<typeof decodeUploadOffThread>>;
+    let decoded: AnalysedUploadAudio;
     try {
-      decoded = await decodeUploadOffThread(upload.bytes, {
+      decoded = await this.decoder.decode(upload.bytes, {
         pcmSampleRate: upload.sampleRate,
         maxSeconds: MAX_REFERENCE_SECONDS,
         claimedFormat,

@@ -1,4 +1,4 @@
-import { parentPort, workerData } from 'node:worker_threads';
+import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { AudioDecodeError, AudioTooLongError } from '../audio/audio-decode.error.js';
 import { decodeAudio } from '../audio/audio-decoder.js';
 import { noiseStatistics, soundProblem } from '../audio/noise-detector.js';
@@ -9,9 +9,19 @@ import type {
 } from './upload-audio.protocol.js';
 
 /**
- * The thread that decodes one upload and measures its samples (silence, DC, square wave, white
- * noise), so none of that CPU work runs on the main thread. It answers once and ends.
+ * The task of a decoding thread (UploadAudioDecoder's pool): decodes one upload and measures its
+ * samples (silence, DC, square wave, white noise), so none of that CPU work runs on the main
+ * thread. The samples are moved back, not copied.
  */
+export default async function decodeUpload(job: UploadAudioJob): Promise<UploadAudioResult> {
+  const result = await run(job);
+  if (!result.ok) return result;
+  return move({
+    [transferableSymbol]: result.audio.samples.buffer,
+    [valueSymbol]: result,
+  }) as unknown as UploadAudioResult;
+}
+
 async function run(job: UploadAudioJob): Promise<UploadAudioResult> {
   try {
     const bytes = Buffer.from(job.bytes.buffer, job.bytes.byteOffset, job.bytes.byteLength);
@@ -37,6 +47,3 @@ function failureOf(error: unknown): UploadAudioFailure {
   }
   return { name: 'Error', message: error instanceof Error ? error.message : String(error) };
 }
-
-const result = await run(workerData as UploadAudioJob);
-parentPort?.postMessage(result, result.ok ? [result.audio.samples.buffer as ArrayBuffer] : []);

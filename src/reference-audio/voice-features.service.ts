@@ -10,7 +10,7 @@ import {
 } from '../inference/inference.provider.js';
 import type { VoiceFeatures } from '../inference/inference.types.js';
 import { decodeVoiceFeatures, encodeVoiceFeatures } from '../inference/voice-features.codec.js';
-import { decodeUploadOffThread } from './upload-audio.decoder.js';
+import { UploadAudioDecoder } from './upload-audio.decoder.js';
 import { BLOB_STORAGE, BlobNotFoundError, BlobStorage } from '../storage/blob-storage.js';
 import { BlobCleanupService } from './blob-cleanup.service.js';
 import { ReferenceAudioEntity } from './reference-audio.entity.js';
@@ -39,6 +39,7 @@ export class VoiceFeaturesService {
     private readonly rows: ReferenceAudioRepository,
     private readonly cleanup: BlobCleanupService,
     @Inject(INFERENCE_PROVIDER) private readonly inference: InferenceProvider,
+    private readonly decoder: UploadAudioDecoder,
   ) {}
 
   /**
@@ -126,7 +127,7 @@ export class VoiceFeaturesService {
     if (!status.loaded) {
       throw ApiError.modelNotLoaded(status.error);
     }
-    const { audio } = await decodeUploadOffThread(await this.storage.get(row.storageKey), {
+    const { audio } = await this.decoder.decode(await this.storage.get(row.storageKey), {
       pcmSampleRate: row.sampleRate,
     });
     let features: VoiceFeatures;

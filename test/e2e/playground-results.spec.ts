@@ -1,20 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { authHeaders, REFERENCE_AUDIO_PATH } from '../support/http-client.js';
-import {
-  launchChromium,
-  buildPlayground,
-  openPage,
-  type WatchedPage,
-} from '../support/playground-browser.js';
-import { referenceVoiceWav, uploadVoice } from '../support/speech-clients.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
-import { prepareTinyPack } from '../support/tiny-pack.js';
 import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { authHeaders, REFERENCE_AUDIO_PATH } from '../support/http-client.js';
+import { eventually, shownSeconds, usePlaygroundSession } from '../support/playground-session.js';
+import { referenceVoiceWav } from '../support/speech-clients.js';
 
 /** The parts of the page's <audio> element the tests read (the tests compile without DOM types). */
 interface MediaElement {
@@ -22,15 +13,6 @@ interface MediaElement {
   duration: number;
   currentTime: number;
   play(): Promise<void>;
-}
-
-/** Polls until the assertion holds, for up to 20 s (the tiny pack is slow on a busy CPU). */
-function eventually<T>(value: () => T | Promise<T>) {
-  return expect.poll(value, { timeout: 20_000, interval: 100 });
-}
-
-async function shownSeconds(page: Page, id: string): Promise<number> {
-  return Number.parseFloat((await page.locator(`#${id}`).textContent()) ?? '');
 }
 
 /** Codec (ffprobe) and decoded length (ffmpeg: FLAC's header may not give one) of a file. */
@@ -54,45 +36,9 @@ function probe(path: string): { codec: string; seconds: number } {
 }
 
 describe('the playground: upload name and selection, replay, errors, token, Opus/FLAC (Chromium)', () => {
-  let app: TestApp;
-  let chromium: Browser;
-  let workDir: string;
-  let watched: WatchedPage | undefined;
-  let expectedErrors: RegExp[] = [];
-
-  beforeAll(async () => {
-    workDir = await mkdtemp(join(tmpdir(), 'cosyvoice-playground-results-'));
-    const [started] = await Promise.all([
-      prepareTinyPack().then((pack) => startTestApp({ MODEL_DIR: pack })),
-      buildPlayground(),
-    ]);
-    app = started;
-    await uploadVoice(app, 200, '希望你以后能够做得比我还好哟');
-    chromium = await launchChromium(join(workDir, 'no-microphone.wav'));
-  });
-
-  afterEach(async () => {
-    const errors = watched?.errors.filter(
-      (error) => !expectedErrors.some((pattern) => pattern.test(error)),
-    );
-    await watched?.context.close();
-    watched = undefined;
-    expectedErrors = [];
-    expect(errors ?? []).toEqual([]);
-  });
-
-  afterAll(async () => {
-    await chromium?.close();
-    await app?.close();
-    await rm(workDir, { recursive: true, force: true });
-  });
-
-  /** The page; in a tab where the user entered the app's token unless `withToken` is false. */
-  async function open(withToken = true): Promise<Page> {
-    watched = await openPage(chromium, withToken ? app.token : undefined);
-    await watched.page.goto(`${app.baseUrl}/`);
-    return watched.page;
-  }
+  const session = usePlaygroundSession('playground-results', (workDir) =>
+    join(workDir, 'no-microphone.wav'),
+  );
 
   async function synthesize(page: Page, text: string): Promise<void> {
     await page.getByRole('textbox', { name: 'Text to speak' }).fill(text);
@@ -100,11 +46,11 @@ describe('the playground: upload name and selection, replay, errors, token, Opus
   }
 
   it('an upload with a name stores the name and selects the new voice for the next synthesis', async () => {
-    const page = await open();
+    const page = await session.open();
     const picker = page.locator('#voice-select');
     await eventually(() => picker.locator('option').count()).toBeGreaterThan(0);
     const before = await picker.inputValue();
-    const file = join(workDir, 'named.wav');
+    const file = join(session.workDir, 'named.wav');
     await writeFile(file, referenceVoiceWav(240));
     await page.getByLabel('Voice file').setInputFiles(file);
     await page.getByRole('textbox', { name: 'Transcript' }).fill('希望你以后能够做得比我还好哟');
@@ -114,7 +60,9 @@ describe('the playground: upload name and selection, replay, errors, token, Opus
       'Uploaded browser-voice.',
     );
     const listed = (await (
-      await fetch(`${app.baseUrl}${REFERENCE_AUDIO_PATH}?limit=1000`, { headers: authHeaders(app) })
+      await fetch(`${session.app.baseUrl}${REFERENCE_AUDIO_PATH}?limit=1000`, {
+        headers: authHeaders(session.app),
+      })
     ).json()) as { id: string; name?: string }[];
     const uploaded = listed.find((voice) => voice.name === 'browser-voice');
     expect(uploaded).toBeDefined();
@@ -124,7 +72,7 @@ describe('the playground: upload name and selection, replay, errors, token, Opus
   });
 
   it('a player replays the result, as long as the synthesis', async () => {
-    const page = await open();
+    const page = await session.open();
     await synthesize(page, '今天天气怎么样？');
     await page.getByRole('link', { name: 'Download' }).waitFor({ state: 'visible' });
     const produced = await shownSeconds(page, 'produced');
@@ -142,7 +90,7 @@ describe('the playground: upload name and selection, replay, errors, token, Opus
   });
 
   it('a new error clears the previous result and its Download link', async () => {
-    const page = await open();
+    const page = await session.open();
     await synthesize(page, '北京，你好。');
     const download = page.locator('#download');
     await download.waitFor({ state: 'visible' });
@@ -158,8 +106,8 @@ describe('the playground: upload name and selection, replay, errors, token, Opus
   });
 
   it('with a missing or wrong token the voice list says the token is the problem', async () => {
-    expectedErrors = [/status of 401/];
-    const page = await open(false);
+    session.expectErrors(/status of 401/);
+    const page = await session.open(false);
     const empty = page.locator('#voice-list-empty');
     await eventually(() => empty.textContent()).toBe(
       'The voices cannot be listed: the token is missing or wrong (see Token above).',
@@ -173,7 +121,7 @@ describe('the playground: upload name and selection, replay, errors, token, Opus
     expect(await empty.textContent()).toBe(
       'The voices cannot be listed: the token is missing or wrong (see Token above).',
     );
-    await page.getByLabel('API token').fill(app.token);
+    await page.getByLabel('API token').fill(session.app.token);
     await page.getByLabel('API token').blur();
     await eventually(() => empty.isVisible()).toBe(false);
   });
@@ -184,7 +132,7 @@ describe('the playground: upload name and selection, replay, errors, token, Opus
   ])(
     'offers %s: synthesises it (streaming %s), plays it and downloads a file ffmpeg decodes',
     async (format, streaming, codec) => {
-      const page = await open();
+      const page = await session.open();
       await page.getByLabel('Output format').selectOption(format);
       if (!streaming) await page.getByLabel('Streaming').uncheck();
       await synthesize(page, '收到好友从远方寄来的生日礼物。');

@@ -1,21 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { decodeAudio } from '../../src/audio/audio-decoder.js';
 import { authHeaders, createReferenceAudio, REFERENCE_AUDIO_PATH } from '../support/http-client.js';
-import {
-  buildPlayground,
-  launchChromium,
-  openPage,
-  PLAYGROUND_CSP,
-  type WatchedPage,
-} from '../support/playground-browser.js';
+import { PLAYGROUND_CSP } from '../support/playground-browser.js';
+import { eventually, shownSeconds, usePlaygroundSession } from '../support/playground-session.js';
 import { referenceVoiceWav, uploadVoice } from '../support/speech-clients.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
-import { prepareTinyPack } from '../support/tiny-pack.js';
 
 interface VoiceObject {
   id: string;
@@ -41,73 +34,20 @@ async function metric(app: TestApp, series: string): Promise<number> {
   return Number(line?.slice(series.length + 1) ?? 0);
 }
 
-/** Polls until the assertion holds, for up to 20 s (the tiny pack is slow on a busy CPU). */
-function eventually<T>(value: () => T | Promise<T>) {
-  return expect.poll(value, { timeout: 20_000, interval: 100 });
-}
-
-/** Seconds shown by a metrics field of the page ("1.23 s"). */
-async function shownSeconds(page: Page, id: string): Promise<number> {
-  return Number.parseFloat((await page.locator(`#${id}`).textContent()) ?? '');
+/**
+ * The fake microphone: espeak-ng speech (`spoken.wav`, also a file to upload), at 48 kHz with a
+ * second of silence after it.
+ */
+function speakingMicrophone(workDir: string): string {
+  const microphone = join(workDir, 'microphone.wav');
+  const spoken = join(workDir, 'spoken.wav');
+  execFileSync('espeak-ng', ['-w', spoken, 'Hello, this is my voice in the browser.']);
+  execFileSync('sox', [spoken, '-r', '48000', '-c', '1', '-b', '16', microphone, 'pad', '0', '1']);
+  return microphone;
 }
 
 describe('the web playground at / in Chromium (tiny pack)', () => {
-  let app: TestApp;
-  let chromium: Browser;
-  let workDir: string;
-  let watched: WatchedPage | undefined;
-  /** Console lines a test provokes on purpose (the browser's own log of a refused request). */
-  let expectedErrors: RegExp[] = [];
-
-  beforeAll(async () => {
-    workDir = await mkdtemp(join(tmpdir(), 'cosyvoice-playground-'));
-    const microphone = join(workDir, 'microphone.wav');
-    const spoken = join(workDir, 'spoken.wav');
-    execFileSync('espeak-ng', ['-w', spoken, 'Hello, this is my voice in the browser.']);
-    execFileSync('sox', [
-      spoken,
-      '-r',
-      '48000',
-      '-c',
-      '1',
-      '-b',
-      '16',
-      microphone,
-      'pad',
-      '0',
-      '1',
-    ]);
-    const [started] = await Promise.all([
-      prepareTinyPack().then((pack) => startTestApp({ MODEL_DIR: pack })),
-      buildPlayground(),
-    ]);
-    app = started;
-    await uploadVoice(app, 200, '希望你以后能够做得比我还好哟');
-    chromium = await launchChromium(microphone);
-  });
-
-  afterEach(async () => {
-    const errors = watched?.errors.filter(
-      (error) => !expectedErrors.some((pattern) => pattern.test(error)),
-    );
-    await watched?.context.close();
-    watched = undefined;
-    expectedErrors = [];
-    expect(errors ?? []).toEqual([]);
-  });
-
-  afterAll(async () => {
-    await chromium?.close();
-    await app?.close();
-    await rm(workDir, { recursive: true, force: true });
-  });
-
-  /** The page, in a tab where the user has entered the app's token. */
-  async function openWithToken(): Promise<Page> {
-    watched = await openPage(chromium, app.token);
-    await watched.page.goto(`${app.baseUrl}/`);
-    return watched.page;
-  }
+  const session = usePlaygroundSession('playground', speakingMicrophone);
 
   async function synthesize(page: Page, text: string): Promise<void> {
     await page.getByRole('textbox', { name: 'Text to speak' }).fill(text);
@@ -115,7 +55,7 @@ describe('the web playground at / in Chromium (tiny pack)', () => {
   }
 
   it('serves the page under the same-origin CSP: no inline script, nothing from elsewhere', async () => {
-    const response = await fetch(`${app.baseUrl}/`);
+    const response = await fetch(`${session.app.baseUrl}/`);
     expect(response.status).toBe(200);
     const html = await response.text();
     expect(html).toContain(`content="${PLAYGROUND_CSP}"`);
@@ -124,7 +64,7 @@ describe('the web playground at / in Chromium (tiny pack)', () => {
   });
 
   it('shows the model state and device from /ready, and the banner of a test pack', async () => {
-    const page = await openWithToken();
+    const page = await session.open();
     await eventually(() => page.locator('#model-status').textContent()).toBe(
       'Model: loaded on cpu',
     );
@@ -132,7 +72,7 @@ describe('the web playground at / in Chromium (tiny pack)', () => {
     await eventually(() => banner.isVisible()).toBe(true);
     expect(await banner.textContent()).toMatch(/test pack: its audio is quiet noise, not speech/);
 
-    await page.route(`${app.baseUrl}/ready`, (route) =>
+    await page.route(`${session.app.baseUrl}/ready`, (route) =>
       route.fulfill({
         json: {
           status: 'ok',
@@ -148,7 +88,7 @@ describe('the web playground at / in Chromium (tiny pack)', () => {
   });
 
   it('gives every control a label', async () => {
-    const page = await openWithToken();
+    const page = await session.open();
     const unlabelled = await page.evaluate<string[]>(`
       [...document.querySelectorAll('input, select, textarea, button')]
         .filter((control) => (control.labels?.length ?? 0) === 0
@@ -158,10 +98,8 @@ describe('the web playground at / in Chromium (tiny pack)', () => {
   });
 
   it('shows a wrong token as Unauthorized at the token field', async () => {
-    expectedErrors = [/status of 401/];
-    watched = await openPage(chromium);
-    const { page } = watched;
-    await page.goto(`${app.baseUrl}/`);
+    session.expectErrors(/status of 401/);
+    const page = await session.open(false);
     await eventually(() => page.locator('#token-message').textContent()).toMatch(
       /\(Unauthorized\): missing Authorization/,
     );
@@ -174,16 +112,18 @@ describe('the web playground at / in Chromium (tiny pack)', () => {
   });
 
   it('uploads a voice from a file and lists it with its transcript and duration', async () => {
-    const page = await openWithToken();
-    const file = join(workDir, 'file-voice.wav');
-    execFileSync('sox', [join(workDir, 'spoken.wav'), '-r', '16000', file]);
+    const page = await session.open();
+    const file = join(session.workDir, 'file-voice.wav');
+    execFileSync('sox', [join(session.workDir, 'spoken.wav'), '-r', '16000', file]);
     await page.getByLabel('Voice file').setInputFiles(file);
     await page.getByRole('textbox', { name: 'Transcript' }).fill('Hello, this is my voice.');
     await page.getByRole('button', { name: 'Upload voice' }).click();
     await eventually(() => page.locator('#upload-message').textContent()).toBe(
       'Uploaded file-voice.wav.',
     );
-    const stored = (await listVoices(app)).find((voice) => voice.filename === 'file-voice.wav');
+    const stored = (await listVoices(session.app)).find(
+      (voice) => voice.filename === 'file-voice.wav',
+    );
     expect(stored?.text).toBe('Hello, this is my voice.');
     const item = page.getByRole('listitem').filter({ hasText: 'file-voice.wav' });
     await eventually(() => item.textContent()).toContain('Hello, this is my voice.');
@@ -191,7 +131,7 @@ describe('the web playground at / in Chromium (tiny pack)', () => {
   });
 
   it('records a voice with the microphone and uploads it as a 16-bit mono WAV', async () => {
-    const page = await openWithToken();
+    const page = await session.open();
     const record = page.getByRole('button', { name: 'Record' });
     await record.click();
     await eventually(() => record.getAttribute('aria-pressed')).toBe('true');
@@ -211,14 +151,17 @@ describe('the web playground at / in Chromium (tiny pack)', () => {
       /^Uploaded recording-/,
     );
 
-    const recorded = (await listVoices(app)).find((voice) =>
+    const recorded = (await listVoices(session.app)).find((voice) =>
       voice.filename.startsWith('recording-'),
     );
     expect(recorded!.duration).toBeGreaterThan(1.5);
     expect(recorded!.duration).toBeLessThan(4);
-    const audio = await fetch(`${app.baseUrl}${REFERENCE_AUDIO_PATH}/${recorded!.id}/audio`, {
-      headers: authHeaders(app),
-    });
+    const audio = await fetch(
+      `${session.app.baseUrl}${REFERENCE_AUDIO_PATH}/${recorded!.id}/audio`,
+      {
+        headers: authHeaders(session.app),
+      },
+    );
     expect(audio.headers.get('content-type')).toBe('audio/wav');
     const wav = Buffer.from(await audio.arrayBuffer());
     expect(wav.toString('ascii', 0, 4)).toBe('RIFF');
@@ -236,7 +179,7 @@ describe('the web playground at / in Chromium (tiny pack)', () => {
   });
 
   it('streams a synthesis over the WebSocket, plays it and downloads the whole WAV', async () => {
-    const page = await openWithToken();
+    const page = await session.open();
     await synthesize(page, '今天天气怎么样？我们一起去公园散步吧。');
     const download = page.getByRole('link', { name: 'Download' });
     await download.waitFor({ state: 'visible' });
@@ -257,7 +200,7 @@ describe('the web playground at / in Chromium (tiny pack)', () => {
   });
 
   it('synthesizes a whole MP3 over REST (streaming off) and downloads it', async () => {
-    const page = await openWithToken();
+    const page = await session.open();
     await page.getByLabel('Output format').selectOption('mp3');
     await page.getByLabel('Sample rate').selectOption('16000');
     await page.getByLabel('Streaming').uncheck();
@@ -278,7 +221,7 @@ describe('the web playground at / in Chromium (tiny pack)', () => {
   });
 
   it('streams an MP3 and plays it while it arrives', async () => {
-    const page = await openWithToken();
+    const page = await session.open();
     await page.getByLabel('Output format').selectOption('mp3');
     await synthesize(page, '北京，你好。');
     await page.getByRole('link', { name: 'Download' }).waitFor({ state: 'visible' });
@@ -286,7 +229,7 @@ describe('the web playground at / in Chromium (tiny pack)', () => {
   });
 
   it('works from the keyboard: Tab from the text to Synthesize, Enter plays it', async () => {
-    const page = await openWithToken();
+    const page = await session.open();
     await page.getByRole('textbox', { name: 'Text to speak' }).fill('北京，你好。');
     await page.getByRole('textbox', { name: 'Text to speak' }).focus();
     const focused = () => page.evaluate<string>('document.activeElement.id');
@@ -300,7 +243,7 @@ describe('the web playground at / in Chromium (tiny pack)', () => {
   });
 
   it('shows the instruct field only in the instruct mode', async () => {
-    const page = await openWithToken();
+    const page = await session.open();
     const instruct = page.getByLabel('Instruction');
     expect(await instruct.isVisible()).toBe(false);
     await page.getByLabel('Mode').selectOption('natural_language_replication');
@@ -310,7 +253,7 @@ describe('the web playground at / in Chromium (tiny pack)', () => {
   });
 
   it('shows an API error in words with its code (text too long)', async () => {
-    const page = await openWithToken();
+    const page = await session.open();
     await synthesize(page, 'x'.repeat(5001));
     await eventually(() =>
       page.getByRole('alert').filter({ hasText: 'InvalidParameter' }).textContent(),
@@ -318,22 +261,22 @@ describe('the web playground at / in Chromium (tiny pack)', () => {
   });
 
   it('stops a running task: the server cancels it and no synthesis stays active', async () => {
-    const page = await openWithToken();
+    const page = await session.open();
     const abortedBefore = await metric(
-      app,
+      session.app,
       'synthesis_requests_total{mode="fast_replication",format="wav",transport="websocket",outcome="aborted"}',
     );
     await synthesize(page, LONG_TEXT);
     await eventually(() => shownSeconds(page, 'produced')).toBeGreaterThan(0);
-    expect(await metric(app, 'synthesis_active')).toBe(1);
+    expect(await metric(session.app, 'synthesis_active')).toBe(1);
     await page.getByRole('button', { name: 'Stop' }).click();
     await eventually(() => page.locator('#synthesis-message').textContent()).toBe(
       'Stopped; the task was cancelled on the server.',
     );
-    await eventually(() => metric(app, 'synthesis_active')).toBe(0);
+    await eventually(() => metric(session.app, 'synthesis_active')).toBe(0);
     expect(
       await metric(
-        app,
+        session.app,
         'synthesis_requests_total{mode="fast_replication",format="wav",transport="websocket",outcome="aborted"}',
       ),
     ).toBe(abortedBefore + 1);
@@ -342,10 +285,12 @@ describe('the web playground at / in Chromium (tiny pack)', () => {
 
   it('without a model pack: says why, in either language, and shows ModelNotLoaded in words', async () => {
     const noModel = await startTestApp({});
+    session.expectErrors(/status of 503/);
+    let closePage = async (): Promise<void> => undefined;
     try {
       await uploadVoice(noModel, 200, '希望你以后能够做得比我还好哟');
-      watched = await openPage(chromium, noModel.token);
-      const { page } = watched;
+      const { page, context } = await session.watch(noModel.token);
+      closePage = () => context.close();
       await page.goto(`${noModel.baseUrl}/`);
       await eventually(() => page.locator('#model-status').textContent()).toMatch(
         /^Model: not loaded — \S/,
@@ -357,34 +302,33 @@ describe('the web playground at / in Chromium (tiny pack)', () => {
       await eventually(() => page.locator('#synthesis-error').textContent()).toMatch(
         /^The speech model is not loaded \(ModelNotLoaded\): /,
       );
-      expect(watched.errors.filter((error) => !/status of 503/.test(error))).toEqual([]);
     } finally {
-      await watched?.context.close();
-      watched = undefined;
+      // Before the app goes, so the page logs no refused connection.
+      await closePage();
       await noModel.close();
     }
   });
 
   it('deletes a voice after the confirmation', async () => {
-    const id = await createReferenceAudio(app, {
+    const id = await createReferenceAudio(session.app, {
       bytes: referenceVoiceWav(240),
       filename: 'delete-me.wav',
       text: '删除我',
     });
-    const page = await openWithToken();
+    const page = await session.open();
     const remove = page.getByRole('button', { name: 'Delete delete-me.wav' });
     await remove.waitFor();
     await remove.click();
     const dialog = page.getByRole('dialog');
     await eventually(() => dialog.textContent()).toContain('Delete the voice delete-me.wav?');
     await dialog.getByRole('button', { name: 'Cancel' }).click();
-    expect((await listVoices(app)).map((voice) => voice.id)).toContain(id);
+    expect((await listVoices(session.app)).map((voice) => voice.id)).toContain(id);
 
     await remove.click();
     await dialog.getByRole('button', { name: 'Delete voice' }).click();
-    await eventually(async () => (await listVoices(app)).map((voice) => voice.id)).not.toContain(
-      id,
-    );
+    await eventually(async () =>
+      (await listVoices(session.app)).map((voice) => voice.id),
+    ).not.toContain(id);
     await remove.waitFor({ state: 'detached' });
     expect(await page.locator('#upload-message').textContent()).toBe('Deleted delete-me.wav.');
   });

@@ -1,8 +1,3 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { decodeAudio } from '../../src/audio/audio-decoder.js';
 import type { DecodedAudio } from '../../src/audio/audio.types.js';
@@ -20,45 +15,21 @@ import {
   readSpeechEvents,
   uploadVoice,
 } from '../support/speech-clients.js';
+import { ffprobeStream } from '../support/independent-decoders.js';
 import { peak, rms } from '../support/signal-measures.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { prepareTinyPack } from '../support/tiny-pack.js';
 import { until } from '../support/until.js';
 import { holdEngine } from '../support/engine-spies.js';
 
-const run = promisify(execFile);
-
 /** The text and instruction of the source document's examples. */
 const SOURCE_TEXT =
   '北京, 你好, 收到好友从远方寄来的生日礼物,那份意外的惊喜与深深的祝福让我心中充满了甜蜜的快乐,笑容如花儿般绽放。';
 const SOURCE_INSTRUCT = '用四川话说或者用广东话说';
 const SHORT_TEXT = '收到好友从远方寄来的生日礼物。';
+/** The stream fields the tests read from ffprobe. */
+const PROBED = ['codec_name', 'sample_rate', 'channels'];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
-
-async function ffprobe(bytes: Buffer, extension: string): Promise<Record<string, string>> {
-  const dir = await mkdtemp(join(tmpdir(), 'speech-ffprobe-'));
-  try {
-    const file = join(dir, `audio.${extension}`);
-    await writeFile(file, bytes);
-    const { stdout } = await run('ffprobe', [
-      '-v',
-      'error',
-      '-show_entries',
-      'stream=codec_name,sample_rate,channels',
-      '-of',
-      'default=noprint_wrappers=1',
-      file,
-    ]);
-    return Object.fromEntries(
-      stdout
-        .trim()
-        .split('\n')
-        .map((line) => line.split('=')),
-    );
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
 
 describe('POST /api/v1/audio/speech (real engine on the tiny pack)', () => {
   let app: TestApp;
@@ -148,7 +119,7 @@ describe('POST /api/v1/audio/speech (real engine on the tiny pack)', () => {
       const audio = await decodeAudio(wav);
       expect(audio.sampleRate).toBe(24000);
       expect(audio.duration).toBeGreaterThan(0.2);
-      expect(await ffprobe(wav, 'wav')).toMatchObject({
+      expect(await ffprobeStream(wav, 'wav', PROBED)).toMatchObject({
         codec_name: 'pcm_s16le',
         sample_rate: '24000',
       });
@@ -228,7 +199,7 @@ describe('POST /api/v1/audio/speech (real engine on the tiny pack)', () => {
       expect(audio.format).toBe('mp3');
       expect(audio.sampleRate).toBe(24000);
       expect(Math.abs(audio.duration - reference.duration)).toBeLessThan(0.1);
-      expect(await ffprobe(mp3, 'mp3')).toMatchObject({ codec_name: 'mp3', sample_rate: '24000' });
+      expect(await ffprobeStream(mp3, 'mp3', PROBED)).toMatchObject({ codec_name: 'mp3', sample_rate: '24000' });
     });
 
     it('output_format pcm is raw 16-bit mono: the WAV samples without a header', async () => {
