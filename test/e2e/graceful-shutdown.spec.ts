@@ -1,7 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { decodeAudio } from '../../src/audio/audio-decoder.js';
@@ -20,19 +17,9 @@ import {
   uploadVoice,
   type SpeechEvent,
 } from '../support/speech-clients.js';
-import {
-  buildService,
-  freePort,
-  startServiceProcess,
-  type ServiceProcess,
-} from '../support/service-process.js';
-import {
-  DEFAULT_TEST_DATABASE_URL,
-  isolatedDatabase,
-  startTestApp,
-  type IsolatedDatabase,
-  type TestApp,
-} from '../support/test-app.js';
+import { prepareBuiltService, type BuiltService } from '../support/built-service.js';
+import type { ServiceProcess } from '../support/service-process.js';
+import { startTestApp, type TestApp } from '../support/test-app.js';
 import { prepareTinyPack } from '../support/tiny-pack.js';
 import { until } from '../support/until.js';
 
@@ -262,39 +249,21 @@ describe('graceful shutdown (real engine on the tiny pack)', () => {
 
 describe('SIGTERM to the built service (node dist/main.js as its own process)', () => {
   const token = 'shutdown-process-token-0123456789abcdef0123456789';
-  let tempDir: string;
-  let database: IsolatedDatabase | undefined;
+  let built: BuiltService | undefined;
   let service: ServiceProcess | undefined;
   let exitCode: Promise<number | null> | undefined;
 
   beforeAll(async () => {
-    tempDir = await mkdtemp(join(tmpdir(), 'cosyvoice-shutdown-e2e-'));
-    const [buildDir, port, modelDir] = await Promise.all([
-      buildService(),
-      freePort(),
-      prepareTinyPack(),
-    ]);
-    const testDatabase = process.env.TEST_DATABASE_URL ?? DEFAULT_TEST_DATABASE_URL;
-    database = await isolatedDatabase(testDatabase, tempDir);
-    service = await startServiceProcess(
-      buildDir,
-      {
-        HOST: '127.0.0.1',
-        PORT: String(port),
-        API_TOKENS: token,
-        DATABASE_URL: database.url,
-        STORAGE_DIR: join(tempDir, 'audio'),
-        MODEL_DIR: modelDir,
-        SHUTDOWN_GRACE_MS: '20000',
-      },
-      port,
-    );
+    built = await prepareBuiltService('shutdown-e2e', {
+      API_TOKENS: token,
+      SHUTDOWN_GRACE_MS: '20000',
+    });
+    service = await built.start();
   });
 
   afterAll(async () => {
     await (exitCode ?? service?.stop());
-    await database?.drop();
-    await rm(tempDir, { recursive: true, force: true });
+    await built?.dispose();
   });
 
   it('drains: the port closes, a WebSocket task in flight still finishes, then 1001 and exit 0', async () => {

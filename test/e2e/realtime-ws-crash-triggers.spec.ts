@@ -1,25 +1,12 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { prepareBuiltService, type BuiltService } from '../support/built-service.js';
+import type { ServiceProcess } from '../support/service-process.js';
 import {
   TaskSocket,
   taskAudioChunks,
   uploadVoice,
   type TaskEvent,
 } from '../support/speech-clients.js';
-import {
-  buildService,
-  freePort,
-  startServiceProcess,
-  type ServiceProcess,
-} from '../support/service-process.js';
-import {
-  DEFAULT_TEST_DATABASE_URL,
-  isolatedDatabase,
-  type IsolatedDatabase,
-} from '../support/test-app.js';
-import { prepareTinyPack } from '../support/tiny-pack.js';
 import { until } from '../support/until.js';
 
 const TOKEN = 'crash-triggers-token-0123456789abcdef';
@@ -42,8 +29,7 @@ function ends(events: TaskEvent[], taskId: string): TaskEvent[] {
  * task and never log an unhandled rejection.
  */
 describe('WebSocket frame sequences that used to end the process (built service, own process)', () => {
-  let tempDir: string;
-  let database: IsolatedDatabase | undefined;
+  let built: BuiltService | undefined;
   let service: ServiceProcess;
   let client: { baseUrl: string; wsUrl: string; token: string };
   let voice: string;
@@ -89,29 +75,11 @@ describe('WebSocket frame sequences that used to end the process (built service,
   }
 
   beforeAll(async () => {
-    tempDir = await mkdtemp(join(tmpdir(), 'cosyvoice-ws-crash-e2e-'));
-    const [buildDir, port, modelDir] = await Promise.all([
-      buildService(),
-      freePort(),
-      prepareTinyPack(),
-    ]);
-    database = await isolatedDatabase(
-      process.env.TEST_DATABASE_URL ?? DEFAULT_TEST_DATABASE_URL,
-      tempDir,
-    );
-    service = await startServiceProcess(
-      buildDir,
-      {
-        HOST: '127.0.0.1',
-        PORT: String(port),
-        API_TOKENS: TOKEN,
-        DATABASE_URL: database.url,
-        STORAGE_DIR: join(tempDir, 'audio'),
-        MODEL_DIR: modelDir,
-        MAX_TEXT_LENGTH: String(MAX_TEXT_LENGTH),
-      },
-      port,
-    );
+    built = await prepareBuiltService('ws-crash-e2e', {
+      API_TOKENS: TOKEN,
+      MAX_TEXT_LENGTH: String(MAX_TEXT_LENGTH),
+    });
+    service = await built.start();
     client = {
       baseUrl: service.baseUrl,
       wsUrl: service.baseUrl.replace('http', 'ws'),
@@ -127,8 +95,7 @@ describe('WebSocket frame sequences that used to end the process (built service,
   afterAll(async () => {
     for (const socket of sockets) socket.socket.terminate();
     await service?.stop();
-    await database?.drop();
-    await rm(tempDir, { recursive: true, force: true });
+    await built?.dispose();
   });
 
   it('run-task immediately followed by finish-task: one task-failed InvalidParameter', async () => {

@@ -1,21 +1,9 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readdir } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { prepareBuiltService, type BuiltService } from '../support/built-service.js';
 import { REFERENCE_AUDIO_PATH } from '../support/http-client.js';
 import { makeSpeechWav } from '../support/reference-audio-fixtures.js';
-import {
-  buildService,
-  freePort,
-  type ServiceProcess,
-  startServiceProcess,
-} from '../support/service-process.js';
-import {
-  DEFAULT_TEST_DATABASE_URL,
-  type IsolatedDatabase,
-  isolatedDatabase,
-} from '../support/test-app.js';
-import { prepareTinyPack } from '../support/tiny-pack.js';
+import type { ServiceProcess } from '../support/service-process.js';
 
 const UPLOADS = 6;
 
@@ -25,41 +13,24 @@ const UPLOADS = 6;
  */
 describe('kill -9 during uploads, then a restart', () => {
   const token = 'crash-test-token-0123456789abcdef0123456789';
-  let tempDir: string;
+  let built: BuiltService;
   let storageDir: string;
-  let database: IsolatedDatabase;
   let start: () => Promise<ServiceProcess>;
   let service: ServiceProcess | undefined;
 
   beforeAll(async () => {
-    tempDir = await mkdtemp(join(tmpdir(), 'cosyvoice-crash-e2e-'));
-    storageDir = join(tempDir, 'audio');
-    const [buildDir, port, modelDir] = await Promise.all([
-      buildService(),
-      freePort(),
-      prepareTinyPack(),
-    ]);
-    database = await isolatedDatabase(
-      process.env.TEST_DATABASE_URL ?? DEFAULT_TEST_DATABASE_URL,
-      tempDir,
-    );
-    const env = {
-      HOST: '127.0.0.1',
-      PORT: String(port),
+    built = await prepareBuiltService('crash-e2e', {
       API_TOKENS: token,
-      DATABASE_URL: database.url,
-      STORAGE_DIR: storageDir,
-      MODEL_DIR: modelDir,
       ORPHAN_GRACE_SECONDS: '1',
       LOG_LEVEL: 'warn',
-    };
-    start = () => startServiceProcess(buildDir, env, port);
+    });
+    storageDir = built.storageDir;
+    start = () => built.start();
   }, 180_000);
 
   afterAll(async () => {
     await service?.stop();
-    await database?.drop();
-    await rm(tempDir, { recursive: true, force: true });
+    await built?.dispose();
   });
 
   async function storedFiles(): Promise<string[]> {
