@@ -15,7 +15,7 @@ import { credentials, Metadata } from '@grpc/grpc-js';
 import { Logger } from '@nestjs/common';
 import { loadavg } from 'node:os';
 import { decodeWav } from '../src/audio/wav.decoder.js';
-import { EngineService } from '../src/inference/grpc/engine-proto.js';
+import { engineService } from '../src/inference/grpc/engine-proto.js';
 import { EngineFleetInferenceProvider } from '../src/inference/engine-fleet/engine-fleet.inference-provider.js';
 import type { InferenceProvider } from '../src/inference/inference.provider.js';
 import { ENGINE_SAMPLE_RATE, type VoiceFeatures } from '../src/inference/inference.types.js';
@@ -78,7 +78,7 @@ async function round(
 
 /** Round trips of `count` Describe calls on one channel, in ms. */
 async function unaryRoundTrips(address: string, count: number): Promise<number[]> {
-  const client = new EngineService(address, credentials.createInsecure());
+  const client = new (engineService())(address, credentials.createInsecure());
   const describe = client.Describe as unknown as (
     request: object,
     metadata: Metadata,

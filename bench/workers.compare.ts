@@ -12,6 +12,7 @@
  * Settings for every build come from BENCH_ENV_<label> (e.g. BENCH_ENV_after="INFERENCE_WORKERS=2").
  */
 import { loadavg, cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
 import { createReferenceAudio } from '../test/support/http-client.js';
 import { referenceVoiceWav } from '../test/support/speech-clients.js';
 import { markdownTable } from './service/markdown-table.js';
@@ -114,7 +115,12 @@ function envOf(label: string): Record<string, string> {
 async function benchBuild(label: string, checkout: string, pack: string): Promise<PhaseResult[]> {
   const env = envOf(label);
   const bootStarted = performance.now();
-  const service = await startBenchService(checkout, pack, env);
+  const service = await startBenchService({
+    main: join(checkout, 'dist', 'main.js'),
+    cwd: checkout,
+    modelDir: pack,
+    env,
+  });
   const bootSeconds = (performance.now() - bootStarted) / 1000;
   console.log(
     `${label}: ${checkout} ready in ${bootSeconds.toFixed(1)} s, ${(

@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { prepareTinyPack } from '../../test/support/tiny-pack.js';
+import { freePort } from './free-port.js';
 import type { ServiceBenchSettings } from './service-bench.settings.js';
 
 /** The service under test: where it listens, its token, and how to let it go. */
@@ -19,21 +19,6 @@ export interface ServiceTarget {
 
 const SPAWNED_TOKEN = 'bench-token-0123456789abcdef0123456789';
 const DEFAULT_MAX_CONCURRENT_SYNTHESES = '2';
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address !== null
-          ? resolvePort(address.port)
-          : reject(new Error('no port')),
-      );
-    });
-  });
-}
 
 /** Polls GET /ready until the service (database, storage and model) is ready. */
 async function waitUntilReady(baseUrl: string, timeoutMs: number): Promise<void> {

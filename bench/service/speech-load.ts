@@ -11,11 +11,14 @@ export interface LevelResult {
   errors: number;
   firstAudioP50Ms: number;
   firstAudioP95Ms: number;
+  firstAudioP99Ms: number;
   totalP50Ms: number;
   totalP95Ms: number;
   /** Real-time factor per request: processing (total) time / seconds of audio received. */
   rtfP50: number;
   rtfP95: number;
+  /** Wall time of the whole level, from the first request to the end of the last. */
+  wallSeconds: number;
   /** Successful requests per second of wall time over the whole level. */
   requestsPerSecond: number;
   /** One-minute load average when the level ended. */
@@ -58,10 +61,12 @@ export async function runLevel(
     errors: samples.length - ok.length,
     firstAudioP50Ms: percentile(firstAudio, 0.5),
     firstAudioP95Ms: percentile(firstAudio, 0.95),
+    firstAudioP99Ms: percentile(firstAudio, 0.99),
     totalP50Ms: percentile(total, 0.5),
     totalP95Ms: percentile(total, 0.95),
     rtfP50: percentile(rtf, 0.5),
     rtfP95: percentile(rtf, 0.95),
+    wallSeconds: seconds,
     requestsPerSecond: ok.length / seconds,
     load: loadavg()[0],
     samples,

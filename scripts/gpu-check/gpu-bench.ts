@@ -1,15 +1,16 @@
 /**
  * The GPU check itself (scripts/gpu-check/README.md): on the pack in GPU_CHECK_PACK_DIR, each
  * graph on the CPU and on WebGPU (times, max abs difference), the bytes that cross per token and
- * per chunk on both devices, then the engine on WebGPU with 1, 2, 4 and 8 concurrent streamed
- * syntheses. Writes results.json and results.md into GPU_CHECK_OUT. Run by run.sh in the bundle
- * (and by `npm run gpu-check -- --dry-run` here).
+ * per chunk on both devices, then the service (app/service.js beside this file) on WebGPU over
+ * HTTP and WebSocket with 1, 2, 4 and 8 concurrent streamed syntheses. Writes results.json and
+ * results.md into GPU_CHECK_OUT (again after each service level, so a run cut short keeps what it
+ * measured). Run by run.sh in the bundle (and by `npm run gpu-check -- --dry-run` here).
  */
 import { Logger } from '@nestjs/common';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { InferenceConfig } from '../../src/config/app-config.js';
-import { CosyVoice2Engine } from '../../src/inference/cosyvoice2/cosyvoice2.engine.js';
 import {
   buildEngineRuntime,
   type EngineRuntime,
@@ -17,10 +18,13 @@ import {
 import { SessionTimer } from '../../src/inference/cosyvoice2/runtime/session-timer.js';
 import type { VoiceFeatures } from '../../src/inference/inference.types.js';
 import { loadModelPack } from '../../src/inference/model-pack/model-pack.loader.js';
-import { firstAudioColdWarm, nvidiaSmiMemoryMiB, runLoadLevel } from './engine-load.js';
 import { compareGraphs, recordGraphFeeds } from './graph-comparison.js';
 import { measureHostTransfer } from './host-transfer.js';
 import { type GpuCheckResults, resultsMarkdown } from './results-markdown.js';
+import { nvidiaSmiMemoryMiB, runServiceCheck } from './service-load.js';
+
+/** The bundled service, beside this script in the bundle's app/. */
+const SERVICE_MAIN = join(dirname(fileURLToPath(import.meta.url)), 'service.js');
 
 /** A 3 s, 16 kHz gliding tone as the reference voice (no file to bring along). */
 function referenceTone(): Float32Array {
@@ -46,6 +50,11 @@ function integerList(value: string | undefined, fallback: number[]): number[] {
 async function runtimeOn(config: InferenceConfig): Promise<EngineRuntime> {
   const pack = await loadModelPack(config);
   return buildEngineRuntime(pack, config);
+}
+
+async function writeResults(outDir: string, results: GpuCheckResults): Promise<void> {
+  await writeFile(join(outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  await writeFile(join(outDir, 'results.md'), resultsMarkdown(results));
 }
 
 async function main(): Promise<void> {
@@ -91,36 +100,33 @@ async function main(): Promise<void> {
   await cpu.release();
   await gpu.release();
 
-  log('the engine on webgpu: warm-up, then the concurrency levels');
-  const engine = new CosyVoice2Engine({ modelDir: packDir, device: 'webgpu', threads: 0 });
-  await engine.load();
-  const status = engine.status();
-  if (!status.loaded) throw new Error(`the engine did not load: ${status.error}`);
-  const engineVoice = await engine.extractVoiceFeatures({
-    samples: referenceTone(),
-    sampleRate: 16000,
-  });
-  const firstAudio = await firstAudioColdWarm(engine, engineVoice);
-  const load = [];
-  for (const concurrency of levels) {
-    log(`${concurrency} concurrent streams, ${requests} requests`);
-    load.push(await runLoadLevel(engine, engineVoice, concurrency, requests));
-  }
-  await engine.onApplicationShutdown();
-
-  const results: GpuCheckResults = {
+  const results = (
+    service: GpuCheckResults['service'],
+    complete: boolean,
+  ): GpuCheckResults => ({
     date: new Date().toISOString(),
     node: process.version,
     pack: packDir,
     vulkanDriverFiles: process.env.VK_DRIVER_FILES ?? process.env.VK_ICD_FILENAMES ?? null,
     gpuMemoryMiBAtEnd: nvidiaSmiMemoryMiB(),
+    complete,
     graphs,
     transfer,
-    firstAudio,
-    load,
-  };
-  await writeFile(join(outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-  await writeFile(join(outDir, 'results.md'), resultsMarkdown(results));
+    service,
+  });
+  await writeResults(outDir, results(null, false));
+
+  log('the service on webgpu: start, first audio cold and warm, then the concurrency levels');
+  const service = await runServiceCheck({
+    main: SERVICE_MAIN,
+    packDir,
+    levels,
+    requests,
+    logFile: join(outDir, 'service.log'),
+    onProgress: (sofar) => writeResults(outDir, results(sofar, false)),
+    log,
+  });
+  await writeResults(outDir, results(service, true));
   log(`done: ${join(outDir, 'results.json')} and results.md`);
 }
 

@@ -1,9 +1,10 @@
 #!/bin/sh
 # The GPU check on a bare Linux GPU host (see README.md in this folder): unpacks what the bundle
 # compressed, finds the NVIDIA Vulkan driver, generates the real-size bench pack with this
-# host's python3 (torch + onnx), then runs gpu-bench.mjs. Results: $GPU_CHECK_OUT (results/).
+# host's python3 (torch + onnx), then runs gpu-bench.mjs (which starts app/service.js for its
+# last step). Results: $GPU_CHECK_OUT (results/).
 #   GPU_CHECK_PACK=bench|tiny   which pack to generate (bench)
-#   GPU_CHECK_LEVELS=1,2,4,8    concurrent streams; GPU_CHECK_REQUESTS=20 requests per level
+#   GPU_CHECK_LEVELS=1,2,4,8    concurrent streams; GPU_CHECK_REQUESTS=20 per level and transport
 #   VK_DRIVER_FILES=...         the Vulkan driver's ICD file, when the search below misses it
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)

@@ -11,10 +11,10 @@ import { Logger } from '@nestjs/common';
 import {
   ENGINE_PROTO_VERSION,
   ERROR_KIND_METADATA_KEY,
-  EngineService,
+  engineService,
   type ExtractRequest,
   type HealthStatus,
-  HealthService,
+  healthService,
   MAX_MESSAGE_BYTES,
   type NodeStatus,
   type WireVoiceFeatures,
@@ -78,7 +78,7 @@ export class EngineNodeServer {
     private readonly pool: InferenceWorkerPool,
     private readonly options: EngineNodeOptions,
   ) {
-    this.server.addService(EngineService.service, {
+    this.server.addService(engineService().service, {
       Synthesize: (call: SynthesisCall) => this.synthesize(call),
       ExtractVoiceFeatures: (
         call: ServerUnaryCall<ExtractRequest, WireVoiceFeatures>,
@@ -87,7 +87,7 @@ export class EngineNodeServer {
       Describe: (call: ServerUnaryCall<object, NodeStatus>, callback: sendUnaryData<NodeStatus>) =>
         this.describe(call.metadata, callback),
     });
-    this.server.addService(HealthService.service, {
+    this.server.addService(healthService().service, {
       Check: (
         call: ServerUnaryCall<{ service: string }, { status: HealthStatus }>,
         callback: sendUnaryData<{ status: HealthStatus }>,

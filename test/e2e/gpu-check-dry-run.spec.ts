@@ -51,12 +51,37 @@ describe('npm run gpu-check -- --dry-run (SwiftShader, tiny pack)', () => {
     expect(results.transfer[1].tokenReturnedBytes).toBeLessThan(
       results.transfer[0].tokenReturnedBytes,
     );
-    expect(results.load.map((level) => [level.concurrency, level.requests])).toEqual([
-      [1, 2],
-      [2, 2],
+    expect(results.complete).toBe(true);
+    const service = results.service!;
+    expect(service.settings).toMatchObject({ INFERENCE_DEVICE: 'webgpu' });
+    expect(service.texts).toEqual(['zh-short', 'en-short']);
+    expect(service.firstAudio.coldMs).toBeGreaterThan(0);
+    expect(service.firstAudio.warmMs).toBeGreaterThan(0);
+    expect(
+      service.levels.map((level) => [level.transport, level.concurrency, level.requests]),
+    ).toEqual([
+      ['HTTP (SSE)', 1, 2],
+      ['WebSocket', 1, 2],
+      ['HTTP (SSE)', 2, 2],
+      ['WebSocket', 2, 2],
     ]);
-    for (const level of results.load) expect(level.successRate).toBe(1);
+    for (const level of service.levels) {
+      const name = `${level.transport} × ${level.concurrency}`;
+      expect(level.successRate, name).toBe(1);
+      expect(level.errors, name).toEqual([]);
+      expect(level.ttfpP50Ms, name).toBeGreaterThan(0);
+      expect(level.ttfpP95Ms, name).toBeGreaterThanOrEqual(level.ttfpP50Ms);
+      expect(level.ttfpP99Ms, name).toBeGreaterThanOrEqual(level.ttfpP95Ms);
+      expect(level.rtfP95, name).toBeGreaterThanOrEqual(level.rtfP50);
+      expect(level.llmTokensPerSecond, name).toBeGreaterThan(0);
+      expect(level.rssMiB, name).toBeGreaterThan(service.rssMiBAfterBoot / 2);
+    }
     const markdown = await readFile(join(dir, 'results', 'results.md'), 'utf8');
-    expect(markdown).toContain('| streams | requests | success | TTFP p50 ms |');
+    expect(markdown).toContain(
+      '| transport | streams | requests | success | TTFP p50 ms | TTFP p95 ms | TTFP p99 ms |',
+    );
+    expect(markdown).toContain('| WebSocket | 2 | 2 | 100 % |');
+    expect(markdown).toContain('**TTFP** (time to first packet): from sending the request');
+    expect(markdown).not.toContain('partial');
   }, 1_800_000);
 });

@@ -4,8 +4,8 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
-  EngineService,
-  HealthService,
+  engineService,
+  healthService,
   type HealthStatus,
   type NodeStatus,
   SECRET_METADATA_KEY,
@@ -31,7 +31,7 @@ export interface EngineNodeProcess {
 
 /** The standard health check of the node at `address` (no secret needed). */
 export function healthOf(address: string, timeoutMs = 1000): Promise<HealthStatus | 'DOWN'> {
-  const client = new HealthService(address, credentials.createInsecure());
+  const client = new (healthService())(address, credentials.createInsecure());
   return new Promise((resolve) => {
     const check = (
       client as unknown as Record<
@@ -106,7 +106,7 @@ export function describeNode(
   address: string,
   secret: string | null,
 ): Promise<{ status?: NodeStatus; error?: ServiceError }> {
-  const client = new EngineService(address, credentials.createInsecure());
+  const client = new (engineService())(address, credentials.createInsecure());
   const metadata = new Metadata();
   if (secret !== null) metadata.set(SECRET_METADATA_KEY, secret);
   const describe = (

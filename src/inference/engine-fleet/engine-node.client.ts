@@ -7,7 +7,7 @@ import {
 } from '@grpc/grpc-js';
 import {
   ENGINE_PROTO_VERSION,
-  EngineService,
+  engineService,
   MAX_MESSAGE_BYTES,
   type NodeStatus,
   SECRET_METADATA_KEY,
@@ -79,7 +79,7 @@ export class EngineNodeClient {
     private readonly secret: string | undefined,
     private readonly changed: () => void,
   ) {
-    this.client = new EngineService(
+    this.client = new (engineService())(
       address,
       credentials.createInsecure(),
       CHANNEL_OPTIONS,

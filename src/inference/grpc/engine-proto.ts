@@ -36,21 +36,33 @@ function service(root: GrpcObject, path: string[]): ServiceClientConstructor {
   return node as ServiceClientConstructor;
 }
 
-/** The Engine service (client constructor; its `.service` is what a server adds). */
-export const EngineService = service(loadPackage('cosyvoice2/engine/v1/engine.proto'), [
-  'cosyvoice2',
-  'engine',
-  'v1',
-  'Engine',
-]);
+let engineServiceLoaded: ServiceClientConstructor | undefined;
+let healthServiceLoaded: ServiceClientConstructor | undefined;
 
-/** The standard gRPC health-checking service. */
-export const HealthService = service(loadPackage('grpc/health/v1/health.proto'), [
-  'grpc',
-  'health',
-  'v1',
-  'Health',
-]);
+/**
+ * The Engine service (client constructor; its `.service` is what a server adds), read from
+ * `proto/` on first use: a service without ENGINE_NODES never needs the folder.
+ */
+export function engineService(): ServiceClientConstructor {
+  engineServiceLoaded ??= service(loadPackage('cosyvoice2/engine/v1/engine.proto'), [
+    'cosyvoice2',
+    'engine',
+    'v1',
+    'Engine',
+  ]);
+  return engineServiceLoaded;
+}
+
+/** The standard gRPC health-checking service, read from `proto/` on first use. */
+export function healthService(): ServiceClientConstructor {
+  healthServiceLoaded ??= service(loadPackage('grpc/health/v1/health.proto'), [
+    'grpc',
+    'health',
+    'v1',
+    'Health',
+  ]);
+  return healthServiceLoaded;
+}
 
 /** `Mode` of the proto. */
 export type WireMode = 'MODE_UNSPECIFIED' | 'ZERO_SHOT' | 'CROSS_LINGUAL' | 'INSTRUCT2';
