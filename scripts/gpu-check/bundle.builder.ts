@@ -43,7 +43,7 @@ const BENCH_EXTERNALS = [
 ];
 
 /**
- * Left out of the service's bundle: the native addons (carried as packages beside it), optional
+ * Left out of the service's bundle: the native addons and piscina (carried as packages beside it), optional
  * Nest and Fastify integrations the service does not use, and ogg-opus-decoder's machine-learning
  * decoder (4 MB of WebAssembly, imported only with `speechQualityEnhancement`, which the service
  * does not ask for).
@@ -51,6 +51,7 @@ const BENCH_EXTERNALS = [
 const SERVICE_EXTERNALS = [
   'onnxruntime-node',
   'better-sqlite3',
+  'piscina',
   '@nestjs/microservices',
   '@nestjs/microservices/microservices-module',
   '@nestjs/platform-express',
@@ -153,6 +154,16 @@ async function copySqlite(modules: string): Promise<void> {
   }
 }
 
+/**
+ * piscina (the upload decoding pool starts its own `worker.js` by path, so it cannot be bundled)
+ * and `@napi-rs/nice`, with which its threads lower their priority.
+ */
+async function copyPiscina(modules: string): Promise<void> {
+  for (const name of ['piscina', '@napi-rs/nice', '@napi-rs/nice-linux-x64-gnu']) {
+    await cp(packageDir(name), join(modules, name), { recursive: true });
+  }
+}
+
 /** What the service's /docs page serves from swagger-ui-dist (the big files compressed). */
 async function copySwaggerUi(modules: string): Promise<void> {
   const source = packageDir('swagger-ui-dist');
@@ -237,6 +248,7 @@ export async function buildBundle(dir: string): Promise<number> {
   await copyOnnxruntime(modules);
   await copyTokenizer(modules);
   await copySqlite(modules);
+  await copyPiscina(modules);
   await copySwaggerUi(modules);
   await unpackVulkan(join(dir, 'vulkan'));
   await copyFile(join(HERE, 'run.sh'), join(dir, 'run.sh'));
