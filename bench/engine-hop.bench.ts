@@ -106,7 +106,7 @@ async function main(): Promise<void> {
   await local.onModuleInit();
   const node = await startEngineNode(modelDir, { ENGINE_SLOTS: '4', LOG_LEVEL: 'warn' });
   const remote = new EngineFleetInferenceProvider(
-    { nodes: [node.address], listen: '', slots: 0 },
+    { nodes: [node.address], listen: '', slots: 0, tls: {} },
     30_000,
   );
   await remote.onModuleInit();

@@ -1,6 +1,6 @@
 import {
+  type ChannelCredentials,
   type Client,
-  credentials,
   Metadata,
   type ServiceError,
   status as GrpcStatus,
@@ -12,6 +12,7 @@ import {
   type NodeStatus,
   SECRET_METADATA_KEY,
 } from '../grpc/engine-proto.js';
+import { Logger } from '@nestjs/common';
 
 /** How often a node is asked for its state, and the deadline of that question. */
 export const DESCRIBE_INTERVAL_MS = 1000;
@@ -50,6 +51,13 @@ export interface EngineNodeUsage {
   retries: number;
 }
 
+/** How the API service reaches its nodes: ENGINE_SECRET and the channel's credentials. */
+export interface EngineNodeAccess {
+  secret: string | undefined;
+  /** Plaintext or TLS (engineChannelCredentials). */
+  credentials: ChannelCredentials;
+}
+
 /** A typed Engine client (proto-loader's clients are untyped). */
 export type EngineClient = Client & Record<string, (...args: unknown[]) => unknown>;
 
@@ -59,6 +67,7 @@ export type EngineClient = Client & Record<string, (...args: unknown[]) => unkno
  * ready), and what this API service dispatched to it.
  */
 export class EngineNodeClient {
+  private readonly logger = new Logger('EngineFleet');
   readonly client: EngineClient;
   /** The node's last answer, or undefined while it does not answer. */
   status: NodeStatus | undefined;
@@ -74,15 +83,23 @@ export class EngineNodeClient {
   private readonly timer: NodeJS.Timeout;
   private closed = false;
 
+  /**
+   * `serverName`: the name the node's TLS certificate must carry when it is not the address's
+   * host (the DNS name of a `dns:///` entry, whose addresses are IPs).
+   */
   constructor(
     readonly address: string,
-    private readonly secret: string | undefined,
+    private readonly access: EngineNodeAccess,
+    serverName: string | undefined,
     private readonly changed: () => void,
   ) {
+    const options = serverName
+      ? { ...CHANNEL_OPTIONS, 'grpc.ssl_target_name_override': serverName }
+      : CHANNEL_OPTIONS;
     this.client = new EngineService(
       address,
-      credentials.createInsecure(),
-      CHANNEL_OPTIONS,
+      access.credentials,
+      options,
     ) as unknown as EngineClient;
     this.timer = setInterval(() => this.describe(), DESCRIBE_INTERVAL_MS);
     this.timer.unref();
@@ -92,7 +109,7 @@ export class EngineNodeClient {
   /** The metadata of every call: the shared secret. */
   metadata(): Metadata {
     const metadata = new Metadata();
-    if (this.secret !== undefined) metadata.set(SECRET_METADATA_KEY, this.secret);
+    if (this.access.secret !== undefined) metadata.set(SECRET_METADATA_KEY, this.access.secret);
     return metadata;
   }
 
@@ -151,6 +168,16 @@ export class EngineNodeClient {
     this.client.close();
   }
 
+  /** Logs when the node stops answering, with the reason (refused, TLS, secret), and when it is back. */
+  private noteAnswer(error: string | undefined): void {
+    if (error !== undefined && error !== this.lastError) {
+      this.logger.warn(`engine node ${this.address} cannot be used: ${error}`);
+    } else if (error === undefined && this.lastError !== undefined) {
+      this.logger.log(`engine node ${this.address} answers again`);
+    }
+    this.lastError = error;
+  }
+
   private describe(): void {
     if (this.closed) return;
     const describe = this.client.Describe as (
@@ -169,7 +196,7 @@ export class EngineNodeClient {
         this.lateAnswers = error?.code === GrpcStatus.DEADLINE_EXCEEDED ? this.lateAnswers + 1 : 0;
         if (error && this.lateAnswers > 0 && this.lateAnswers < LATE_ANSWERS_UNTIL_DOWN) return;
         this.status = error ? undefined : status;
-        this.lastError = error ? error.details || error.message : undefined;
+        this.noteAnswer(error ? `${GrpcStatus[error.code]}: ${error.details}` : undefined);
         this.dispatchedSinceStatus = 0;
         this.changed();
       },

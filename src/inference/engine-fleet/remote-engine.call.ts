@@ -88,12 +88,14 @@ export class RemoteEngineCall {
         this.finish(undefined);
         break;
       case 'failed': {
-        const { kind, message: text } = message.failed;
+        const { kind } = message.failed;
         const retryable =
           !this.started && (kind === 'ENGINE_FAILED' || kind === 'MODEL_NOT_LOADED');
         this.finish(
           this.textFailure ?? {
-            error: retryable ? new NodeRefusedError(text) : errorFromWire(kind, text),
+            error: retryable
+              ? new NodeRefusedError(message.failed.message)
+              : errorFromWire(message.failed),
           },
         );
         break;
