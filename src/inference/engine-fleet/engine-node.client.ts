@@ -46,6 +46,8 @@ export interface EngineNodeUsage {
   /** Its slots, and the syntheses this API service runs on it now. */
   slotsTotal: number;
   slotsInUse: number;
+  /** Audio chunks received from the node that the transports have not taken yet. */
+  chunksBuffered: number;
   dispatches: number;
   failures: number;
   retries: number;
@@ -74,6 +76,8 @@ export class EngineNodeClient {
   /** Why the last Describe failed. */
   lastError: string | undefined;
   inFlight = 0;
+  /** Chunks received from the node and not yet taken (each call holds at most its credit). */
+  chunksBuffered = 0;
   dispatches = 0;
   failures = 0;
   retries = 0;
@@ -156,6 +160,7 @@ export class EngineNodeClient {
       ready: this.ready,
       slotsTotal: this.status?.slotsTotal ?? 0,
       slotsInUse: this.inFlight,
+      chunksBuffered: this.chunksBuffered,
       dispatches: this.dispatches,
       failures: this.failures,
       retries: this.retries,
