@@ -47,7 +47,8 @@ describe('engine node backpressure and errors (1 engine process, tiny pack)', ()
     const modelDir = await prepareTinyPack();
     node = await startEngineNode(modelDir, { ENGINE_SLOTS: '1' });
     [fleet, local] = await Promise.all([
-      startTestApp({ ENGINE_NODES: node.address }),
+      // a client that stops reading is not cut off while the test watches it
+      startTestApp({ ENGINE_NODES: node.address, STREAM_STALL_TIMEOUT_MS: '600000' }),
       startTestApp({ MODEL_DIR: modelDir, INFERENCE_THREADS: '1' }),
     ]);
     await until(

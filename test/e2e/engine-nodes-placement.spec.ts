@@ -19,8 +19,11 @@ const VERY_LONG_TEXT = Array.from(
     'The first sentence is here. The second one follows. A third comes after it. ' +
     'Then there is a fourth. And a fifth one ends it.',
 ).join(' ');
-/** How long a synthesis waits for a node slot before 503 (SYNTHESIS_QUEUE_WAIT_MS). */
-const QUEUE_WAIT_MS = 5000;
+/**
+ * How long a synthesis waits for a node slot before 503 (SYNTHESIS_QUEUE_WAIT_MS): long enough
+ * for an aborted run to stop on its node (one slow HiFT run) and the node to report it (1 s).
+ */
+const QUEUE_WAIT_MS = 10_000;
 
 /**
  * Two engine node processes of one slot each (slow tiny pack: a run lasts long enough to be
