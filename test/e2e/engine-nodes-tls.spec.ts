@@ -2,6 +2,7 @@ import { credentials, status as GrpcStatus } from '@grpc/grpc-js';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeWav } from '../../src/audio/wav.decoder.js';
+import { DESCRIBE_INTERVAL_MS } from '../../src/inference/engine-fleet/engine-node.client.js';
 import { CapturedLog } from '../support/captured-log.js';
 import {
   describeNode,
@@ -58,6 +59,9 @@ describe('engine nodes over TLS (mutual, certificates made by openssl)', () => {
       expect(upload.status).toBe(503);
       expect(upload.headers.get('retry-after')).toBe('2');
       expect(await upload.json()).toMatchObject({ code: 'ServerBusy' });
+      // more Describe calls fail with the same reason: it is not logged again
+      await new Promise((resolve) => setTimeout(resolve, 2 * DESCRIBE_INTERVAL_MS));
+      expect(log.text.split('cannot be used')).toHaveLength(2);
     } finally {
       await app.close();
     }

@@ -5,6 +5,7 @@ import {
   type ServiceError,
   status as GrpcStatus,
 } from '@grpc/grpc-js';
+import { Logger } from '@nestjs/common';
 import {
   ENGINE_PROTO_VERSION,
   EngineService,
@@ -12,7 +13,6 @@ import {
   type NodeStatus,
   SECRET_METADATA_KEY,
 } from '../grpc/engine-proto.js';
-import { Logger } from '@nestjs/common';
 
 /** How often a node is asked for its state, and the deadline of that question. */
 export const DESCRIBE_INTERVAL_MS = 1000;
@@ -73,8 +73,8 @@ export class EngineNodeClient {
   readonly client: EngineClient;
   /** The node's last answer, or undefined while it does not answer. */
   status: NodeStatus | undefined;
-  /** Why the last Describe failed. */
-  lastError: string | undefined;
+  /** The status code of the last Describe that failed, while the node does not answer. */
+  private failingWith: GrpcStatus | undefined;
   inFlight = 0;
   /** Chunks received from the node and not yet taken (each call holds at most its credit). */
   chunksBuffered = 0;
@@ -173,14 +173,19 @@ export class EngineNodeClient {
     this.client.close();
   }
 
-  /** Logs when the node stops answering, with the reason (refused, TLS, secret), and when it is back. */
-  private noteAnswer(error: string | undefined): void {
-    if (error !== undefined && error !== this.lastError) {
-      this.logger.warn(`engine node ${this.address} cannot be used: ${error}`);
-    } else if (error === undefined && this.lastError !== undefined) {
+  /**
+   * Logs when the node stops answering, with the reason (refused, TLS, secret), again when the
+   * reason's status code changes (its text carries timestamps), and when it answers again.
+   */
+  private noteAnswer(error: ServiceError | null): void {
+    if (error && error.code !== this.failingWith) {
+      this.logger.warn(
+        `engine node ${this.address} cannot be used: ${GrpcStatus[error.code]}: ${error.details}`,
+      );
+    } else if (!error && this.failingWith !== undefined) {
       this.logger.log(`engine node ${this.address} answers again`);
     }
-    this.lastError = error;
+    this.failingWith = error?.code;
   }
 
   private describe(): void {
@@ -201,7 +206,7 @@ export class EngineNodeClient {
         this.lateAnswers = error?.code === GrpcStatus.DEADLINE_EXCEEDED ? this.lateAnswers + 1 : 0;
         if (error && this.lateAnswers > 0 && this.lateAnswers < LATE_ANSWERS_UNTIL_DOWN) return;
         this.status = error ? undefined : status;
-        this.noteAnswer(error ? `${GrpcStatus[error.code]}: ${error.details}` : undefined);
+        this.noteAnswer(error);
         this.dispatchedSinceStatus = 0;
         this.changed();
       },
