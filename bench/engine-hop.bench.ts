@@ -6,7 +6,8 @@
  * service's provider (ENGINE_NODES). For 1, 2 and 4 concurrent streamed syntheses of the same
  * sentence and seed, the two take turns round by round; printed per side and concurrency: time
  * to first audio p50/p95 (from the synthesize call to the first chunk) and audio seconds per wall
- * second, plus the load average. BENCH_ROUNDS (default 15) sets the rounds per concurrency.
+ * second, plus the load average. BENCH_ROUNDS (default 15) sets the rounds per concurrency,
+ * BENCH_WARM_UP (default 10) the syntheses per side before them.
  * On a loaded machine first-audio times scatter by far more than the hop costs, so the hop is
  * also given as the median of the per-round differences (the sides run back to back) and as the
  * round trip of one unary call on the same channel (the floor of what the hop adds), and as CPU
@@ -29,6 +30,8 @@ import { prepareTinyPack } from '../test/support/tiny-pack.js';
 import { percentile } from './stats.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? '15');
+/** Syntheses per side before the rounds: the engine node's gRPC and protobuf code warms up too. */
+const WARM_UP = Number(process.env.BENCH_WARM_UP ?? '10');
 const TEXT = 'Hello there, good morning to you. This is a benchmark sentence.';
 const CONCURRENCY = [1, 2, 4];
 
@@ -134,7 +137,9 @@ async function main(): Promise<void> {
       ['in-process', local],
       ['engine node (gRPC)', remote],
     ];
-    for (const [, provider] of sides) await synthesizeOnce(provider, voice);
+    for (let index = 0; index < WARM_UP; index++) {
+      for (const [, provider] of sides) await synthesizeOnce(provider, voice);
+    }
     const rows: string[] = [];
     for (const concurrency of CONCURRENCY) {
       const totals = new Map<string, Totals>(
