@@ -6,13 +6,17 @@
  * service's provider (ENGINE_NODES). For 1, 2 and 4 concurrent streamed syntheses of the same
  * sentence and seed, the two take turns round by round; printed per side and concurrency: time
  * to first audio p50/p95 (from the synthesize call to the first chunk) and audio seconds per wall
- * second, plus the load average. BENCH_ROUNDS (default 15) sets the rounds per concurrency.
+ * second, plus the load average. BENCH_ROUNDS (default 15) sets the rounds per concurrency,
+ * BENCH_WARM_UP (default 10) the syntheses per side before them.
  * On a loaded machine first-audio times scatter by far more than the hop costs, so the hop is
  * also given as the median of the per-round differences (the sides run back to back) and as the
- * round trip of one unary call on the same channel (the floor of what the hop adds).
+ * round trip of one unary call on the same channel (the floor of what the hop adds), and as CPU
+ * time: the CPU milliseconds per synthesis of both processes together (this one, and the engine
+ * node's from /proc), which waiting for a loaded machine's cores does not inflate.
  */
 import { credentials, Metadata } from '@grpc/grpc-js';
 import { Logger } from '@nestjs/common';
+import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { decodeWav } from '../src/audio/wav.decoder.js';
 import { engineService } from '../src/inference/grpc/engine-proto.js';
@@ -26,6 +30,8 @@ import { prepareTinyPack } from '../test/support/tiny-pack.js';
 import { percentile } from './stats.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? '15');
+/** Syntheses per side before the rounds: the engine node's gRPC and protobuf code warms up too. */
+const WARM_UP = Number(process.env.BENCH_WARM_UP ?? '10');
 const TEXT = 'Hello there, good morning to you. This is a benchmark sentence.';
 const CONCURRENCY = [1, 2, 4];
 
@@ -57,6 +63,20 @@ interface Totals {
   firstAudio: number[];
   audioSeconds: number;
   wallSeconds: number;
+  /** CPU time of both processes during this side's rounds. */
+  cpuMs: number;
+}
+
+/** Linux's clock ticks per second of /proc/<pid>/stat (USER_HZ, 100 on every Linux ABI). */
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** CPU ms used so far by this process (all its threads) and by the process `pid`. */
+function cpuMsOf(pid: number): number {
+  const own = process.cpuUsage();
+  // /proc/<pid>/stat: the fields after the parenthesised name; utime and stime are 14 and 15
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return (own.user + own.system) / 1000 + (ticks * 1000) / CLOCK_TICKS_PER_SECOND;
 }
 
 async function round(
@@ -106,7 +126,7 @@ async function main(): Promise<void> {
   await local.onModuleInit();
   const node = await startEngineNode(modelDir, { ENGINE_SLOTS: '4', LOG_LEVEL: 'warn' });
   const remote = new EngineFleetInferenceProvider(
-    { nodes: [node.address], listen: '', slots: 0 },
+    { nodes: [node.address], listen: '', slots: 0, tls: {} },
     30_000,
   );
   await remote.onModuleInit();
@@ -117,11 +137,16 @@ async function main(): Promise<void> {
       ['in-process', local],
       ['engine node (gRPC)', remote],
     ];
-    for (const [, provider] of sides) await synthesizeOnce(provider, voice);
+    for (let index = 0; index < WARM_UP; index++) {
+      for (const [, provider] of sides) await synthesizeOnce(provider, voice);
+    }
     const rows: string[] = [];
     for (const concurrency of CONCURRENCY) {
       const totals = new Map<string, Totals>(
-        sides.map(([name]) => [name, { firstAudio: [], audioSeconds: 0, wallSeconds: 0 }]),
+        sides.map(([name]) => [
+          name,
+          { firstAudio: [], audioSeconds: 0, wallSeconds: 0, cpuMs: 0 },
+        ]),
       );
       const differences: number[] = [];
       for (let index = 0; index < ROUNDS; index++) {
@@ -129,25 +154,31 @@ async function main(): Promise<void> {
         for (const [name, provider] of sides) {
           const total = totals.get(name)!;
           const from = total.firstAudio.length;
+          const cpuBefore = cpuMsOf(node.child.pid!);
           await round(provider, voice, concurrency, total);
+          total.cpuMs += cpuMsOf(node.child.pid!) - cpuBefore;
           medians.push(percentile(total.firstAudio.slice(from), 0.5));
         }
         differences.push(medians[1] - medians[0]);
       }
       const p50 = new Map<string, number>();
+      const cpu = new Map<string, number>();
       for (const [name] of sides) {
         const total = totals.get(name)!;
         p50.set(name, percentile(total.firstAudio, 0.5));
+        cpu.set(name, total.cpuMs / total.firstAudio.length);
         rows.push(
           `| ${concurrency} | ${name} | ${percentile(total.firstAudio, 0.5).toFixed(1)} | ` +
             `${percentile(total.firstAudio, 0.95).toFixed(1)} | ` +
-            `${(total.audioSeconds / total.wallSeconds).toFixed(2)} |`,
+            `${(total.audioSeconds / total.wallSeconds).toFixed(2)} | ` +
+            `${cpu.get(name)!.toFixed(1)} |`,
         );
       }
       rows.push(
         `| ${concurrency} | hop: p50 difference / median of per-round differences | ` +
           `${(p50.get(sides[1][0])! - p50.get(sides[0][0])!).toFixed(1)} / ` +
-          `${percentile(differences, 0.5).toFixed(1)} | | |`,
+          `${percentile(differences, 0.5).toFixed(1)} | | | ` +
+          `${(cpu.get(sides[1][0])! - cpu.get(sides[0][0])!).toFixed(1)} |`,
       );
     }
     const trips = await unaryRoundTrips(node.address, 200);
@@ -161,10 +192,12 @@ async function main(): Promise<void> {
         .join(', ')}`,
     );
     console.log(
-      '| concurrent | side | first audio p50 (ms) | first audio p95 (ms) | audio s per wall s |',
+      '| concurrent | side | first audio p50 (ms) | first audio p95 (ms) | audio s per wall s | ' +
+        'CPU ms per synthesis |',
     );
     console.log(
-      '| ---------- | ---- | -------------------- | -------------------- | ------------------ |',
+      '| ---------- | ---- | -------------------- | -------------------- | ------------------ | ' +
+        '-------------------- |',
     );
     for (const row of rows) console.log(row);
   } finally {

@@ -48,7 +48,7 @@ export interface AppConfig {
   openai: OpenAiVoiceConfig;
   /** Input limits (issue 20): whole answers, upload admission, free storage for /ready. */
   inputLimits: InputLimits;
-  /** Separated API and engine nodes: ENGINE_NODES, ENGINE_LISTEN, ENGINE_SECRET, ENGINE_SLOTS. */
+  /** Separated API and engine nodes: ENGINE_NODES, ENGINE_LISTEN, ENGINE_SECRET, ENGINE_SLOTS, ENGINE_TLS_*. */
   engine: EngineConfig;
 }
 
@@ -84,6 +84,20 @@ export interface EngineConfig {
   secret?: string;
   /** Engine node: syntheses it runs at once (ENGINE_SLOTS, or INFERENCE_WORKERS). */
   slots: number;
+  /** TLS between the API service and its nodes: PEM file paths (none set = plaintext). */
+  tls: EngineTlsConfig;
+}
+
+/**
+ * ENGINE_TLS_CERT, ENGINE_TLS_KEY (both or neither), ENGINE_TLS_CA. Engine node: `cert` and `key`
+ * turn TLS on, `ca` then requires client certificates it signed (mutual TLS). API service: `ca`
+ * turns TLS on (the nodes' certificates must chain to it), `cert` and `key` are its client
+ * certificate.
+ */
+export interface EngineTlsConfig {
+  cert?: string;
+  key?: string;
+  ca?: string;
 }
 
 export type TrustProxy = boolean | number | string[];

@@ -298,6 +298,27 @@ export class EnvironmentVariables {
   @MinLength(16, { message: 'ENGINE_SECRET must have at least 16 characters' })
   ENGINE_SECRET?: string;
 
+  /**
+   * TLS between the API service and its nodes (PEM file paths). Engine node: its certificate
+   * chain and key (it then serves TLS only). API service: its client certificate and key, for
+   * nodes that require one.
+   */
+  @IsOptional()
+  @IsString()
+  ENGINE_TLS_CERT?: string;
+
+  @IsOptional()
+  @IsString()
+  ENGINE_TLS_KEY?: string;
+
+  /**
+   * API service: the CA that signed the nodes' certificates (the API then calls them over TLS).
+   * Engine node: the CA that signed the API services' client certificates (mutual TLS).
+   */
+  @IsOptional()
+  @IsString()
+  ENGINE_TLS_CA?: string;
+
   /** Engine node: syntheses it runs at once (its slots); 0 = INFERENCE_WORKERS. */
   @Transform(({ value }: { value: unknown }) => Number(value))
   @IsInt()

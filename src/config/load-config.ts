@@ -5,6 +5,7 @@ import { isIP } from 'node:net';
 import {
   AppConfig,
   DatabaseConfig,
+  EngineTlsConfig,
   OpenAiVoiceConfig,
   StorageConfig,
   TrustProxy,
@@ -101,8 +102,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       listen: vars.ENGINE_LISTEN,
       secret: vars.ENGINE_SECRET,
       slots: vars.ENGINE_SLOTS > 0 ? vars.ENGINE_SLOTS : vars.INFERENCE_WORKERS,
+      tls: engineTlsConfig(vars),
     },
   };
+}
+
+/** ENGINE_TLS_*: a certificate needs its key and a key its certificate. */
+function engineTlsConfig(vars: EnvironmentVariables): EngineTlsConfig {
+  if (Boolean(vars.ENGINE_TLS_CERT) !== Boolean(vars.ENGINE_TLS_KEY)) {
+    throw new ConfigError(
+      'ENGINE_TLS_CERT and ENGINE_TLS_KEY go together: set both (a certificate and its key) or neither',
+    );
+  }
+  return { cert: vars.ENGINE_TLS_CERT, key: vars.ENGINE_TLS_KEY, ca: vars.ENGINE_TLS_CA };
 }
 
 /**

@@ -1,5 +1,6 @@
 import { ConfigError, isLoopbackHost } from '../config/load-config.js';
 import type { AppConfig } from '../config/app-config.js';
+import { requiresClientCertificates } from '../inference/grpc/engine-tls.js';
 
 /** Where an engine node listens: host and port of ENGINE_LISTEN. */
 export interface ListenAddress {
@@ -19,14 +20,21 @@ export function parseListenAddress(listen: string): ListenAddress {
 
 /**
  * The listen address of an engine node; throws a ConfigError when it is not a loopback address
- * and ENGINE_SECRET is not set (a node never takes work from anyone who can reach it).
+ * and the node authenticates no caller: neither ENGINE_SECRET nor mutual TLS (ENGINE_TLS_CERT,
+ * ENGINE_TLS_KEY and ENGINE_TLS_CA) is set. A node never takes work from anyone who can reach it;
+ * TLS without client certificates encrypts but lets any client in, so it needs the secret too.
  */
 export function engineNodeListenAddress(config: AppConfig): ListenAddress {
   const address = parseListenAddress(config.engine.listen);
-  if (!config.engine.secret && !isLoopbackHost(address.host)) {
+  if (
+    !config.engine.secret &&
+    !requiresClientCertificates(config.engine.tls) &&
+    !isLoopbackHost(address.host)
+  ) {
     throw new ConfigError(
-      `ENGINE_SECRET is required when ENGINE_LISTEN=${config.engine.listen} is not a loopback ` +
-        'address (set ENGINE_SECRET on the engine nodes and the API service, or listen on 127.0.0.1)',
+      `ENGINE_SECRET or mutual TLS is required when ENGINE_LISTEN=${config.engine.listen} is not ` +
+        'a loopback address (set ENGINE_SECRET on the engine nodes and the API service; or ' +
+        'ENGINE_TLS_CERT, ENGINE_TLS_KEY and ENGINE_TLS_CA on both; or listen on 127.0.0.1)',
     );
   }
   return address;

@@ -1,7 +1,7 @@
 import {
   Metadata,
   Server,
-  ServerCredentials,
+  type ServerCredentials,
   type ServerUnaryCall,
   type ServerWritableStream,
   type sendUnaryData,
@@ -55,6 +55,8 @@ const SERVER_OPTIONS = {
 export interface EngineNodeOptions {
   address: ListenAddress;
   secret: string | undefined;
+  /** Plaintext, TLS or mutual TLS (engineServerCredentials). */
+  credentials: ServerCredentials;
   /** Syntheses this node runs at once. */
   slots: number;
   /** sha256 of the pack's manifest. */
@@ -115,7 +117,7 @@ export class EngineNodeServer {
     const { host, port } = this.options.address;
     const target = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
     return new Promise((resolve, reject) => {
-      this.server.bindAsync(target, ServerCredentials.createInsecure(), (error, bound) =>
+      this.server.bindAsync(target, this.options.credentials, (error, bound) =>
         error ? reject(error) : resolve(bound),
       );
     });

@@ -6,6 +6,10 @@
 import { Logger } from '@nestjs/common';
 import { loadEnvFile } from '../config/env-file.js';
 import { ConfigError, loadConfig } from '../config/load-config.js';
+import {
+  engineServerCredentials,
+  requiresClientCertificates,
+} from '../inference/grpc/engine-tls.js';
 import { InferenceWorkerPool } from '../inference/worker/inference-worker.pool.js';
 import { logUnhandledRejections } from '../lifecycle/unhandled-rejections.js';
 import { createAppLogger } from '../logging/app-logger.js';
@@ -21,6 +25,7 @@ async function main(): Promise<void> {
   loadEnvFile();
   const config = loadConfig();
   const address = engineNodeListenAddress(config);
+  const credentials = engineServerCredentials(config.engine.tls);
   Logger.overrideLogger(new PinoNestLogger(createAppLogger(config.logLevel)));
   logUnhandledRejections();
   const logger = new Logger('EngineNode');
@@ -29,6 +34,7 @@ async function main(): Promise<void> {
   const server = new EngineNodeServer(pool, {
     address,
     secret: config.engine.secret,
+    credentials,
     slots: config.engine.slots,
     packHash: await packHashOf(config.inference.modelDir),
   });
@@ -41,8 +47,13 @@ async function main(): Promise<void> {
   }, HEALTH_POLL_MS);
   healthPoll.unref();
   const status = pool.status();
+  const tls = !config.engine.tls.cert
+    ? 'plaintext'
+    : requiresClientCertificates(config.engine.tls)
+      ? 'mutual TLS'
+      : 'TLS';
   logger.log(
-    `engine node listening on ${address.host}:${port} with ${config.engine.slots} slots ` +
+    `engine node listening on ${address.host}:${port} (${tls}) with ${config.engine.slots} slots ` +
       (status.loaded ? `(pack loaded on ${status.device})` : `(pack not loaded: ${status.error})`),
   );
   if (!config.engine.secret) logger.warn('ENGINE_SECRET is not set: calls are not authenticated');

@@ -1,12 +1,10 @@
 import type { ServerDuplexStream } from '@grpc/grpc-js';
-import { EngineFailedError } from '../inference/inference.provider.js';
-import type { SynthesizeIn, SynthesizeOut, WireErrorKind } from '../inference/grpc/engine-proto.js';
-import { bytesOf, errorKindToWire, requestFromWire } from '../inference/grpc/engine-wire.js';
+import type { SynthesizeIn, SynthesizeOut } from '../inference/grpc/engine-proto.js';
+import { bytesOf, failedToWire, requestFromWire } from '../inference/grpc/engine-wire.js';
 import { TextPieceQueue } from '../inference/text-piece.queue.js';
 import type { InferenceWorkerPool } from '../inference/worker/inference-worker.pool.js';
 import { RUN_AHEAD_CHUNKS } from '../inference/worker/inference-worker.protocol.js';
 import type { RemoteSynthesis } from '../inference/worker/remote-synthesis.js';
-import { toWorkerError } from '../inference/worker/worker-error.kind.js';
 
 export type SynthesisCall = ServerDuplexStream<SynthesizeIn, SynthesizeOut>;
 
@@ -69,10 +67,7 @@ export class NodeSynthesisCall {
       await this.write({ message: 'done', done: {} });
     } catch (error) {
       if (!signal.aborted) {
-        await this.write({
-          message: 'failed',
-          failed: { kind: failureKind(error), message: (error as Error).message },
-        });
+        await this.write({ message: 'failed', failed: failedToWire(error) });
       }
     } finally {
       await synthesis?.stop();
@@ -150,10 +145,4 @@ export class NodeSynthesisCall {
     this.wake = undefined;
     wake?.();
   }
-}
-
-/** The error kind a failed run reports: a worker that died is ENGINE_FAILED (retry elsewhere). */
-function failureKind(error: unknown): WireErrorKind {
-  if (error instanceof EngineFailedError) return 'ENGINE_FAILED';
-  return errorKindToWire(toWorkerError(error, false).kind);
 }

@@ -10,7 +10,7 @@ type NodeField = 'dispatches' | 'failures' | 'retries';
  * Prometheus metrics of the engine nodes (ENGINE_NODES), per node, read from the provider at
  * each scrape: syntheses dispatched, dispatches that failed, dispatches that were retries of a
  * synthesis another node refused or failed before its first audio, slots this API service uses,
- * and whether the node is ready.
+ * audio chunks received and not yet taken by a client, and whether the node is ready.
  */
 @Injectable()
 export class EngineNodeMetrics {
@@ -52,6 +52,16 @@ export class EngineNodeMetrics {
       collect() {
         this.reset();
         for (const node of usage()) this.set({ node: node.node }, node.slotsInUse);
+      },
+    });
+    new Gauge({
+      name: 'engine_node_chunks_buffered',
+      help: 'Audio chunks received from each engine node that no client has taken yet (at most the credit window, 2, per synthesis)',
+      labelNames: ['node'] as const,
+      registers,
+      collect() {
+        this.reset();
+        for (const node of usage()) this.set({ node: node.node }, node.chunksBuffered);
       },
     });
     new Gauge({

@@ -283,7 +283,7 @@ describe('docker-compose.engines.yml on top (separated API and engine nodes)', (
     const withoutSecret = await resolveComposeProject(DOT_ENV, 'docker-compose.engines.yml');
     const config = loadConfig(withoutSecret.services.engine.environment ?? {});
     expect(() => engineNodeListenAddress(config)).toThrow(
-      /ENGINE_SECRET is required when ENGINE_LISTEN=0\.0\.0\.0:50051 is not a loopback address/,
+      /ENGINE_SECRET or mutual TLS is required when ENGINE_LISTEN=0\.0\.0\.0:50051 is not a/,
     );
   });
 });

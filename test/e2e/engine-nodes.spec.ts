@@ -6,11 +6,15 @@ import {
   type EngineNodeProcess,
   startEngineNode,
 } from '../support/engine-node-process.js';
+import {
+  completedSpeech,
+  fleetEngines,
+  fleetMetric,
+  streamSpeech,
+} from '../support/engine-fleet-clients.js';
 import { freePort } from '../support/service-process.js';
 import {
-  type SpeechEvent,
   TaskSocket,
-  postSpeech,
   readSpeechEvents,
   taskAudioChunks,
   uploadVoice,
@@ -42,43 +46,11 @@ describe('engine nodes over gRPC (2 engine processes, slow tiny pack)', () => {
   let fleetVoice: string;
   let localVoice: string;
 
-  async function metric(name: string, node: EngineNodeProcess): Promise<number> {
-    const text = await (await fetch(`${fleet.baseUrl}/metrics`)).text();
-    const line = text.split('\n').find((row) => row.startsWith(`${name}{node="${node.address}"}`));
-    return Number(line?.split(' ').at(-1) ?? 0);
-  }
-
-  async function engines(app = fleet): Promise<string | undefined> {
-    const body = (await (await fetch(`${app.baseUrl}/ready`)).json()) as {
-      status: string;
-      checks: { model: { engines?: string } };
-    };
-    expect(body.status).toBe('ok');
-    return body.checks.model.engines;
-  }
-
-  function sse(app: TestApp, voice: string, text: string, signal?: AbortSignal): Promise<Response> {
-    return postSpeech(
-      app,
-      {
-        model: 'CosyVoice2-0.5B',
-        input: { mode: 'cross_lingual_replication', reference_audio_id: voice, text, seed: 5 },
-        stream: true,
-        output_format: 'pcm',
-      },
-      { signal },
-    );
-  }
-
-  async function completed(response: Response): Promise<SpeechEvent[]> {
-    if (response.status !== 200) {
-      expect({ status: response.status, body: await response.text() }).toBe({ status: 200 });
-    }
-    const events = await readSpeechEvents(response);
-    expect(events.at(-1)?.error).toBeNull();
-    expect(events.at(-1)?.output.finish_reason).toBe('stop');
-    return events;
-  }
+  const metric = (name: string, node: EngineNodeProcess): Promise<number> =>
+    fleetMetric(fleet, name, node.address);
+  const engines = (app = fleet): Promise<string | undefined> => fleetEngines(app);
+  const sse = streamSpeech;
+  const completed = completedSpeech;
 
   async function slotsFree(node: EngineNodeProcess): Promise<number | undefined> {
     return (await describeNode(node.address, SECRET)).status?.slotsFree;

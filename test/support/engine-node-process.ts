@@ -1,4 +1,4 @@
-import { credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
+import { type ChannelCredentials, credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -29,9 +29,31 @@ export interface EngineNodeProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+/** How a test client reaches a node: its credentials, and the name its TLS certificate carries. */
+export interface NodeChannel {
+  credentials: ChannelCredentials;
+  /** Checked against the node's certificate instead of the address's IP. */
+  serverName?: string;
+}
+
+const PLAINTEXT: NodeChannel = { credentials: credentials.createInsecure() };
+
+function clientOf<T>(
+  Service: new (address: string, credentials: ChannelCredentials, options: object) => T,
+  address: string,
+  channel: NodeChannel,
+): T {
+  const options = channel.serverName ? { 'grpc.ssl_target_name_override': channel.serverName } : {};
+  return new Service(address, channel.credentials, options);
+}
+
 /** The standard health check of the node at `address` (no secret needed). */
-export function healthOf(address: string, timeoutMs = 1000): Promise<HealthStatus | 'DOWN'> {
-  const client = new (healthService())(address, credentials.createInsecure());
+export function healthOf(
+  address: string,
+  timeoutMs = 1000,
+  channel: NodeChannel = PLAINTEXT,
+): Promise<HealthStatus | 'DOWN'> {
+  const client = clientOf(healthService(), address, channel);
   return new Promise((resolve) => {
     const check = (
       client as unknown as Record<
@@ -52,12 +74,14 @@ export function healthOf(address: string, timeoutMs = 1000): Promise<HealthStatu
 
 /**
  * Starts an engine node on a free loopback port with `modelDir`, one worker and `env` on top,
- * and waits until its health check says SERVING (fails with its output after `timeoutMs`).
+ * and waits until its health check (over `probe`: TLS for a node with ENGINE_TLS_CERT) says
+ * SERVING; fails with its output after `timeoutMs`.
  */
 export async function startEngineNode(
   modelDir: string,
   env: Record<string, string> = {},
   timeoutMs = 60_000,
+  probe: NodeChannel = PLAINTEXT,
 ): Promise<EngineNodeProcess> {
   const port = Number(env.ENGINE_PORT ?? (await freePort()));
   const address = `127.0.0.1:${port}`;
@@ -91,7 +115,7 @@ export async function startEngineNode(
     },
   };
   const deadline = Date.now() + timeoutMs;
-  while ((await healthOf(address)) !== 'SERVING') {
+  while ((await healthOf(address, 1000, probe)) !== 'SERVING') {
     if (child.exitCode !== null || Date.now() > deadline) {
       await node.stop('SIGKILL');
       throw new Error(`the engine node did not become ready:\n${output}`);
@@ -101,12 +125,16 @@ export async function startEngineNode(
   return node;
 }
 
-/** Describe of the node at `address` with `secret` (null: none): its status, or the gRPC error. */
+/**
+ * Describe of the node at `address` with `secret` (null: none) over `channel`: its status, or
+ * the gRPC error.
+ */
 export function describeNode(
   address: string,
   secret: string | null,
+  channel: NodeChannel = PLAINTEXT,
 ): Promise<{ status?: NodeStatus; error?: ServiceError }> {
-  const client = new (engineService())(address, credentials.createInsecure());
+  const client = clientOf(engineService(), address, channel);
   const metadata = new Metadata();
   if (secret !== null) metadata.set(SECRET_METADATA_KEY, secret);
   const describe = (

@@ -9,6 +9,7 @@ import {
   type WireErrorKind,
   type WireVoiceFeatures,
 } from '../grpc/engine-proto.js';
+import { engineChannelCredentials } from '../grpc/engine-tls.js';
 import { audioToWire, errorFromWire, voiceFromWire } from '../grpc/engine-wire.js';
 import { EngineFailedError, type InferenceProvider } from '../inference.provider.js';
 import type {
@@ -42,7 +43,10 @@ export class EngineFleetInferenceProvider
     config: EngineConfig,
     private readonly placementWaitMs: number,
   ) {
-    this.fleet = new EngineFleet(config.nodes, config.secret);
+    this.fleet = new EngineFleet(config.nodes, {
+      secret: config.secret,
+      credentials: engineChannelCredentials(config.tls),
+    });
   }
 
   async onModuleInit(): Promise<void> {
@@ -157,7 +161,7 @@ function extractOn(
         else if (!error && features) resolve(voiceFromWire(features));
         else if (error?.metadata.get(ERROR_KIND_METADATA_KEY)[0]) {
           const kind = error.metadata.get(ERROR_KIND_METADATA_KEY)[0] as WireErrorKind;
-          reject(errorFromWire(kind, error.details));
+          reject(errorFromWire({ kind, message: error.details }));
         } else {
           reject(new NodeRefusedError(`engine node ${node.address}: ${error?.details}`));
         }

@@ -1,7 +1,14 @@
 import { Logger } from '@nestjs/common';
 import { lookup } from 'node:dns/promises';
 import { EngineUnavailableError } from '../inference.provider.js';
-import { EngineNodeClient, type EngineNodeUsage } from './engine-node.client.js';
+import {
+  type EngineNodeAccess,
+  EngineNodeClient,
+  type EngineNodeUsage,
+} from './engine-node.client.js';
+
+/** `dns:///name:port`: every address the name resolves to. */
+const DNS_ENTRY = /^dns:\/\/\/(.+):(\d+)$/;
 
 /** How often `dns:///` names are resolved again (nodes that come and go are picked up). */
 const RESOLVE_INTERVAL_MS = 5000;
@@ -39,7 +46,7 @@ export class EngineFleet {
 
   constructor(
     private readonly entries: string[],
-    private readonly secret: string | undefined,
+    private readonly access: EngineNodeAccess,
   ) {}
 
   async start(): Promise<void> {
@@ -168,14 +175,19 @@ export class EngineFleet {
   }
 
   private async resolve(): Promise<void> {
-    const addresses = new Set<string>();
+    /** Each address, with the name its TLS certificate must carry (a `dns:///` entry's name). */
+    const addresses = new Map<string, string | undefined>();
     for (const entry of this.entries) {
-      for (const address of await this.addressesOf(entry)) addresses.add(address);
+      const serverName = DNS_ENTRY.exec(entry)?.[1];
+      for (const address of await this.addressesOf(entry)) addresses.set(address, serverName);
     }
     if (this.closed) return;
-    for (const address of addresses) {
+    for (const [address, serverName] of addresses) {
       if (!this.nodes.has(address)) {
-        this.nodes.set(address, new EngineNodeClient(address, this.secret, () => this.wake()));
+        this.nodes.set(
+          address,
+          new EngineNodeClient(address, this.access, serverName, () => this.wake()),
+        );
         this.logger.log(`engine node ${address} added`);
       }
     }
@@ -189,7 +201,7 @@ export class EngineFleet {
 
   /** A `dns:///name:port` entry: every address of the name; anything else: itself. */
   private async addressesOf(entry: string): Promise<string[]> {
-    const match = /^dns:\/\/\/(.+):(\d+)$/.exec(entry);
+    const match = DNS_ENTRY.exec(entry);
     if (!match) return [entry];
     const [, name, port] = match;
     try {

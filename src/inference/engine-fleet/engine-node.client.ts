@@ -1,10 +1,11 @@
 import {
+  type ChannelCredentials,
   type Client,
-  credentials,
   Metadata,
   type ServiceError,
   status as GrpcStatus,
 } from '@grpc/grpc-js';
+import { Logger } from '@nestjs/common';
 import {
   ENGINE_PROTO_VERSION,
   engineService,
@@ -45,9 +46,18 @@ export interface EngineNodeUsage {
   /** Its slots, and the syntheses this API service runs on it now. */
   slotsTotal: number;
   slotsInUse: number;
+  /** Audio chunks received from the node that the transports have not taken yet. */
+  chunksBuffered: number;
   dispatches: number;
   failures: number;
   retries: number;
+}
+
+/** How the API service reaches its nodes: ENGINE_SECRET and the channel's credentials. */
+export interface EngineNodeAccess {
+  secret: string | undefined;
+  /** Plaintext or TLS (engineChannelCredentials). */
+  credentials: ChannelCredentials;
 }
 
 /** A typed Engine client (proto-loader's clients are untyped). */
@@ -59,12 +69,15 @@ export type EngineClient = Client & Record<string, (...args: unknown[]) => unkno
  * ready), and what this API service dispatched to it.
  */
 export class EngineNodeClient {
+  private readonly logger = new Logger('EngineFleet');
   readonly client: EngineClient;
   /** The node's last answer, or undefined while it does not answer. */
   status: NodeStatus | undefined;
-  /** Why the last Describe failed. */
-  lastError: string | undefined;
+  /** The status code of the last Describe that failed, while the node does not answer. */
+  private failingWith: GrpcStatus | undefined;
   inFlight = 0;
+  /** Chunks received from the node and not yet taken (each call holds at most its credit). */
+  chunksBuffered = 0;
   dispatches = 0;
   failures = 0;
   retries = 0;
@@ -74,15 +87,23 @@ export class EngineNodeClient {
   private readonly timer: NodeJS.Timeout;
   private closed = false;
 
+  /**
+   * `serverName`: the name the node's TLS certificate must carry when it is not the address's
+   * host (the DNS name of a `dns:///` entry, whose addresses are IPs).
+   */
   constructor(
     readonly address: string,
-    private readonly secret: string | undefined,
+    private readonly access: EngineNodeAccess,
+    serverName: string | undefined,
     private readonly changed: () => void,
   ) {
+    const options = serverName
+      ? { ...CHANNEL_OPTIONS, 'grpc.ssl_target_name_override': serverName }
+      : CHANNEL_OPTIONS;
     this.client = new (engineService())(
       address,
-      credentials.createInsecure(),
-      CHANNEL_OPTIONS,
+      access.credentials,
+      options,
     ) as unknown as EngineClient;
     this.timer = setInterval(() => this.describe(), DESCRIBE_INTERVAL_MS);
     this.timer.unref();
@@ -92,7 +113,7 @@ export class EngineNodeClient {
   /** The metadata of every call: the shared secret. */
   metadata(): Metadata {
     const metadata = new Metadata();
-    if (this.secret !== undefined) metadata.set(SECRET_METADATA_KEY, this.secret);
+    if (this.access.secret !== undefined) metadata.set(SECRET_METADATA_KEY, this.access.secret);
     return metadata;
   }
 
@@ -139,6 +160,7 @@ export class EngineNodeClient {
       ready: this.ready,
       slotsTotal: this.status?.slotsTotal ?? 0,
       slotsInUse: this.inFlight,
+      chunksBuffered: this.chunksBuffered,
       dispatches: this.dispatches,
       failures: this.failures,
       retries: this.retries,
@@ -149,6 +171,21 @@ export class EngineNodeClient {
     this.closed = true;
     clearInterval(this.timer);
     this.client.close();
+  }
+
+  /**
+   * Logs when the node stops answering, with the reason (refused, TLS, secret), again when the
+   * reason's status code changes (its text carries timestamps), and when it answers again.
+   */
+  private noteAnswer(error: ServiceError | null): void {
+    if (error && error.code !== this.failingWith) {
+      this.logger.warn(
+        `engine node ${this.address} cannot be used: ${GrpcStatus[error.code]}: ${error.details}`,
+      );
+    } else if (!error && this.failingWith !== undefined) {
+      this.logger.log(`engine node ${this.address} answers again`);
+    }
+    this.failingWith = error?.code;
   }
 
   private describe(): void {
@@ -169,7 +206,7 @@ export class EngineNodeClient {
         this.lateAnswers = error?.code === GrpcStatus.DEADLINE_EXCEEDED ? this.lateAnswers + 1 : 0;
         if (error && this.lateAnswers > 0 && this.lateAnswers < LATE_ANSWERS_UNTIL_DOWN) return;
         this.status = error ? undefined : status;
-        this.lastError = error ? error.details || error.message : undefined;
+        this.noteAnswer(error);
         this.dispatchedSinceStatus = 0;
         this.changed();
       },

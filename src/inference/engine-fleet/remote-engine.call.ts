@@ -56,6 +56,7 @@ export class RemoteEngineCall {
     for (;;) {
       const chunk = this.chunks.shift();
       if (chunk) {
+        this.node.chunksBuffered--;
         if (!this.finished) this.call.write({ message: 'credit', credit: 1 });
         return chunk;
       }
@@ -67,8 +68,13 @@ export class RemoteEngineCall {
     }
   }
 
-  /** Cancels the call if it still runs (the node stops the run and frees its slot). */
+  /**
+   * Cancels the call if it still runs (the node stops the run and frees its slot) and drops the
+   * chunks nobody took.
+   */
   stop(): void {
+    this.node.chunksBuffered -= this.chunks.length;
+    this.chunks.length = 0;
     this.stopText.abort();
     if (this.finished) return;
     this.finish({ error: new Error('synthesis stopped') });
@@ -79,6 +85,7 @@ export class RemoteEngineCall {
     switch (message.message) {
       case 'chunk':
         this.received++;
+        this.node.chunksBuffered++;
         this.chunks.push({
           samples: float32Of(message.chunk.samples),
           modelSeconds: message.chunk.modelSeconds,
@@ -88,12 +95,14 @@ export class RemoteEngineCall {
         this.finish(undefined);
         break;
       case 'failed': {
-        const { kind, message: text } = message.failed;
+        const { kind } = message.failed;
         const retryable =
           !this.started && (kind === 'ENGINE_FAILED' || kind === 'MODEL_NOT_LOADED');
         this.finish(
           this.textFailure ?? {
-            error: retryable ? new NodeRefusedError(text) : errorFromWire(kind, text),
+            error: retryable
+              ? new NodeRefusedError(message.failed.message)
+              : errorFromWire(message.failed),
           },
         );
         break;

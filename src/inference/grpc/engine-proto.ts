@@ -113,7 +113,14 @@ export interface WireChunk {
 export type SynthesizeOut =
   | { message: 'chunk'; chunk: WireChunk }
   | { message: 'done'; done: object }
-  | { message: 'failed'; failed: { kind: WireErrorKind; message: string } };
+  | { message: 'failed'; failed: WireFailed };
+
+/** `Failed` of the proto: `field` names the request field at fault, when one is. */
+export interface WireFailed {
+  kind: WireErrorKind;
+  message: string;
+  field?: string;
+}
 
 export interface ExtractRequest {
   samples: Buffer;

@@ -2,10 +2,11 @@ import type { PcmAudio } from '../../audio/audio.types.js';
 import { EngineFailedError } from '../inference.provider.js';
 import type { EngineMode, SynthesisInput, VoiceFeatures } from '../inference.types.js';
 import type { WorkerErrorKind } from '../worker/inference-worker.protocol.js';
-import { fromWorkerError } from '../worker/worker-error.kind.js';
+import { fromWorkerError, toWorkerError } from '../worker/worker-error.kind.js';
 import type {
   ExtractRequest,
   WireErrorKind,
+  WireFailed,
   WireMode,
   WireSynthesisRequest,
   WireVoiceFeatures,
@@ -107,13 +108,25 @@ export function errorKindToWire(kind: WorkerErrorKind): WireErrorKind {
   return WIRE_ERROR_KIND[kind];
 }
 
-/** The error of a `failed` message, as the in-process path raises it. */
-export function errorFromWire(kind: WireErrorKind, message: string): Error {
+/**
+ * The `failed` message of a run that threw `error`: its kind, message and the request field at
+ * fault. A worker that died (EngineFailedError) is ENGINE_FAILED: another node can run it.
+ */
+export function failedToWire(error: unknown): WireFailed {
+  if (error instanceof EngineFailedError) {
+    return { kind: 'ENGINE_FAILED', message: error.message };
+  }
+  const { kind, message, field } = toWorkerError(error, false);
+  return { kind: WIRE_ERROR_KIND[kind], message, field };
+}
+
+/** The error of a `failed` message, as the in-process path raises it (field included). */
+export function errorFromWire({ kind, message, field }: WireFailed): Error {
   const workerKind = (Object.keys(WIRE_ERROR_KIND) as WorkerErrorKind[]).find(
     (key) => WIRE_ERROR_KIND[key] === kind,
   );
   if (!workerKind) return new EngineFailedError(message);
-  return fromWorkerError({ kind: workerKind, message });
+  return fromWorkerError({ kind: workerKind, message, field });
 }
 
 export function audioToWire(audio: PcmAudio): ExtractRequest {

@@ -4,8 +4,14 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../../src/config/load-config.js';
 import { engineNodeListenAddress } from '../../../src/engine-node/engine-node.config.js';
+import { engineService, type SynthesizeOut } from '../../../src/inference/grpc/engine-proto.js';
+import {
+  engineChannelCredentials,
+  engineServerCredentials,
+} from '../../../src/inference/grpc/engine-tls.js';
 import {
   errorFromWire,
+  failedToWire,
   requestFromWire,
   requestToWire,
 } from '../../../src/inference/grpc/engine-wire.js';
@@ -81,10 +87,16 @@ describe('the engine request in its own terms, defined once', () => {
   });
 
   it('raises the in-process error classes for the error kinds of the wire', () => {
-    expect(errorFromWire('MODEL_NOT_LOADED', 'm')).toBeInstanceOf(ModelNotLoadedError);
-    expect(errorFromWire('INPUT_REJECTED', 'm')).toBeInstanceOf(InputRejectedError);
-    expect(errorFromWire('ENGINE_FAILED', 'm')).toBeInstanceOf(EngineFailedError);
-    expect(errorFromWire('DEVICE_UNAVAILABLE', 'm')).toBeInstanceOf(
+    expect(errorFromWire({ kind: 'MODEL_NOT_LOADED', message: 'm' })).toBeInstanceOf(
+      ModelNotLoadedError,
+    );
+    expect(errorFromWire({ kind: 'INPUT_REJECTED', message: 'm' })).toBeInstanceOf(
+      InputRejectedError,
+    );
+    expect(errorFromWire({ kind: 'ENGINE_FAILED', message: 'm' })).toBeInstanceOf(
+      EngineFailedError,
+    );
+    expect(errorFromWire({ kind: 'DEVICE_UNAVAILABLE', message: 'm' })).toBeInstanceOf(
       ExecutionDeviceUnavailableError,
     );
     expect(protoEnum('ErrorKind')).toEqual([
@@ -96,15 +108,57 @@ describe('the engine request in its own terms, defined once', () => {
       'DEVICE_UNAVAILABLE',
     ]);
   });
+
+  it('carries the request field at fault of a rejected input through the serialized message', () => {
+    const { responseSerialize, responseDeserialize } = engineService().service.Synthesize;
+    const roundTrip = (error: Error): Error => {
+      const sent: SynthesizeOut = { message: 'failed', failed: failedToWire(error) };
+      const received = responseDeserialize(responseSerialize(sent)) as SynthesizeOut;
+      if (received.message !== 'failed') throw new Error(`received ${received.message}`);
+      return errorFromWire(received.failed);
+    };
+    const rejected = roundTrip(new InputRejectedError('instruct has 1201 tokens', 'instruct'));
+    expect(rejected).toBeInstanceOf(InputRejectedError);
+    expect(rejected).toMatchObject({ message: 'instruct has 1201 tokens', field: 'instruct' });
+    expect((roundTrip(new InputRejectedError('too long')) as InputRejectedError).field).toBe(
+      undefined,
+    );
+    expect(roundTrip(new EngineFailedError('the worker died'))).toBeInstanceOf(EngineFailedError);
+  });
 });
 
-describe('ENGINE_LISTEN and ENGINE_SECRET', () => {
+describe('ENGINE_LISTEN, ENGINE_SECRET and ENGINE_TLS_*', () => {
+  const open = { ENGINE_LISTEN: '0.0.0.0:50051' };
+  const nodeCertificate = { ENGINE_TLS_CERT: '/certs/node.pem', ENGINE_TLS_KEY: '/certs/node.key' };
+
   it('listens on loopback without a secret, anywhere else only with one', () => {
     expect(engineNodeListenAddress(loadConfig({}))).toEqual({ host: '127.0.0.1', port: 50051 });
-    const open = loadConfig({ ENGINE_LISTEN: '0.0.0.0:50051' });
-    expect(() => engineNodeListenAddress(open)).toThrow(ConfigError);
-    const guarded = loadConfig({ ENGINE_LISTEN: '0.0.0.0:50051', ENGINE_SECRET: 'x'.repeat(16) });
+    expect(() => engineNodeListenAddress(loadConfig(open))).toThrow(ConfigError);
+    const guarded = loadConfig({ ...open, ENGINE_SECRET: 'x'.repeat(16) });
     expect(engineNodeListenAddress(guarded)).toEqual({ host: '0.0.0.0', port: 50051 });
+  });
+
+  it('takes mutual TLS instead of the secret, but not TLS that lets any client in', () => {
+    const mutual = loadConfig({ ...open, ...nodeCertificate, ENGINE_TLS_CA: '/certs/ca.pem' });
+    expect(engineNodeListenAddress(mutual)).toEqual({ host: '0.0.0.0', port: 50051 });
+    expect(() => engineNodeListenAddress(loadConfig({ ...open, ...nodeCertificate }))).toThrow(
+      /ENGINE_SECRET or mutual TLS is required when ENGINE_LISTEN=0\.0\.0\.0:50051/,
+    );
+  });
+
+  it('refuses half a TLS setting, naming what is missing', () => {
+    expect(() => loadConfig({ ENGINE_TLS_CERT: '/certs/node.pem' })).toThrow(
+      'ENGINE_TLS_CERT and ENGINE_TLS_KEY go together',
+    );
+    expect(() => engineServerCredentials(loadConfig({ ENGINE_TLS_CA: '/c' }).engine.tls)).toThrow(
+      'ENGINE_TLS_CA on an engine node checks client certificates over TLS',
+    );
+    expect(() => engineChannelCredentials(loadConfig(nodeCertificate).engine.tls)).toThrow(
+      'ENGINE_TLS_CERT on the API service is its client certificate for TLS',
+    );
+    expect(() =>
+      engineChannelCredentials(loadConfig({ ENGINE_TLS_CA: '/no/such/ca.pem' }).engine.tls),
+    ).toThrow(/^ENGINE_TLS_CA=\/no\/such\/ca\.pem cannot be read: ENOENT/);
   });
 
   it('refuses a short secret and a malformed node list, naming the variable', () => {
