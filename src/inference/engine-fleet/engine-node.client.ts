@@ -81,8 +81,12 @@ export class EngineNodeClient {
   dispatches = 0;
   failures = 0;
   retries = 0;
-  /** Dispatches since the node's last answer (its `slotsFree` does not count them yet). */
-  private dispatchedSinceStatus = 0;
+  /** Counts the node's answers: a dispatch knows whether the latest one came after it. */
+  private statusGeneration = 0;
+  /** Dispatches since the node's last answer still running (its `slotsFree` misses them). */
+  private startedSinceStatus = 0;
+  /** Syntheses the node's last answer counted as running that have ended since. */
+  private endedSinceStatus = 0;
   private lateAnswers = 0;
   private readonly timer: NodeJS.Timeout;
   private closed = false;
@@ -122,13 +126,17 @@ export class EngineNodeClient {
     return this.status?.ready === true && this.status.protoVersion === ENGINE_PROTO_VERSION;
   }
 
-  /** Slots free as far as this API service knows (the node's report less what it sent since). */
+  /**
+   * Slots free as far as this API service knows: the node's last report, less what this service
+   * started there since and still runs, plus what the report counted as running and has ended
+   * since (never more than the slots this service does not use itself).
+   */
   get freeSlots(): number {
     if (!this.status) return 0;
     return Math.max(
       0,
       Math.min(
-        this.status.slotsFree - this.dispatchedSinceStatus,
+        this.status.slotsFree - this.startedSinceStatus + this.endedSinceStatus,
         this.status.slotsTotal - this.inFlight,
       ),
     );
@@ -138,13 +146,16 @@ export class EngineNodeClient {
   dispatch(retry: boolean): () => void {
     this.dispatches++;
     if (retry) this.retries++;
-    this.dispatchedSinceStatus++;
+    this.startedSinceStatus++;
     this.inFlight++;
+    const generation = this.statusGeneration;
     let ended = false;
     return () => {
       if (ended) return;
       ended = true;
       this.inFlight--;
+      if (generation === this.statusGeneration) this.startedSinceStatus--;
+      else this.endedSinceStatus++;
       this.changed();
     };
   }
@@ -207,7 +218,9 @@ export class EngineNodeClient {
         if (error && this.lateAnswers > 0 && this.lateAnswers < LATE_ANSWERS_UNTIL_DOWN) return;
         this.status = error ? undefined : status;
         this.noteAnswer(error);
-        this.dispatchedSinceStatus = 0;
+        this.statusGeneration++;
+        this.startedSinceStatus = 0;
+        this.endedSinceStatus = 0;
         this.changed();
       },
     );
