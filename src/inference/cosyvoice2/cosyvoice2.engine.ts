@@ -15,7 +15,9 @@ import { GRAPH_ROLES } from '../model-pack/model-pack.manifest.js';
 import type { LoadedModelPack } from '../model-pack/model-pack.types.js';
 import { buildEngineRuntime, type EngineRuntime } from './runtime/engine-runtime.js';
 import { describeDevice } from './runtime/execution-device.js';
+import { refuseInt8GraphsOn } from './runtime/int8-graphs.check.js';
 import { randomOperatorsIn } from './runtime/random-op.scan.js';
+import { compilesShadersOnFirstRun, warmUpShaders } from './runtime/shader-warm-up.js';
 import { SessionTimer } from './runtime/session-timer.js';
 
 /**
@@ -43,14 +45,30 @@ export class CosyVoice2Engine implements InferenceProvider, OnModuleInit, OnAppl
     await runtime?.release();
   }
 
-  /** Loads the pack of `config.modelDir`; throws only when a requested GPU device is unusable. */
+  /**
+   * Loads the pack of `config.modelDir` and, on a device that compiles shaders per shape, warms
+   * them up (the engine is loaded only after that); throws only when a requested GPU device is
+   * unusable.
+   */
   async load(): Promise<void> {
     try {
       const pack = await loadModelPack(this.config);
-      this.runtime = await buildEngineRuntime(pack, this.config).catch(async (error: unknown) => {
-        await pack.release();
-        throw error;
-      });
+      const runtime = await refuseInt8GraphsOn(this.config.device, pack)
+        .then(() => buildEngineRuntime(pack, this.config))
+        .catch(async (error: unknown) => {
+          await pack.release();
+          throw error;
+        });
+      if (compilesShadersOnFirstRun(this.config.device)) {
+        const seconds = await warmUpShaders(runtime).catch(async (error: unknown) => {
+          await runtime.release();
+          throw error;
+        });
+        this.logger.log(
+          `${this.config.device} shaders warmed up in ${seconds.toFixed(1)} s (one short synthesis)`,
+        );
+      }
+      this.runtime = runtime;
       this.logger.log(
         `CosyVoice2 engine ready on ${describeDevice(this.config)} (${pack.dims.numLayers} LLM layers, hidden ${pack.dims.hiddenSize})`,
       );

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import type { TextStreamMode } from '../../config/app-config.js';
 import type { SpeechChunk, SynthesisInput } from '../inference.types.js';
 import type { BistreamLlmDecoder } from './llm/bistream-llm.decoder.js';
@@ -5,6 +6,7 @@ import { TOKEN_MEL_RATIO } from './cosyvoice2.constants.js';
 import { FLOW_NOISE_FRAMES } from './flow/flow-noise.js';
 import type { LlmDecoder } from './llm/llm-decoder.js';
 import { llmPromptParts } from './llm/llm-prompt.js';
+import { speechTokenDigest } from './llm/speech-token.digest.js';
 import { checkPromptTextTokens } from './text/prompt-text.limits.js';
 import { SeededRandom } from './runtime/seeded-random.js';
 import { SessionTimer } from './runtime/session-timer.js';
@@ -33,6 +35,8 @@ type TokenSource = (signal: AbortSignal | undefined) => AsyncGenerator<number>;
  * (or a fresh random seed), so a seed reproduces the whole request bit for bit.
  */
 export class CosyVoice2Synthesizer {
+  private readonly logger = new Logger('CosyVoice2Synthesizer');
+
   constructor(
     private readonly text: SynthesisTextSource,
     private readonly llm: LlmDecoder,
@@ -75,13 +79,16 @@ export class CosyVoice2Synthesizer {
     context: RequestContext,
   ): AsyncGenerator<SpeechChunk> {
     const { signal, stream } = context.input;
+    const tokens: number[] = [];
+    const recorded: TokenSource = (llmSignal) => recordTokens(source(llmSignal), tokens);
     const chunks = stream
-      ? this.streamUtterance(source, context)
-      : this.wholeUtterance(source, context);
+      ? this.streamUtterance(recorded, context)
+      : this.wholeUtterance(recorded, context);
     for await (const chunk of chunks) {
       signal?.throwIfAborted();
       yield chunk;
     }
+    this.logger.debug(`utterance done: ${speechTokenDigest(tokens)}`);
   }
 
   private async *wholeUtterance(
@@ -177,5 +184,13 @@ export class CosyVoice2Synthesizer {
         timer: context.timer,
         signal,
       });
+  }
+}
+
+/** The tokens of `source`, each also appended to `into`. */
+async function* recordTokens(source: AsyncGenerator<number>, into: number[]): AsyncGenerator<number> {
+  for await (const token of source) {
+    into.push(token);
+    yield token;
   }
 }

@@ -133,6 +133,14 @@ export class InferenceWorkerPool {
     await this.slots[index]?.thread?.crash();
   }
 
+  /**
+   * Makes the next graph run of slot `index` fail as on a lost GPU device (on a GPU device the
+   * worker then ends and is replaced). For fault tests and operators' drills.
+   */
+  drillGpuDeviceLoss(index: number): void {
+    this.slots[index]?.thread?.drillGpuDeviceLoss();
+  }
+
   /** Ends every worker; none is restarted afterwards. */
   async close(): Promise<void> {
     this.closed = true;

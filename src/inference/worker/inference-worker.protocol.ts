@@ -36,7 +36,9 @@ export type MainToWorkerMessage =
   | { type: 'abort'; id: number }
   | { type: 'extract'; id: number; audio: PcmAudio }
   /** Fault drill: the thread exits at once (between two graph runs), as a crash would. */
-  | { type: 'exit' };
+  | { type: 'exit' }
+  /** Fault drill: the thread's next graph run fails as on a lost GPU device. */
+  | { type: 'gpu-device-loss-drill' };
 
 /** How a request failed inside the worker, so the main thread can raise the same error class. */
 export type WorkerErrorKind =

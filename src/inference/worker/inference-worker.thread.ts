@@ -136,6 +136,11 @@ export class InferenceWorkerThread {
     return exited;
   }
 
+  /** Makes the thread's next graph run fail as onnxruntime's does on a lost GPU device. */
+  drillGpuDeviceLoss(): void {
+    this.post({ type: 'gpu-device-loss-drill' });
+  }
+
   private post(message: MainToWorkerMessage): void {
     if (!this.exited) this.worker.postMessage(message);
   }

@@ -13,7 +13,9 @@ import {
   type MainToWorkerMessage,
   type WorkerToMainMessage,
 } from './inference-worker.protocol.js';
+import { armGpuDeviceLossDrill } from '../cosyvoice2/runtime/gpu-device-loss.drill.js';
 import { ForwardingLogger } from './forwarding.logger.js';
+import { exitOnGpuGraphFailure } from './gpu-failure.exit.js';
 import { toWorkerError } from './worker-error.kind.js';
 import { WorkerSynthesisRun } from './worker-synthesis.run.js';
 
@@ -38,6 +40,7 @@ async function extract(id: number, audio: PcmAudio): Promise<void> {
     const busySeconds = (performance.now() - started) / 1000;
     post({ type: 'features', id, features, busySeconds }, [...new Set(featureBuffers(features))]);
   } catch (error) {
+    if (!controller.signal.aborted) exitOnGpuGraphFailure(config.device, error, post);
     post({ type: 'failed', id, error: toWorkerError(error, controller.signal.aborted) });
   } finally {
     extractions.delete(id);
@@ -47,7 +50,9 @@ async function extract(id: number, audio: PcmAudio): Promise<void> {
 function handle(message: MainToWorkerMessage): void {
   switch (message.type) {
     case 'synthesize': {
-      const run = new WorkerSynthesisRun(message.id, message.input, engine, post);
+      const run = new WorkerSynthesisRun(message.id, message.input, engine, post, (error) =>
+        exitOnGpuGraphFailure(config.device, error, post),
+      );
       syntheses.set(message.id, run);
       void run.run().finally(() => syntheses.delete(message.id));
       return;
@@ -70,6 +75,9 @@ function handle(message: MainToWorkerMessage): void {
       return;
     case 'extract':
       void extract(message.id, message.audio);
+      return;
+    case 'gpu-device-loss-drill':
+      armGpuDeviceLossDrill();
       return;
     case 'exit':
       process.exit(1);

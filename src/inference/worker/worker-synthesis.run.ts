@@ -27,6 +27,8 @@ export class WorkerSynthesisRun {
     private readonly input: WorkerSynthesisInput,
     private readonly engine: InferenceProvider,
     private readonly post: PostToMain,
+    /** Called with the engine's error before the failure is answered (it may end the thread). */
+    private readonly beforeFailure: (error: unknown) => void = () => undefined,
   ) {
     this.text = input.text === null ? new TextPieceQueue() : undefined;
   }
@@ -72,6 +74,7 @@ export class WorkerSynthesisRun {
       }
       this.post({ type: 'done', id: this.id });
     } catch (error) {
+      if (!signal.aborted) this.beforeFailure(error);
       this.post({ type: 'failed', id: this.id, error: toWorkerError(error, signal.aborted) });
     }
   }

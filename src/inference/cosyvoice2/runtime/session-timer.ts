@@ -1,4 +1,6 @@
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
+import { runUnlessDrilled } from './gpu-device-loss.drill.js';
+import { GraphRunError } from './graph-run.error.js';
 
 /** Bytes a run took from and gave back to JavaScript memory. */
 export interface HostTransfer {
@@ -22,7 +24,8 @@ function hostBytes(tensors: Iterable<Tensor>): number {
  * The one way the engine runs a graph: `session.run`, adding up the wall time spent inside it
  * and the bytes that went in from and came back to JavaScript memory. On the CPU device those
  * bytes are what a GPU device without device-resident outputs would move across the bus; on
- * WebGPU, tensors left on the device (`gpu-buffer`) do not count.
+ * WebGPU, tensors left on the device (`gpu-buffer`) do not count. A failed run throws
+ * GraphRunError.
  */
 export class SessionTimer {
   private elapsedSeconds = 0;
@@ -35,7 +38,9 @@ export class SessionTimer {
     const started = process.hrtime.bigint();
     try {
       this.transfer.fedBytes += hostBytes(Object.values(feeds));
-      const outputs = await session.run(feeds);
+      const outputs = await runUnlessDrilled(() => session.run(feeds)).catch((error: unknown) => {
+        throw new GraphRunError(error);
+      });
       this.transfer.returnedBytes += hostBytes(Object.values(outputs));
       return outputs;
     } finally {
