@@ -1,9 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { INFERENCE_PROVIDER } from '../../src/inference/inference.provider.js';
 import type { InferenceWorkerPool } from '../../src/inference/worker/inference-worker.pool.js';
 import type { WorkerPoolInferenceProvider } from '../../src/inference/worker/worker-pool.inference-provider.js';
@@ -14,38 +9,15 @@ import {
   TaskSocket,
   uploadVoice,
 } from '../support/speech-clients.js';
+import { ffprobeStream } from '../support/independent-decoders.js';
 import { useSwiftShader } from '../support/swiftshader.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { prepareTinyPack } from '../support/tiny-pack.js';
 import { until } from '../support/until.js';
 
-const run = promisify(execFile);
-
 /** A WAV's stream as ffprobe (independent of the service's encoder) reads it. */
-async function probeWav(bytes: Buffer): Promise<Record<string, string>> {
-  const dir = await mkdtemp(join(tmpdir(), 'webgpu-ffprobe-'));
-  try {
-    const file = join(dir, 'audio.wav');
-    await writeFile(file, bytes);
-    const { stdout } = await run('ffprobe', [
-      '-v',
-      'error',
-      '-show_entries',
-      'stream=codec_name,sample_rate,channels,duration_ts',
-      '-of',
-      'default=noprint_wrappers=1',
-      file,
-    ]);
-    return Object.fromEntries(
-      stdout
-        .trim()
-        .split('\n')
-        .map((line) => line.split('=')),
-    );
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
+const probeWav = (bytes: Buffer) =>
+  ffprobeStream(bytes, 'wav', ['codec_name', 'sample_rate', 'channels', 'duration_ts']);
 
 /** The service's JSON log lines, as written. */
 class CapturedLog {
