@@ -1,12 +1,13 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rename, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { inject } from 'vitest';
 import { REPOSITORY_DIR } from './compose-project.js';
+import { until } from './until.js';
 
 const run = promisify(execFile);
 
@@ -19,14 +20,30 @@ const run = promisify(execFile);
 export async function buildService(): Promise<string> {
   const dir = inject('serviceBuildDir');
   const dist = join(dir, 'dist');
-  if (existsSync(join(dist, 'main.js'))) return dir;
-  const building = await mkdtemp(join(dir, 'building-'));
-  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-  await run(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', building], {
-    cwd: REPOSITORY_DIR,
-  });
-  // Another file of the run may have finished first: its dist/ is the same build.
-  await rename(building, dist).catch(() => rm(building, { recursive: true, force: true }));
+  const built = () => existsSync(join(dist, 'main.js'));
+  if (built()) return dir;
+  // Files running at the same time compile once: the first takes the lock, the others wait for
+  // its dist/ (or, if its compile failed and freed the lock, compile themselves).
+  const lock = join(dir, 'building.lock');
+  if (
+    !(await mkdir(lock).then(
+      () => true,
+      () => false,
+    ))
+  ) {
+    await until(() => built() || !existsSync(lock), 'the build of dist/ by another file', 300_000);
+    return built() ? dir : buildService();
+  }
+  try {
+    const building = await mkdtemp(join(dir, 'building-'));
+    const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+    await run(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', building], {
+      cwd: REPOSITORY_DIR,
+    });
+    await rename(building, dist);
+  } finally {
+    await rm(lock, { recursive: true, force: true });
+  }
   return dir;
 }
 
