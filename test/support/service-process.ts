@@ -1,13 +1,12 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
+import { mkdtemp, rename } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { inject } from 'vitest';
 import { REPOSITORY_DIR } from './compose-project.js';
-import { until } from './until.js';
+import { oncePerRun } from './once-per-run.js';
 
 const run = promisify(execFile);
 
@@ -19,31 +18,14 @@ const run = promisify(execFile);
  */
 export async function buildService(): Promise<string> {
   const dir = inject('serviceBuildDir');
-  const dist = join(dir, 'dist');
-  const built = () => existsSync(join(dist, 'main.js'));
-  if (built()) return dir;
-  // Files running at the same time compile once: the first takes the lock, the others wait for
-  // its dist/ (or, if its compile failed and freed the lock, compile themselves).
-  const lock = join(dir, 'building.lock');
-  if (
-    !(await mkdir(lock).then(
-      () => true,
-      () => false,
-    ))
-  ) {
-    await until(() => built() || !existsSync(lock), 'the build of dist/ by another file', 300_000);
-    return built() ? dir : buildService();
-  }
-  try {
+  await oncePerRun('dist', async () => {
     const building = await mkdtemp(join(dir, 'building-'));
     const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
     await run(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', building], {
       cwd: REPOSITORY_DIR,
     });
-    await rename(building, dist);
-  } finally {
-    await rm(lock, { recursive: true, force: true });
-  }
+    await rename(building, join(dir, 'dist'));
+  });
   return dir;
 }
 
