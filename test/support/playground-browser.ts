@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { REPOSITORY_DIR } from './compose-project.js';
+import { oncePerRun } from './once-per-run.js';
 
 const run = promisify(execFile);
 
@@ -28,13 +29,19 @@ export const PLAYGROUND_CSP =
   "img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self' ws: wss:; " +
   "worker-src 'self' blob:";
 
-/** Builds the page from web/ into web/dist (what `npm run build` does after `nest build`). */
-export async function buildPlayground(): Promise<void> {
-  const vite = join(REPOSITORY_DIR, 'node_modules', 'vite', 'bin', 'vite.js');
-  await run(process.execPath, [vite, 'build', 'web'], { cwd: REPOSITORY_DIR });
-  if (!existsSync(join(REPOSITORY_DIR, 'web', 'dist', 'index.html'))) {
-    throw new Error('vite build web did not write web/dist/index.html');
-  }
+/**
+ * Builds the page from web/ into web/dist (what `npm run build` does after `nest build`), once per
+ * run: the files that serve it may run at the same time, and a second build would empty web/dist
+ * under the first one's page.
+ */
+export function buildPlayground(): Promise<void> {
+  return oncePerRun('playground', async () => {
+    const vite = join(REPOSITORY_DIR, 'node_modules', 'vite', 'bin', 'vite.js');
+    await run(process.execPath, [vite, 'build', 'web'], { cwd: REPOSITORY_DIR });
+    if (!existsSync(join(REPOSITORY_DIR, 'web', 'dist', 'index.html'))) {
+      throw new Error('vite build web did not write web/dist/index.html');
+    }
+  });
 }
 
 /**

@@ -1,12 +1,12 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdtemp, rename, rm } from 'node:fs/promises';
+import { mkdtemp, rename } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { inject } from 'vitest';
 import { REPOSITORY_DIR } from './compose-project.js';
+import { oncePerRun } from './once-per-run.js';
 
 const run = promisify(execFile);
 
@@ -18,15 +18,14 @@ const run = promisify(execFile);
  */
 export async function buildService(): Promise<string> {
   const dir = inject('serviceBuildDir');
-  const dist = join(dir, 'dist');
-  if (existsSync(join(dist, 'main.js'))) return dir;
-  const building = await mkdtemp(join(dir, 'building-'));
-  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-  await run(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', building], {
-    cwd: REPOSITORY_DIR,
+  await oncePerRun('dist', async () => {
+    const building = await mkdtemp(join(dir, 'building-'));
+    const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+    await run(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', building], {
+      cwd: REPOSITORY_DIR,
+    });
+    await rename(building, join(dir, 'dist'));
   });
-  // Another file of the run may have finished first: its dist/ is the same build.
-  await rename(building, dist).catch(() => rm(building, { recursive: true, force: true }));
   return dir;
 }
 

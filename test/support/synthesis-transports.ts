@@ -28,7 +28,10 @@ export interface SynthesisTransport {
   wireName(field: string): string;
   /** The fields of the managed API this transport can carry with the same meaning. */
   carries(request: SynthesisCase): boolean;
-  synthesize(app: TestApp, request: SynthesisCase): Promise<SynthesisOutcome>;
+  synthesize(
+    app: Pick<TestApp, 'baseUrl' | 'wsUrl' | 'token'>,
+    request: SynthesisCase,
+  ): Promise<SynthesisOutcome>;
 }
 
 const sameName = (field: string): string => field;

@@ -4,7 +4,10 @@ import { metricSample } from '../support/metric-sample.js';
 import { rawRequest, type RawResponse } from '../support/raw-http.js';
 import { makeSpeechWav } from '../support/reference-audio-fixtures.js';
 import { WS_PATH } from '../support/speech-clients.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import {
+  startListeningInProcessApp,
+  type ListeningInProcessApp,
+} from '../support/listening-in-process-app.js';
 import { handshakeStatus } from '../support/ws-handshake.js';
 
 /** A multipart upload body, as a browser's FormData sends it. */
@@ -21,7 +24,7 @@ async function uploadBody(): Promise<{ body: Buffer; contentType: string }> {
 
 /** The four operations a rebinding page would use: list, download, delete, upload. */
 async function everyOperation(
-  app: TestApp,
+  app: ListeningInProcessApp,
   id: string,
   headers: Record<string, string>,
 ): Promise<Record<string, RawResponse>> {
@@ -48,18 +51,18 @@ function expectForbidden(responses: Record<string, RawResponse>, message: RegExp
   }
 }
 
-async function storedIds(app: TestApp): Promise<string[]> {
+async function storedIds(app: ListeningInProcessApp): Promise<string[]> {
   const response = await fetch(`${app.baseUrl}${REFERENCE_AUDIO_PATH}`);
   return ((await response.json()) as { id: string }[]).map((voice) => voice.id);
 }
 
 describe('open mode (no API_TOKENS): only loopback hosts and same-origin pages', () => {
-  let app: TestApp;
+  let app: ListeningInProcessApp;
   let port: string;
   let id: string;
 
   beforeAll(async () => {
-    app = await startTestApp({ API_TOKENS: '' });
+    app = await startListeningInProcessApp({ API_TOKENS: '' });
     port = new URL(app.baseUrl).port;
     id = await createReferenceAudio(app, { bytes: makeSpeechWav(1), text: 'kept' });
   });
@@ -127,10 +130,10 @@ describe('open mode (no API_TOKENS): only loopback hosts and same-origin pages',
 });
 
 describe('open mode widened by ALLOWED_HOSTS and CORS_ORIGINS', () => {
-  let app: TestApp;
+  let app: ListeningInProcessApp;
 
   beforeAll(async () => {
-    app = await startTestApp({
+    app = await startListeningInProcessApp({
       API_TOKENS: '',
       ALLOWED_HOSTS: 'tts.example.com',
       CORS_ORIGINS: 'https://app.example.com',
@@ -161,10 +164,10 @@ describe('open mode widened by ALLOWED_HOSTS and CORS_ORIGINS', () => {
 });
 
 describe('with API_TOKENS, Host and Origin are not checked (a page cannot know a token)', () => {
-  let app: TestApp;
+  let app: ListeningInProcessApp;
 
   beforeAll(async () => {
-    app = await startTestApp();
+    app = await startListeningInProcessApp();
   });
 
   afterAll(async () => {

@@ -5,8 +5,10 @@ import {
   type SynthesisCase,
   type SynthesisOutcome,
 } from '../support/synthesis-transports.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
-import { prepareTinyPack } from '../support/tiny-pack.js';
+import {
+  startListeningInProcessApp,
+  type ListeningInProcessApp,
+} from '../support/listening-in-process-app.js';
 
 /**
  * The same invalid request over every transport of SYNTHESIS_TRANSPORTS that can say it gets the
@@ -159,11 +161,11 @@ function promptTokens(field: string, tokens: string): string {
 const UNKNOWN_VOICE = '00000000-0000-4000-8000-000000000000';
 
 describe('the same invalid input gets the same code and message on every transport', () => {
-  let app: TestApp;
+  let app: ListeningInProcessApp;
   let voice: string;
 
   beforeAll(async () => {
-    app = await startTestApp({ MODEL_DIR: await prepareTinyPack() });
+    app = await startListeningInProcessApp();
     voice = await uploadVoice(app, 200, '希望你以后能够做得比我还好哟');
   });
 

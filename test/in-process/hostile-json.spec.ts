@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TaskSocket, uploadVoice } from '../support/speech-clients.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
-import { prepareTinyPack } from '../support/tiny-pack.js';
+import {
+  startListeningInProcessApp,
+  type ListeningInProcessApp,
+} from '../support/listening-in-process-app.js';
 
 const DEPTH = 10_000;
 /** `{"a":{"a":…1…}}` nested DEPTH levels deep, as JSON text (JSON.stringify cannot build it). */
@@ -10,7 +12,7 @@ const DEEP_ARRAY = `${'['.repeat(DEPTH)}1${']'.repeat(DEPTH)}`;
 const TOO_DEEP = 'the JSON body nests deeper than 32 levels of objects and arrays';
 
 describe('JSON nested 10,000 levels deep (HTTP bodies, WebSocket frames)', () => {
-  let app: TestApp;
+  let app: ListeningInProcessApp;
   let voice: string;
 
   /** A speech body whose `field` is replaced by `deep`, sent as raw JSON text. */
@@ -39,7 +41,7 @@ describe('JSON nested 10,000 levels deep (HTTP bodies, WebSocket frames)', () =>
   }
 
   beforeAll(async () => {
-    app = await startTestApp({ MODEL_DIR: await prepareTinyPack() });
+    app = await startListeningInProcessApp();
     voice = await uploadVoice(app, 200, '希望你以后能够做得比我还好哟');
   });
 

@@ -2,7 +2,10 @@ import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REFERENCE_AUDIO_PATH } from '../support/http-client.js';
 import { CHROMIUM_PATH, HEADLESS_FLAGS } from '../support/playground-browser.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import {
+  startListeningInProcessApp,
+  type ListeningInProcessApp,
+} from '../support/listening-in-process-app.js';
 
 /**
  * Runs in a page of the service (the browser's globals, not Node's): opens a WebSocket to the
@@ -41,11 +44,11 @@ function expectedPolicy(host: string): string {
 }
 
 describe('security headers (helmet) and the Content-Security-Policy', () => {
-  let app: TestApp;
+  let app: ListeningInProcessApp;
   let host: string;
 
   beforeAll(async () => {
-    app = await startTestApp();
+    app = await startListeningInProcessApp();
     host = new URL(app.baseUrl).host;
   });
 
@@ -131,13 +134,15 @@ describe('security headers (helmet) and the Content-Security-Policy', () => {
 });
 
 describe('CORS_ORIGINS', () => {
-  let open: TestApp;
-  let closed: TestApp;
+  let open: ListeningInProcessApp;
+  let closed: ListeningInProcessApp;
   const origin = 'https://app.example.com';
 
   beforeAll(async () => {
-    open = await startTestApp({ CORS_ORIGINS: `${origin},https://other.example.com` });
-    closed = await startTestApp();
+    open = await startListeningInProcessApp({
+      CORS_ORIGINS: `${origin},https://other.example.com`,
+    });
+    closed = await startListeningInProcessApp();
   });
 
   afterAll(async () => {
@@ -145,7 +150,7 @@ describe('CORS_ORIGINS', () => {
     await closed?.close();
   });
 
-  function preflight(app: TestApp, from: string): Promise<Response> {
+  function preflight(app: ListeningInProcessApp, from: string): Promise<Response> {
     return fetch(`${app.baseUrl}${REFERENCE_AUDIO_PATH}`, {
       method: 'OPTIONS',
       headers: {

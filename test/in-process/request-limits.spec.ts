@@ -1,12 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REFERENCE_AUDIO_PATH } from '../support/http-client.js';
 import { TaskSocket, postSpeech } from '../support/speech-clients.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import {
+  startListeningInProcessApp,
+  type ListeningInProcessApp,
+} from '../support/listening-in-process-app.js';
 
 const ALPHA = 'alpha-token-0123456789abcdef0123456789';
 const BETA = 'beta-token-0123456789abcdef0123456789';
 
-function list(app: TestApp, token: string | null): Promise<Response> {
+function list(app: ListeningInProcessApp, token: string | null): Promise<Response> {
   return fetch(`${app.baseUrl}${REFERENCE_AUDIO_PATH}`, {
     headers: token === null ? {} : { authorization: `Bearer ${token}` },
   });
@@ -26,10 +29,15 @@ async function expectTooManyRequests(response: Response, limit: number): Promise
 }
 
 describe('RATE_LIMIT_PER_MINUTE with API tokens', () => {
-  let app: TestApp;
+  let app: ListeningInProcessApp;
 
   beforeAll(async () => {
-    app = await startTestApp({ API_TOKENS: `${ALPHA},${BETA}`, RATE_LIMIT_PER_MINUTE: '3' });
+    app = await startListeningInProcessApp({
+      API_TOKENS: `${ALPHA},${BETA}`,
+      RATE_LIMIT_PER_MINUTE: '3',
+    });
+    // No model: a counted task fails with ModelNotLoaded, a refused one with TooManyRequests.
+    app.inference.loaded = false;
   });
 
   afterAll(async () => {
@@ -90,10 +98,10 @@ describe('RATE_LIMIT_PER_MINUTE with API tokens', () => {
 });
 
 describe('RATE_LIMIT_PER_MINUTE on an open API (no tokens): per client IP', () => {
-  let app: TestApp;
+  let app: ListeningInProcessApp;
 
   beforeAll(async () => {
-    app = await startTestApp({ API_TOKENS: '', RATE_LIMIT_PER_MINUTE: '2' });
+    app = await startListeningInProcessApp({ API_TOKENS: '', RATE_LIMIT_PER_MINUTE: '2' });
   });
 
   afterAll(async () => {
@@ -108,10 +116,10 @@ describe('RATE_LIMIT_PER_MINUTE on an open API (no tokens): per client IP', () =
 });
 
 describe('RATE_LIMIT_PER_MINUTE=0 (the default)', () => {
-  let app: TestApp;
+  let app: ListeningInProcessApp;
 
   beforeAll(async () => {
-    app = await startTestApp();
+    app = await startListeningInProcessApp();
   });
 
   afterAll(async () => {
@@ -127,10 +135,12 @@ describe('RATE_LIMIT_PER_MINUTE=0 (the default)', () => {
 });
 
 describe('MAX_JSON_BODY_BYTES', () => {
-  let app: TestApp;
+  let app: ListeningInProcessApp;
 
   beforeAll(async () => {
-    app = await startTestApp({ MAX_JSON_BODY_BYTES: '2048' });
+    app = await startListeningInProcessApp({ MAX_JSON_BODY_BYTES: '2048' });
+    // No model: a body within the limit is read and then fails with ModelNotLoaded.
+    app.inference.loaded = false;
   });
 
   afterAll(async () => {

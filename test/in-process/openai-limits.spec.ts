@@ -1,12 +1,15 @@
 import OpenAI, { RateLimitError } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import {
+  startListeningInProcessApp,
+  type ListeningInProcessApp,
+} from '../support/listening-in-process-app.js';
 
 describe('RATE_LIMIT_PER_MINUTE on the OpenAI-compatible routes', () => {
-  let app: TestApp;
+  let app: ListeningInProcessApp;
 
   beforeAll(async () => {
-    app = await startTestApp({ RATE_LIMIT_PER_MINUTE: '2' });
+    app = await startListeningInProcessApp({ RATE_LIMIT_PER_MINUTE: '2' });
   });
 
   afterAll(async () => {

@@ -1,19 +1,27 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REFERENCE_AUDIO_PATH, uploadReferenceAudio } from '../support/http-client.js';
+import { REFERENCE_AUDIO_PATH } from '../support/http-client.js';
+import { startInProcessApp, type InProcessApp } from '../support/in-process-app.js';
 import { makeSpeechWav } from '../support/reference-audio-fixtures.js';
 import { listStoredKeys } from '../support/stored-objects.js';
-import { startTestApp, TestApp } from '../support/test-app.js';
 
 const FIRST_TOKEN = 'first-token-0123456789abcdef0123456789';
 const SECOND_TOKEN = 'second-token-0123456789abcdef0123456789';
 
+/** The multipart body of a one-second WAV upload with its transcript, as a browser sends it. */
+function uploadForm(text: string): FormData {
+  const form = new FormData();
+  form.append('file', new Blob([new Uint8Array(makeSpeechWav(1))]), 'voice.wav');
+  form.append('text', text);
+  return form;
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 describe('bearer token auth on /api routes', () => {
-  let app: TestApp;
+  let app: InProcessApp;
 
   beforeAll(async () => {
-    app = await startTestApp({ API_TOKENS: `${FIRST_TOKEN},${SECOND_TOKEN}` });
+    app = await startInProcessApp({ API_TOKENS: `${FIRST_TOKEN},${SECOND_TOKEN}` });
   });
 
   afterAll(async () => {
@@ -37,15 +45,12 @@ describe('bearer token auth on /api routes', () => {
   ];
 
   it.each(routes)('%s %s without a token: 401', async (method, path) => {
-    await expectUnauthorized(
-      await fetch(`${app.baseUrl}${path}`, { method }),
-      /missing Authorization: Bearer/,
-    );
+    await expectUnauthorized(await app.fetch(path, { method }), /missing Authorization: Bearer/);
   });
 
   it.each(routes)('%s %s with a wrong token: 401', async (method, path) => {
     await expectUnauthorized(
-      await fetch(`${app.baseUrl}${path}`, {
+      await app.fetch(path, {
         method,
         headers: { authorization: `Bearer ${FIRST_TOKEN}-but-longer` },
       }),
@@ -55,7 +60,7 @@ describe('bearer token auth on /api routes', () => {
 
   it('refuses a token given in another scheme', async () => {
     await expectUnauthorized(
-      await fetch(`${app.baseUrl}${REFERENCE_AUDIO_PATH}`, {
+      await app.fetch(REFERENCE_AUDIO_PATH, {
         headers: { authorization: 'Basic Zmlyc3QtdG9rZW46' },
       }),
       /missing Authorization: Bearer/,
@@ -63,11 +68,8 @@ describe('bearer token auth on /api routes', () => {
   });
 
   it('refuses an upload without a token and stores nothing', async () => {
-    const form = new FormData();
-    form.append('file', new Blob([new Uint8Array(makeSpeechWav(1))]), 'voice.wav');
-    form.append('text', 'hello');
     await expectUnauthorized(
-      await fetch(`${app.baseUrl}${REFERENCE_AUDIO_PATH}`, { method: 'POST', body: form }),
+      await app.fetch(REFERENCE_AUDIO_PATH, { method: 'POST', body: uploadForm('hello') }),
       /missing/,
     );
     expect(await listStoredKeys(app)).toEqual([]);
@@ -75,7 +77,7 @@ describe('bearer token auth on /api routes', () => {
 
   it('accepts every configured token', async () => {
     for (const token of [FIRST_TOKEN, SECOND_TOKEN]) {
-      const response = await fetch(`${app.baseUrl}${REFERENCE_AUDIO_PATH}`, {
+      const response = await app.fetch(REFERENCE_AUDIO_PATH, {
         headers: { authorization: `Bearer ${token}` },
       });
       expect(response.status).toBe(200);
@@ -83,18 +85,18 @@ describe('bearer token auth on /api routes', () => {
   });
 
   it('leaves /health, /ready, /metrics and /docs-json open', async () => {
-    expect((await fetch(`${app.baseUrl}/health`)).status).toBe(200);
-    expect([200, 503]).toContain((await fetch(`${app.baseUrl}/ready`)).status);
-    expect((await fetch(`${app.baseUrl}/metrics`)).status).toBe(200);
-    expect((await fetch(`${app.baseUrl}/docs-json`)).status).toBe(200);
+    expect((await app.fetch('/health')).status).toBe(200);
+    expect([200, 503]).toContain((await app.fetch('/ready')).status);
+    expect((await app.fetch('/metrics')).status).toBe(200);
+    expect((await app.fetch('/docs-json')).status).toBe(200);
   });
 });
 
 describe('without API_TOKENS on a loopback address', () => {
-  let app: TestApp;
+  let app: InProcessApp;
 
   beforeAll(async () => {
-    app = await startTestApp({ API_TOKENS: '' });
+    app = await startInProcessApp({ API_TOKENS: '' });
   });
 
   afterAll(async () => {
@@ -103,12 +105,13 @@ describe('without API_TOKENS on a loopback address', () => {
 
   it('runs open: requests without a token are served', async () => {
     expect(app.config.apiTokens).toEqual([]);
-    const upload = await uploadReferenceAudio(
-      { ...app, token: 'anything' },
-      { bytes: makeSpeechWav(1), text: 'open' },
-    );
+    const upload = await app.fetch(REFERENCE_AUDIO_PATH, {
+      method: 'POST',
+      headers: { authorization: 'Bearer anything' },
+      body: uploadForm('open'),
+    });
     expect(upload.status).toBe(200);
-    const list = await fetch(`${app.baseUrl}${REFERENCE_AUDIO_PATH}`);
+    const list = await app.fetch(REFERENCE_AUDIO_PATH);
     expect(list.status).toBe(200);
     expect(await list.json()).toHaveLength(1);
   });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authHeaders, REFERENCE_AUDIO_PATH } from '../support/http-client.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import { startInProcessApp, type InProcessApp } from '../support/in-process-app.js';
 import { until } from '../support/until.js';
 
 interface LogLine {
@@ -15,10 +15,10 @@ describe('client mistakes (4xx) are logged at warn without stacks (bad WebSocket
   /** Lines written at boot (the missing model pack is an error there): not looked at. */
   let bootLines = 0;
   const lines = (): LogLine[] => raw.slice(bootLines).map((line) => JSON.parse(line) as LogLine);
-  let app: TestApp;
+  let app: InProcessApp;
 
   beforeAll(async () => {
-    app = await startTestApp(
+    app = await startInProcessApp(
       { LOG_LEVEL: 'info', WS_MAX_FRAME_BYTES: '1024' },
       {
         logDestination: {
@@ -34,8 +34,8 @@ describe('client mistakes (4xx) are logged at warn without stacks (bad WebSocket
   });
 
   it('logs a 401 and a 400 as one warn line each with status and code (never the message, which may echo input)', async () => {
-    expect((await fetch(`${app.baseUrl}${REFERENCE_AUDIO_PATH}`)).status).toBe(401);
-    const invalid = await fetch(`${app.baseUrl}/api/v1/audio/speech`, {
+    expect((await app.fetch(REFERENCE_AUDIO_PATH)).status).toBe(401);
+    const invalid = await app.fetch('/api/v1/audio/speech', {
       method: 'POST',
       headers: { ...authHeaders(app), 'content-type': 'application/json' },
       body: '{"model":',

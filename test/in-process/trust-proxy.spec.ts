@@ -2,27 +2,30 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
 import { REFERENCE_AUDIO_PATH } from '../support/http-client.js';
 import { WS_PATH } from '../support/speech-clients.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import {
+  startListeningInProcessApp,
+  type ListeningInProcessApp,
+} from '../support/listening-in-process-app.js';
 import { handshakeStatus } from '../support/ws-handshake.js';
 
 /** GET the voice list as a client behind a proxy that says the client is `forwardedFor`. */
-function list(app: TestApp, token: string, forwardedFor: string): Promise<Response> {
+function list(app: ListeningInProcessApp, token: string, forwardedFor: string): Promise<Response> {
   return fetch(`${app.baseUrl}${REFERENCE_AUDIO_PATH}`, {
     headers: { authorization: `Bearer ${token}`, 'x-forwarded-for': forwardedFor },
   });
 }
 
-async function failThreeTimes(app: TestApp, forwardedFor: string): Promise<void> {
+async function failThreeTimes(app: ListeningInProcessApp, forwardedFor: string): Promise<void> {
   for (let i = 0; i < 3; i++) {
     expect((await list(app, `guess-${i}`, forwardedFor)).status).toBe(401);
   }
 }
 
 describe('TRUST_PROXY unset: X-Forwarded-For is ignored', () => {
-  let app: TestApp;
+  let app: ListeningInProcessApp;
 
   beforeAll(async () => {
-    app = await startTestApp({ AUTH_FAILURES_PER_MINUTE: '3' });
+    app = await startListeningInProcessApp({ AUTH_FAILURES_PER_MINUTE: '3' });
   });
 
   afterAll(async () => {
@@ -37,10 +40,13 @@ describe('TRUST_PROXY unset: X-Forwarded-For is ignored', () => {
 });
 
 describe('TRUST_PROXY=loopback: behind a reverse proxy each client is counted by its own address', () => {
-  let app: TestApp;
+  let app: ListeningInProcessApp;
 
   beforeAll(async () => {
-    app = await startTestApp({ AUTH_FAILURES_PER_MINUTE: '3', TRUST_PROXY: 'loopback' });
+    app = await startListeningInProcessApp({
+      AUTH_FAILURES_PER_MINUTE: '3',
+      TRUST_PROXY: 'loopback',
+    });
   });
 
   afterAll(async () => {

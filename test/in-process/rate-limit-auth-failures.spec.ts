@@ -2,10 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REFERENCE_AUDIO_PATH } from '../support/http-client.js';
 import { metricSample } from '../support/metric-sample.js';
 import { WS_PATH, postSpeech } from '../support/speech-clients.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import {
+  startListeningInProcessApp,
+  type ListeningInProcessApp,
+} from '../support/listening-in-process-app.js';
 import { handshakeStatus } from '../support/ws-handshake.js';
 
-function list(app: TestApp, token: string | null): Promise<Response> {
+function list(app: ListeningInProcessApp, token: string | null): Promise<Response> {
   return fetch(`${app.baseUrl}${REFERENCE_AUDIO_PATH}`, {
     headers: token === null ? {} : { authorization: `Bearer ${token}` },
   });
@@ -24,10 +27,10 @@ async function expectLockedOut(response: Response, limit: number): Promise<void>
 }
 
 describe('AUTH_FAILURES_PER_MINUTE: wrong tokens are throttled per client IP', () => {
-  let app: TestApp;
+  let app: ListeningInProcessApp;
 
   beforeAll(async () => {
-    app = await startTestApp({ AUTH_FAILURES_PER_MINUTE: '3' });
+    app = await startListeningInProcessApp({ AUTH_FAILURES_PER_MINUTE: '3' });
   });
 
   afterAll(async () => {
@@ -61,10 +64,10 @@ describe('AUTH_FAILURES_PER_MINUTE: wrong tokens are throttled per client IP', (
 });
 
 describe('wrong tokens of WebSocket handshakes count as well', () => {
-  let app: TestApp;
+  let app: ListeningInProcessApp;
 
   beforeAll(async () => {
-    app = await startTestApp({ AUTH_FAILURES_PER_MINUTE: '2' });
+    app = await startListeningInProcessApp({ AUTH_FAILURES_PER_MINUTE: '2' });
   });
 
   afterAll(async () => {
@@ -81,10 +84,10 @@ describe('wrong tokens of WebSocket handshakes count as well', () => {
 });
 
 describe('the lock-out scenario of the probe: a guesser and a legitimate client behind one address', () => {
-  let app: TestApp;
+  let app: ListeningInProcessApp;
 
   beforeAll(async () => {
-    app = await startTestApp();
+    app = await startListeningInProcessApp();
   });
 
   afterAll(async () => {
@@ -116,10 +119,10 @@ describe('the lock-out scenario of the probe: a guesser and a legitimate client 
 });
 
 describe('AUTH_FAILURES_PER_MINUTE=0', () => {
-  let app: TestApp;
+  let app: ListeningInProcessApp;
 
   beforeAll(async () => {
-    app = await startTestApp({ AUTH_FAILURES_PER_MINUTE: '0' });
+    app = await startListeningInProcessApp({ AUTH_FAILURES_PER_MINUTE: '0' });
   });
 
   afterAll(async () => {
@@ -135,10 +138,10 @@ describe('AUTH_FAILURES_PER_MINUTE=0', () => {
 });
 
 describe('the default AUTH_FAILURES_PER_MINUTE', () => {
-  let app: TestApp;
+  let app: ListeningInProcessApp;
 
   beforeAll(async () => {
-    app = await startTestApp();
+    app = await startListeningInProcessApp();
   });
 
   afterAll(async () => {

@@ -3,7 +3,6 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { WsAdapter } from '@nestjs/platform-ws';
 import { Test } from '@nestjs/testing';
 import { mkdtemp, rm } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,9 +10,8 @@ import { AppModule } from '../../src/app.module.js';
 import { Public } from '../../src/common/public.decorator.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { makeSpeechWav } from '../support/reference-audio-fixtures.js';
-import { rawRequest } from '../support/raw-http.js';
 import { listStoredKeys } from '../support/stored-objects.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import { startInProcessApp, type InProcessApp } from '../support/in-process-app.js';
 
 const VOICE_ID = '50a5fdb9-c3ad-445a-adbb-3be327500000';
 
@@ -43,10 +41,10 @@ function expectUnauthorized(response: { status: number; body: string }): void {
 }
 
 describe('percent-encoded paths reach the same protected routes', () => {
-  let app: TestApp;
+  let app: InProcessApp;
 
   beforeAll(async () => {
-    app = await startTestApp();
+    app = await startInProcessApp();
   });
 
   afterAll(async () => {
@@ -57,7 +55,7 @@ describe('percent-encoded paths reach the same protected routes', () => {
     it('upload without a token: 401, nothing stored', async () => {
       const upload = multipartUpload();
       expectUnauthorized(
-        await rawRequest(app.baseUrl, 'POST', `${prefix}/v1/audio/reference_audio`, {
+        await app.raw('POST', `${prefix}/v1/audio/reference_audio`, {
           headers: { 'content-type': upload.contentType },
           body: upload.body,
         }),
@@ -66,20 +64,14 @@ describe('percent-encoded paths reach the same protected routes', () => {
     });
 
     it('list, get and delete without a token: 401', async () => {
-      expectUnauthorized(
-        await rawRequest(app.baseUrl, 'GET', `${prefix}/v1/audio/reference_audio`),
-      );
-      expectUnauthorized(
-        await rawRequest(app.baseUrl, 'GET', `${prefix}/v1/audio/reference_audio/${VOICE_ID}`),
-      );
-      expectUnauthorized(
-        await rawRequest(app.baseUrl, 'DELETE', `${prefix}/v1/audio/reference_audio/${VOICE_ID}`),
-      );
+      expectUnauthorized(await app.raw('GET', `${prefix}/v1/audio/reference_audio`));
+      expectUnauthorized(await app.raw('GET', `${prefix}/v1/audio/reference_audio/${VOICE_ID}`));
+      expectUnauthorized(await app.raw('DELETE', `${prefix}/v1/audio/reference_audio/${VOICE_ID}`));
     });
 
     it('speech without a token: 401', async () => {
       expectUnauthorized(
-        await rawRequest(app.baseUrl, 'POST', `${prefix}/v1/audio/speech`, {
+        await app.raw('POST', `${prefix}/v1/audio/speech`, {
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({
             model: 'CosyVoice2-0.5B',
@@ -91,7 +83,7 @@ describe('percent-encoded paths reach the same protected routes', () => {
   });
 
   it('an encoded path with the token is served like the plain one', async () => {
-    const response = await rawRequest(app.baseUrl, 'GET', '/%61pi/v1/audio/reference_audio', {
+    const response = await app.raw('GET', '/%61pi/v1/audio/reference_audio', {
       headers: { authorization: `Bearer ${app.token}` },
     });
     expect(response.status).toBe(200);
@@ -99,10 +91,10 @@ describe('percent-encoded paths reach the same protected routes', () => {
   });
 
   it('keeps the public routes public, also when encoded', async () => {
-    expect((await rawRequest(app.baseUrl, 'GET', '/health')).status).toBe(200);
-    expect((await rawRequest(app.baseUrl, 'GET', '/%68ealth')).status).toBe(200);
-    expect([200, 503]).toContain((await rawRequest(app.baseUrl, 'GET', '/ready')).status);
-    expect((await rawRequest(app.baseUrl, 'GET', '/metrics')).status).toBe(200);
+    expect((await app.raw('GET', '/health')).status).toBe(200);
+    expect((await app.raw('GET', '/%68ealth')).status).toBe(200);
+    expect([200, 503]).toContain((await app.raw('GET', '/ready')).status);
+    expect((await app.raw('GET', '/metrics')).status).toBe(200);
   });
 });
 
@@ -128,7 +120,6 @@ class LaterAddedModule {}
 
 describe('a route added later, by another module', () => {
   let app: NestFastifyApplication;
-  let baseUrl: string;
   let tempDir: string;
   const token = 'later-added-route-token-0123456789abcdef0123456789';
 
@@ -148,9 +139,18 @@ describe('a route added later, by another module', () => {
       logger: false,
     });
     app.useWebSocketAdapter(new WsAdapter(app));
-    await app.listen(0, '127.0.0.1');
-    baseUrl = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
+    await app.init();
+    await app.getHttpAdapter().getInstance().ready();
   });
+
+  /** GET `path` through `app.inject()`, the path as given. */
+  async function get(
+    path: string,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; body: string }> {
+    const response = await app.inject({ method: 'GET', url: path, headers });
+    return { status: response.statusCode, body: response.body };
+  }
 
   afterAll(async () => {
     await app?.close();
@@ -158,15 +158,13 @@ describe('a route added later, by another module', () => {
   });
 
   it('needs a token without being marked (deny by default)', async () => {
-    expectUnauthorized(await rawRequest(baseUrl, 'GET', '/later/probe'));
-    expectUnauthorized(await rawRequest(baseUrl, 'GET', '/later/%70robe'));
-    const served = await rawRequest(baseUrl, 'GET', '/later/probe', {
-      headers: { authorization: `Bearer ${token}` },
-    });
+    expectUnauthorized(await get('/later/probe'));
+    expectUnauthorized(await get('/later/%70robe'));
+    const served = await get('/later/probe', { authorization: `Bearer ${token}` });
     expect(served.status).toBe(200);
   });
 
   it('is public only with @Public()', async () => {
-    expect((await rawRequest(baseUrl, 'GET', '/later/open-probe')).status).toBe(200);
+    expect((await get('/later/open-probe')).status).toBe(200);
   });
 });
