@@ -7,18 +7,11 @@ import {
 } from '../support/engine-fleet-clients.js';
 import { type EngineNodeProcess, startEngineNode } from '../support/engine-node-process.js';
 import { prepareSlowPack } from '../support/slow-pack.js';
-import { uploadVoice } from '../support/speech-clients.js';
+import { TaskSocket, uploadVoice } from '../support/speech-clients.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { until } from '../support/until.js';
 
 const TEXT = 'Hello there. This goes through an engine node.';
-/** 120 sentences: still running when the test ends it (it aborts it), however fast the machine. */
-const VERY_LONG_TEXT = Array.from(
-  { length: 24 },
-  () =>
-    'The first sentence is here. The second one follows. A third comes after it. ' +
-    'Then there is a fourth. And a fifth one ends it.',
-).join(' ');
 /**
  * How long a synthesis waits for a node slot before 503 (SYNTHESIS_QUEUE_WAIT_MS): long enough
  * for an aborted run to stop on its node (one slow HiFT run) and the node to report it (1 s).
@@ -49,13 +42,16 @@ describe('placement across engine nodes (2 engine processes of 1 slot, slow tiny
     }, 'a busy node');
     return busy!;
   }
-  /** A long synthesis that runs until `controller` aborts it (its first event read). */
-  async function longRun(controller: AbortController): Promise<void> {
-    const response = await streamSpeech(fleet, voice, VERY_LONG_TEXT, controller.signal);
-    expect(response.status).toBe(200);
-    const reader = response.body!.getReader();
-    await reader.read();
-    void reader.closed.catch(() => undefined);
+  /**
+   * A synthesis that holds its node slot until `stop` closes its socket, however fast the
+   * machine: a WebSocket task whose text never ends (no finish-task), so its node waits for more.
+   */
+  async function longRun(): Promise<{ stop(): void }> {
+    const socket = await TaskSocket.open(fleet);
+    socket.runTask('held', { mode: 'fast_replication', reference_audio_id: voice, format: 'pcm' });
+    await socket.next((event) => event.header.event === 'task-started');
+    socket.continueTask('held', TEXT);
+    return { stop: () => socket.socket.terminate() };
   }
 
   beforeAll(async () => {
@@ -81,17 +77,17 @@ describe('placement across engine nodes (2 engine processes of 1 slot, slow tiny
   });
 
   it('sends no work to a full node, queues when all are full, then answers 503 ServerBusy', async () => {
-    const first = new AbortController();
-    const second = new AbortController();
+    const runs: { stop(): void }[] = [];
     try {
-      await longRun(first);
+      const first = await longRun();
+      runs.push(first);
       const full = await busyNode(nodes);
       const free = nodes.find((node) => node !== full)!;
       const before = await Promise.all(
         [full, free].map((node) => metric('engine_node_dispatches_total', node)),
       );
-      await longRun(second);
-      expect(await inUse(free)).toBe(1);
+      runs.push(await longRun());
+      await until(async () => (await inUse(free)) === 1, 'the second run on the free node');
       expect(await metric('engine_node_dispatches_total', full)).toBe(before[0]);
       expect(await metric('engine_node_dispatches_total', free)).toBe(before[1] + 1);
       expect(await metric('engine_node_failures_total', full)).toBe(0);
@@ -110,12 +106,14 @@ describe('placement across engine nodes (2 engine processes of 1 slot, slow tiny
 
       // a request that waits while a slot frees runs on it
       const waiting = streamSpeech(fleet, voice, TEXT);
-      first.abort();
+      first.stop();
       await completedSpeech(await waiting);
-      expect(await metric('engine_node_dispatches_total', full)).toBe(before[0] + 1);
+      // on the node that was full (once more if it refused it before it had freed the slot)
+      expect(await metric('engine_node_dispatches_total', full)).toBeGreaterThan(before[0]);
+      expect(await metric('engine_node_dispatches_total', free)).toBe(before[1] + 1);
+      expect(await metric('engine_node_failures_total', full)).toBe(0);
     } finally {
-      first.abort();
-      second.abort();
+      for (const run of runs) run.stop();
     }
     await until(
       async () => (await fleetEngines(fleet)) === '2 nodes, 2 ready, 2/2 slots free',

@@ -96,8 +96,9 @@ export class EngineFleetInferenceProvider
     const text =
       typeof input.text === 'string' ? undefined : new TextReplay(input.text, input.signal);
     const tried = new Set<EngineNodeClient>();
+    const deadline = Date.now() + this.placementWaitMs;
     for (;;) {
-      const node = await this.fleet.place(tried, this.placementWaitMs, input.signal);
+      const node = await this.fleet.place(tried, Math.max(0, deadline - Date.now()), input.signal);
       const ended = node.dispatch(tried.size > 0);
       tried.add(node);
       const call = new RemoteEngineCall(node, input, text);
@@ -106,6 +107,13 @@ export class EngineFleetInferenceProvider
         try {
           chunk = await untilAborted(call.next(), input.signal);
         } catch (error) {
+          if (error instanceof NodeRefusedError && error.full && !input.signal?.aborted) {
+            // It freed a slot later than this service saw the synthesis there end: it is full
+            // until its next report, and may take this synthesis after it.
+            node.refusedAsFull();
+            tried.delete(node);
+            continue;
+          }
           if (error instanceof NodeRefusedError && !input.signal?.aborted) {
             node.failed();
             this.logger.warn(`${error.message}: the synthesis moves to another node`);

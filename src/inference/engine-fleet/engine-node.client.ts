@@ -87,6 +87,8 @@ export class EngineNodeClient {
   private startedSinceStatus = 0;
   /** Syntheses the node's last answer counted as running that have ended since. */
   private endedSinceStatus = 0;
+  /** The node refused a synthesis as full since its last answer. */
+  private fullSinceStatus = false;
   private lateAnswers = 0;
   private readonly timer: NodeJS.Timeout;
   private closed = false;
@@ -132,7 +134,7 @@ export class EngineNodeClient {
    * since (never more than the slots this service does not use itself).
    */
   get freeSlots(): number {
-    if (!this.status) return 0;
+    if (!this.status || this.fullSinceStatus) return 0;
     return Math.max(
       0,
       Math.min(
@@ -158,6 +160,11 @@ export class EngineNodeClient {
       else this.endedSinceStatus++;
       this.changed();
     };
+  }
+
+  /** The node refused a synthesis for want of a slot: no more until its next report. */
+  refusedAsFull(): void {
+    this.fullSinceStatus = true;
   }
 
   /** A dispatch to this node failed (refused, broken off, or the node's worker died). */
@@ -221,6 +228,7 @@ export class EngineNodeClient {
         this.statusGeneration++;
         this.startedSinceStatus = 0;
         this.endedSinceStatus = 0;
+        this.fullSinceStatus = false;
         this.changed();
       },
     );

@@ -13,6 +13,14 @@ import type { TextReplay } from './text-replay.js';
  */
 export class NodeRefusedError extends Error {
   override name = 'NodeRefusedError';
+
+  /** `full`: the node had no free slot (it may have one again at its next report). */
+  constructor(
+    message: string,
+    readonly full = false,
+  ) {
+    super(message);
+  }
 }
 
 /**
@@ -123,7 +131,10 @@ export class RemoteEngineCall {
             `the engine node ${this.node.address} running this request failed (${reason}); ` +
               'retry the request',
           )
-        : new NodeRefusedError(`engine node ${this.node.address}: ${reason}`),
+        : new NodeRefusedError(
+            `engine node ${this.node.address}: ${reason}`,
+            error?.code === GrpcStatus.RESOURCE_EXHAUSTED,
+          ),
     });
     this.wake();
   }
