@@ -6,7 +6,9 @@ import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config
  * compares elapsed time, latency or memory with a bound or with a measurement taken in the same
  * test, which another file running beside it on the same cores would distort. Every other file of
  * test/e2e (a new one too) runs in the parallel e2e group: a file that measures time, memory or
- * load belongs here (README "Test tiers").
+ * load belongs here (README "Test tiers"). The one exception, on purpose: webgpu-service's warm-up
+ * check (two identical requests back to back, a bound of 1.5 against 1.25 measured under heavy
+ * load), which alone would add its two minutes on SwiftShader to the suite.
  */
 export const SERIAL_E2E_FILES = [
   // the requests of a hung database are answered within seconds
