@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { prepareTinyPack } from '../../test/support/tiny-pack.js';
-import { freePort } from './free-port.js';
+import { freePort } from '../../test/support/free-port.js';
 import type { ServiceBenchSettings } from './service-bench.settings.js';
 
 /** The service under test: where it listens, its token, and how to let it go. */

@@ -3,7 +3,7 @@ import { closeSync, existsSync, openSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../service/free-port.js';
+import { freePort } from '../../test/support/free-port.js';
 
 export const BENCH_TOKEN = 'bench-token-0123456789abcdef0123456789';
 

@@ -16,6 +16,7 @@ import {
   type EngineRuntime,
 } from '../../src/inference/cosyvoice2/runtime/engine-runtime.js';
 import { SessionTimer } from '../../src/inference/cosyvoice2/runtime/session-timer.js';
+import { glidingPromptTone } from '../../src/inference/cosyvoice2/runtime/shader-warm-up.js';
 import type { VoiceFeatures } from '../../src/inference/inference.types.js';
 import { loadModelPack } from '../../src/inference/model-pack/model-pack.loader.js';
 import { compareGraphs, recordGraphFeeds } from './graph-comparison.js';
@@ -25,18 +26,6 @@ import { nvidiaSmiMemoryMiB, runServiceCheck } from './service-load.js';
 
 /** The bundled service, beside this script in the bundle's app/. */
 const SERVICE_MAIN = join(dirname(fileURLToPath(import.meta.url)), 'service.js');
-
-/** A 3 s, 16 kHz gliding tone as the reference voice (no file to bring along). */
-function referenceTone(): Float32Array {
-  const rate = 16000;
-  const samples = new Float32Array(3 * rate);
-  let phase = 0;
-  for (let n = 0; n < samples.length; n++) {
-    phase += (2 * Math.PI * (140 + 60 * Math.sin((2 * Math.PI * n) / samples.length))) / rate;
-    samples[n] = 0.3 * Math.sin(phase) + 0.1 * Math.sin(2 * phase);
-  }
-  return samples;
-}
 
 function integerList(value: string | undefined, fallback: number[]): number[] {
   if (!value) return fallback;
@@ -74,10 +63,7 @@ async function main(): Promise<void> {
   const gpu = await runtimeOn({ modelDir: packDir, device: 'webgpu', threads: 0 });
   let voice: VoiceFeatures | undefined;
   const feeds = await recordGraphFeeds(cpu, async () => {
-    voice = await cpu.voiceFeatures.extract(
-      { samples: referenceTone(), sampleRate: 16000 },
-      new SessionTimer(),
-    );
+    voice = await cpu.voiceFeatures.extract(glidingPromptTone(), new SessionTimer());
     const input = {
       mode: 'cross_lingual' as const,
       text: 'Hello there, this is a test.',
@@ -100,10 +86,7 @@ async function main(): Promise<void> {
   await cpu.release();
   await gpu.release();
 
-  const results = (
-    service: GpuCheckResults['service'],
-    complete: boolean,
-  ): GpuCheckResults => ({
+  const results = (service: GpuCheckResults['service'], complete: boolean): GpuCheckResults => ({
     date: new Date().toISOString(),
     node: process.version,
     pack: packDir,

@@ -33,6 +33,9 @@ export function continueWhenBodyIsRead(fastify: FastifyInstance): void {
   });
 }
 
+/** The responses `100 Continue` went out on (Node's response keeps no public flag of it). */
+const continued = new WeakSet<object>();
+
 /** Sends `100 Continue` to a client that waits for it (`Expect: 100-continue`); once. */
 export function sendContinue(request: FastifyRequest, reply: FastifyReply): void {
   const waiting = request.headers.expect?.toLowerCase() === '100-continue';
@@ -42,4 +45,3 @@ export function sendContinue(request: FastifyRequest, reply: FastifyReply): void
   }
 }
 
-const continued = new WeakSet<object>();

@@ -6,10 +6,7 @@
 import { Logger } from '@nestjs/common';
 import { loadEnvFile } from '../config/env-file.js';
 import { ConfigError, loadConfig } from '../config/load-config.js';
-import {
-  engineServerCredentials,
-  requiresClientCertificates,
-} from '../inference/grpc/engine-tls.js';
+import { engineServerCredentials, transportOf } from '../inference/grpc/engine-tls.js';
 import { InferenceWorkerPool } from '../inference/worker/inference-worker.pool.js';
 import { logUnhandledRejections } from '../lifecycle/unhandled-rejections.js';
 import { createAppLogger } from '../logging/app-logger.js';
@@ -47,13 +44,8 @@ async function main(): Promise<void> {
   }, HEALTH_POLL_MS);
   healthPoll.unref();
   const status = pool.status();
-  const tls = !config.engine.tls.cert
-    ? 'plaintext'
-    : requiresClientCertificates(config.engine.tls)
-      ? 'mutual TLS'
-      : 'TLS';
   logger.log(
-    `engine node listening on ${address.host}:${port} (${tls}) with ${config.engine.slots} slots ` +
+    `engine node listening on ${address.host}:${port} (${transportOf(config.engine.tls)}) with ${config.engine.slots} slots ` +
       (status.loaded ? `(pack loaded on ${status.device})` : `(pack not loaded: ${status.error})`),
   );
   if (!config.engine.secret) logger.warn('ENGINE_SECRET is not set: calls are not authenticated');

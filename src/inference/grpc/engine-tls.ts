@@ -17,6 +17,12 @@ export function requiresClientCertificates(tls: EngineTlsConfig): boolean {
   return Boolean(tls.cert && tls.key && tls.ca);
 }
 
+/** What an engine node with these settings serves, for its boot log. */
+export function transportOf(tls: EngineTlsConfig): 'plaintext' | 'TLS' | 'mutual TLS' {
+  if (!tls.cert) return 'plaintext';
+  return requiresClientCertificates(tls) ? 'mutual TLS' : 'TLS';
+}
+
 /**
  * An engine node's server credentials: plaintext without ENGINE_TLS_CERT; with it, TLS only,
  * and with ENGINE_TLS_CA as well, mutual TLS (a client without a certificate signed by that CA

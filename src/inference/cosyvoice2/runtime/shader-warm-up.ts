@@ -1,4 +1,5 @@
 import type { InferenceDevice } from '../../../config/app-config.js';
+import type { PcmAudio } from '../../../audio/audio.types.js';
 import type { EngineRuntime } from './engine-runtime.js';
 import { SessionTimer } from './session-timer.js';
 
@@ -18,12 +19,13 @@ export function compilesShadersOnFirstRun(device: InferenceDevice): boolean {
   return device === 'webgpu';
 }
 
-/** A 3 s gliding tone: a voice prompt that needs no file. */
-function promptTone(): Float32Array {
-  return Float32Array.from({ length: PROMPT_SAMPLE_RATE * PROMPT_SECONDS }, (_, i) => {
+/** A 3 s, 16 kHz gliding tone: a voice prompt that needs no file (the GPU check uses it too). */
+export function glidingPromptTone(): PcmAudio {
+  const samples = Float32Array.from({ length: PROMPT_SAMPLE_RATE * PROMPT_SECONDS }, (_, i) => {
     const t = i / PROMPT_SAMPLE_RATE;
     return 0.3 * Math.sin(2 * Math.PI * (140 + 40 * t) * t) * (0.6 + 0.4 * Math.sin(3 * t));
   });
+  return { samples, sampleRate: PROMPT_SAMPLE_RATE };
 }
 
 /**
@@ -36,10 +38,7 @@ function promptTone(): Float32Array {
  */
 export async function warmUpShaders(runtime: EngineRuntime): Promise<number> {
   const started = performance.now();
-  const voice = await runtime.voiceFeatures.extract(
-    { samples: promptTone(), sampleRate: PROMPT_SAMPLE_RATE },
-    new SessionTimer(),
-  );
+  const voice = await runtime.voiceFeatures.extract(glidingPromptTone(), new SessionTimer());
   const chunks = runtime.synthesizer.synthesize({
     mode: 'zero_shot',
     text: WARM_UP_TEXT,
@@ -49,7 +48,6 @@ export async function warmUpShaders(runtime: EngineRuntime): Promise<number> {
     stream: true,
     seed: 0,
   });
-  const iterator = chunks[Symbol.asyncIterator]();
-  while (!(await iterator.next()).done);
+  for await (const chunk of chunks) void chunk;
   return (performance.now() - started) / 1000;
 }
